@@ -1,0 +1,76 @@
+import {Command, Flags} from '@oclif/core'
+import {UserError} from '../core/errors.js'
+import {ExitCode} from '../core/exit-codes.js'
+import {shouldColor} from '../ui/color.js'
+
+/**
+ * What every mirrorctl command shares: --json and --debug, one way to print results, and one
+ * way to turn failures into a message with position, rule and hint, plus a documented exit
+ * code — never a stack trace unless --debug.
+ */
+export abstract class BaseCommand extends Command {
+  static override baseFlags = {
+    json: Flags.boolean({description: 'print the result as JSON on stdout', helpGroup: 'GLOBAL'}),
+    debug: Flags.boolean({description: 'show stack traces for unexpected errors', helpGroup: 'GLOBAL'}),
+  }
+
+  /** Set by subclasses after parsing, so catch() knows how to render. */
+  protected jsonOutput = process.argv.includes('--json')
+  protected debugOutput = process.argv.includes('--debug')
+
+  protected get color(): boolean {
+    return shouldColor(process.stdout, process.env)
+  }
+
+  protected print(text: string): void {
+    process.stdout.write(text.endsWith('\n') || text === '' ? text : text + '\n')
+  }
+
+  protected printJson(value: unknown): void {
+    process.stdout.write(JSON.stringify(value, null, 2) + '\n')
+  }
+
+  protected note(text: string): void {
+    process.stderr.write(text + '\n')
+  }
+
+  protected setExit(code: ExitCode): void {
+    if (code > (Number(process.exitCode) || 0)) process.exitCode = code
+  }
+
+  protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<void> {
+    if (error.oclif?.exit === 0) return // help or version
+    if (error instanceof UserError) {
+      this.renderError(error.message, error.exitCode, error)
+      return
+    }
+    // oclif's own parse errors (unknown flag, missing argument) are usage errors.
+    if (error.oclif) {
+      this.renderError(`${error.message}\nSee more help with --help`, ExitCode.Usage)
+      return
+    }
+    const message = this.debugOutput ? (error.stack ?? String(error)) : `unexpected error: ${error.message} (run again with --debug for details)`
+    this.renderError(message, ExitCode.Usage)
+  }
+
+  private renderError(message: string, code: ExitCode, e?: UserError): void {
+    if (this.jsonOutput) {
+      this.printJson({
+        error: {
+          file: e?.position?.file ?? null,
+          line: e?.position?.line ?? null,
+          ...(e?.position?.column ? {column: e.position.column} : {}),
+          message,
+          ...(e?.rule ? {rule: e.rule} : {}),
+          ...(e?.hint ? {hint: e.hint} : {}),
+        },
+      })
+    } else {
+      const p = e?.position
+      const where = p ? `${p.file}${p.line ? `:${p.line}${p.column ? `:${p.column}` : ''}` : ''}: ` : ''
+      const rule = e?.rule ? ` [${e.rule}]` : ''
+      process.stderr.write(`mirrorctl: error: ${where}${message}${rule}\n${e?.hint ? `  hint: ${e.hint}\n` : ''}`)
+    }
+    this.setExit(code)
+  }
+}

@@ -1,0 +1,68 @@
+import {promises as fs} from 'node:fs'
+import path from 'node:path'
+import {unreadable} from '../core/errors.js'
+import type {Host} from '../hosts/host.js'
+import {LocalHost} from '../hosts/local-host.js'
+import type {Finding} from '../lint/finding.js'
+import {compareFindings} from '../lint/finding.js'
+import {evaluateConfigSet, type SourceFile} from '../formats/registries-conf/config-set.js'
+import {listDropIns, locateRegistriesConf, readRegistriesConf, type RegistriesConfOptions} from '../engines/registries-conf-files.js'
+
+/** A group of files linted together (a clash between files is only visible within one group). */
+export interface LintTarget {
+  kind: 'registries-conf'
+  files: SourceFile[]
+}
+
+/**
+ * Turns PATH arguments into lint targets. A file is a main file (a drop-in when it sits in a
+ * registries.conf.d folder); a folder is a drop-in set; "-" is stdin; none means the files
+ * the engines on this host read.
+ */
+export async function collectLintTargets(
+  host: Host,
+  paths: readonly string[],
+  options: RegistriesConfOptions & {stdin: () => Promise<string>},
+): Promise<LintTarget[]> {
+  if (!paths.length) {
+    const locations = await locateRegistriesConf(host, options)
+    return [{kind: 'registries-conf', files: await readRegistriesConf(host, locations)}]
+  }
+  const targets: LintTarget[] = []
+  for (const p of paths) {
+    if (p === '-') {
+      targets.push({kind: 'registries-conf', files: [{path: '<stdin>', text: await options.stdin(), dropIn: false}]})
+      continue
+    }
+    // Paths given on the command line are the user's own files, read as they are (not under --root).
+    const stat = await fs.stat(p).catch((error: unknown) => {
+      throw unreadable(p, error)
+    })
+    if (stat.isDirectory()) {
+      const files = await listDropIns(new LocalHost(), path.resolve(p))
+      targets.push({kind: 'registries-conf', files: await Promise.all(files.map(async (f) => ({path: f, text: await readText(f), dropIn: true})))})
+    } else {
+      const dropIn = path.basename(path.dirname(path.resolve(p))) === 'registries.conf.d'
+      targets.push({kind: 'registries-conf', files: [{path: p, text: await readText(p), dropIn}]})
+    }
+  }
+  return targets
+}
+
+async function readText(file: string): Promise<string> {
+  try {
+    return await fs.readFile(file, 'utf8')
+  } catch (error) {
+    throw unreadable(file, error)
+  }
+}
+
+export function lintTargets(targets: readonly LintTarget[]): {findings: Finding[]; filesChecked: number} {
+  const findings: Finding[] = []
+  let filesChecked = 0
+  for (const t of targets) {
+    filesChecked += t.files.length
+    findings.push(...evaluateConfigSet(t.files).findings)
+  }
+  return {findings: findings.sort(compareFindings), filesChecked}
+}

@@ -1,0 +1,76 @@
+import {UserError} from '../core/errors.js'
+import {ExitCode} from '../core/exit-codes.js'
+import {unifiedDiff} from '../edit/text-edit.js'
+import {evaluateConfigSet} from '../formats/registries-conf/config-set.js'
+import {planMirrorChange, type FileChange} from '../formats/registries-conf/plan.js'
+import {loadRegistriesConf} from '../engines/registries-conf-engine.js'
+import type {RegistriesConfOptions} from '../engines/registries-conf-files.js'
+import {writePlannedFiles} from '../hosts/apply-changes.js'
+import type {Host} from '../hosts/host.js'
+import type {MirrorChange} from '../policy/mirror-policy.js'
+
+export interface MirrorFlowOptions extends RegistriesConfOptions {
+  dryRun: boolean
+  backup: boolean
+  dropIn?: string | undefined
+  convert?: boolean | undefined
+  /** Whether backups go to the system folder (root user or a --root tree). */
+  systemWideBackups: boolean
+}
+
+export interface FileResult {
+  engine: 'podman' | 'docker'
+  path: string
+  actions: string[]
+  diff: string
+  backup: string | null
+}
+
+/** Plans a change for the registries.conf engines and, unless dry-run, writes it. */
+export async function runRegistriesConfChange(host: Host, change: MirrorChange, options: MirrorFlowOptions): Promise<FileResult[]> {
+  const loaded = await loadRegistriesConf(host, options)
+  const changes = planMirrorChange(loaded.set, change, {
+    mainPath: loaded.locations.main,
+    dropInDir: loaded.writableDropInDir,
+    dropIn: options.dropIn,
+    convert: options.convert,
+  })
+  verifyStillLoads(loaded.set.files, changes)
+  const outcomes = options.dryRun ? [] : await writePlannedFiles(host, changes, {backup: options.backup, systemWideBackups: options.systemWideBackups})
+  return changes.map((c) => ({
+    engine: 'podman',
+    path: c.path,
+    actions: c.actions,
+    diff: unifiedDiff(c.path, c.before, c.after),
+    backup: outcomes.find((o) => o.path === c.path)?.backup ?? null,
+  }))
+}
+
+/** A guard before writing: the new set must load as cleanly as the engines require. */
+function verifyStillLoads(files: readonly {path: string; text: string; dropIn: boolean}[], changes: readonly FileChange[]): void {
+  if (!changes.length) return
+  const next = files.map((f) => ({...f, text: changes.find((c) => c.path === f.path)?.after ?? f.text}))
+  for (const c of changes) if (!files.some((f) => f.path === c.path)) next.push({path: c.path, text: c.after, dropIn: c.path.includes('/registries.conf.d/')})
+  const after = evaluateConfigSet(next)
+  if (after.firstError) {
+    const e = after.firstError
+    throw new UserError(`the planned change would not load (${e.file}:${e.line}:${e.column}: ${e.message}); nothing was written`, {
+      exitCode: ExitCode.Findings,
+      rule: e.rule,
+      hint: 'this is a mirrorctl bug: please report it with the file',
+    })
+  }
+}
+
+/** Human summary of a change run. */
+export function renderFileResults(results: readonly FileResult[], dryRun: boolean): string {
+  if (!results.length) return 'nothing to change: the configuration already says this'
+  const lines: string[] = []
+  for (const r of results) {
+    if (dryRun) lines.push(r.diff.trimEnd())
+    lines.push(`${dryRun ? 'would change' : 'changed'} ${r.path} (${r.engine})`)
+    for (const a of r.actions) lines.push(`  - ${a}`)
+    if (r.backup) lines.push(`  previous version saved as ${r.backup}`)
+  }
+  return lines.join('\n')
+}

@@ -1,0 +1,59 @@
+import {Args, Flags} from '@oclif/core'
+import {BaseCommand} from '../../cli/base-command.js'
+import {locationFlags} from '../../cli/flags.js'
+import {renderFileResults, runRegistriesConfChange} from '../../cli/mirror-flow.js'
+import {UserError} from '../../core/errors.js'
+import {LocalHost} from '../../hosts/local-host.js'
+import {parseMirrorArgument, type PullFromMirror} from '../../policy/mirror-policy.js'
+import {writeFlags} from '../../cli/write-flags.js'
+
+export default class MirrorAdd extends BaseCommand {
+  static override summary = 'Add mirrors for a registry or prefix (or redirect it with --location).'
+  static override description =
+    'Edits the registries.conf entry for SOURCE that the engines use today, in the file that holds it, keeping every comment and unrelated byte. Without an entry, a new one goes into the main file (when it exists and is V2) or into registries.conf.d/50-mirrorctl.conf. New mirrors are tried first unless --position last. Running the same command again changes nothing.'
+  static override strict = false
+  static override args = {
+    source: Args.string({description: 'registry or prefix whose pulls the mirrors serve: docker.io, docker.io/library, quay.io/org', required: true}),
+    mirror: Args.string({description: 'mirror host[:port][/namespace], for example 127.0.0.1:5000 or harbor.example.com/dockerhub-proxy'}),
+  }
+  static override flags = {
+    ...locationFlags,
+    ...writeFlags,
+    location: Flags.string({description: 'redirect SOURCE itself to another registry or namespace (docker.io/library -> quay.io/myorg)', helpValue: 'LOC'}),
+    insecure: Flags.boolean({description: 'allow plain HTTP and unverified TLS for the new mirrors'}),
+    'pull-from-mirror': Flags.string({options: ['all', 'digest-only', 'tag-only'], description: 'which references the new mirrors serve'}),
+    position: Flags.string({options: ['first', 'last'], default: 'first', description: 'where new mirrors go in the order the engines try them'}),
+    convert: Flags.boolean({description: 'rewrite a V1 main file as V2 instead of adding a drop-in beside it'}),
+  }
+  static override examples = [
+    '<%= config.bin %> mirror add docker.io mirror.example.com:5000',
+    '<%= config.bin %> mirror add docker.io 127.0.0.1:5000 --insecure --dry-run',
+    '<%= config.bin %> mirror add docker.io harbor.example.com/dockerhub-proxy --position last',
+    '<%= config.bin %> mirror add docker.io/library --location quay.io/myorg',
+  ]
+
+  async run(): Promise<void> {
+    const {args, argv, flags} = await this.parse(MirrorAdd)
+    const given = (argv as string[]).slice(1)
+    if (!given.length && !flags.location)
+      throw new UserError('give at least one MIRROR or --location', {hint: 'for example: mirrorctl mirror add docker.io mirror.example.com:5000'})
+    const pull = (flags['pull-from-mirror'] as PullFromMirror | undefined) ?? null
+    const mirrors = given.map((m) => parseMirrorArgument(m, {insecure: flags.insecure, pullFromMirror: pull}))
+    const host = new LocalHost(flags.root)
+    const results = await runRegistriesConfChange(
+      host,
+      {action: 'add', source: args.source, mirrors, location: flags.location?.replace(/\/+$/, '') ?? null, position: flags.position as 'first' | 'last'},
+      {
+        registriesConf: flags['registries-conf'],
+        registriesConfDir: flags['registries-conf-dir'],
+        dryRun: flags['dry-run'],
+        backup: !flags['no-backup'],
+        dropIn: flags['drop-in'],
+        convert: flags.convert,
+        systemWideBackups: flags.root !== undefined || host.isRoot,
+      },
+    )
+    if (flags.json) this.printJson({changed: results.length > 0, dryRun: flags['dry-run'], files: results})
+    else this.print(renderFileResults(results, flags['dry-run']))
+  }
+}

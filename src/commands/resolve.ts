@@ -1,0 +1,47 @@
+import {Args} from '@oclif/core'
+import {BaseCommand} from '../cli/base-command.js'
+import {locationFlags} from '../cli/flags.js'
+import {configRejected} from '../lint/config-rejected.js'
+import {LocalHost} from '../hosts/local-host.js'
+import {loadRegistriesConf} from '../engines/registries-conf-engine.js'
+import {resolveImage, type ResolveEntry, type ResolvedImage} from '../formats/registries-conf/resolve.js'
+
+export default class Resolve extends BaseCommand {
+  static override summary = 'Show the ordered sources podman, skopeo, buildah and CRI-O would try for each image.'
+  static override description =
+    'Resolves each IMAGE through the registries.conf files the engines read (main file and drop-ins, merged): every mirror in order, then the primary location, each with the full reference it would be pulled as. Short names resolve as podman does without a terminal: an alias wins, otherwise each unqualified-search registry is a candidate and short-name-mode decides whether several are an error.'
+  static override strict = false
+  static override args = {image: Args.string({description: 'image reference(s): nginx, docker.io/library/alpine:3.20, quay.io/org/app@sha256:…', required: true})}
+  static override flags = {...locationFlags}
+  static override examples = [
+    '<%= config.bin %> resolve nginx docker.io/library/alpine:3.20',
+    '<%= config.bin %> resolve --root /srv/image-root quay.io/podman/hello --json',
+    '<%= config.bin %> resolve --registries-conf ./registries.conf --registries-conf-dir ./registries.conf.d busybox',
+  ]
+
+  async run(): Promise<void> {
+    const {argv, flags} = await this.parse(Resolve)
+    const host = new LocalHost(flags.root)
+    const {set} = await loadRegistriesConf(host, {registriesConf: flags['registries-conf'], registriesConfDir: flags['registries-conf-dir']})
+    if (!set.merged) throw configRejected(set.firstError!)
+    const results = (argv as string[]).map((image) => resolveImage(set.merged!, image))
+    if (flags.json) this.printJson({results})
+    else this.print(results.map(renderEntry).join('\n'))
+  }
+}
+
+function renderSources(r: ResolvedImage, indent: string): string[] {
+  const lines = [`${indent}prefix: ${r.matchedPrefix ?? '(no [[registry]] matches: defaults)'}${r.blocked ? '  BLOCKED: pulls are refused' : ''}`]
+  r.sources.forEach((s, i) => {
+    lines.push(`${indent}${i + 1}. ${s.mirror ? 'mirror ' : 'primary'} ${s.reference}${s.insecure ? '  (insecure)' : ''}`)
+  })
+  return lines
+}
+
+function renderEntry(e: ResolveEntry): string {
+  if ('error' in e) return `${e.image}\n  error: ${e.error}`
+  if ('candidates' in e) {
+    return [`${e.image}  (short name, ${e.candidates.length} candidate${e.candidates.length === 1 ? '' : 's'})`, ...e.candidates.flatMap((c) => [`  ${c.image}`, ...renderSources(c, '    ')])].join('\n')
+  }
+  return [e.image, ...renderSources(e, '  ')].join('\n')
+}

@@ -1,0 +1,45 @@
+/**
+ * Maps string offsets (UTF-16 indexes, as JavaScript strings use) to 1-based line and
+ * column, where columns count characters (code points), so an emoji or a CJK character
+ * before a mistake moves the column by one.
+ */
+export class LineIndex {
+  private readonly starts: number[] = [0]
+
+  constructor(private readonly text: string) {
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i)
+      if (c === 10) this.starts.push(i + 1)
+      else if (c === 13 && text.charCodeAt(i + 1) !== 10) this.starts.push(i + 1)
+    }
+  }
+
+  /** 1-based line and character column of a UTF-16 offset. */
+  position(offset: number): {line: number; column: number} {
+    const at = Math.max(0, Math.min(offset, this.text.length))
+    let lo = 0
+    let hi = this.starts.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1
+      if (this.starts[mid]! <= at) lo = mid
+      else hi = mid - 1
+    }
+    const lineStart = this.starts[lo]!
+    return {line: lo + 1, column: [...this.text.slice(lineStart, at)].length + 1}
+  }
+
+  /** Offset where a 1-based line starts. */
+  lineStart(line: number): number {
+    return this.starts[Math.max(0, Math.min(line - 1, this.starts.length - 1))]!
+  }
+
+  get lineCount(): number {
+    return this.starts.length
+  }
+}
+
+/** The file's own line ending, so inserted lines match it. */
+export function detectEol(text: string): '\n' | '\r\n' {
+  const i = text.indexOf('\n')
+  return i > 0 && text[i - 1] === '\r' ? '\r\n' : '\n'
+}

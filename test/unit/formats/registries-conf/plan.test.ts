@@ -1,0 +1,172 @@
+import {readFileSync} from 'node:fs'
+import {describe, it, expect} from 'vitest'
+import {evaluateConfigSet, type SourceFile} from '../../../../src/formats/registries-conf/config-set.js'
+import {planMirrorChange, type FileChange} from '../../../../src/formats/registries-conf/plan.js'
+import {parseMirrorArgument, type MirrorChange} from '../../../../src/policy/mirror-policy.js'
+import {UserError} from '../../../../src/core/errors.js'
+
+const MAIN = '/etc/containers/registries.conf'
+const DIR = '/etc/containers/registries.conf.d'
+
+function files(main: string | null, dropIns: Record<string, string> = {}): SourceFile[] {
+  const out: SourceFile[] = main === null ? [] : [{path: MAIN, text: main, dropIn: false}]
+  for (const [name, text] of Object.entries(dropIns).sort()) out.push({path: `${DIR}/${name}`, text, dropIn: true})
+  return out
+}
+
+const add = (mirrors: string[], opts: {insecure?: boolean; position?: 'first' | 'last'; location?: string; source?: string} = {}): MirrorChange => ({
+  action: 'add',
+  source: opts.source ?? 'docker.io',
+  mirrors: mirrors.map((m) => parseMirrorArgument(m, {insecure: opts.insecure})),
+  location: opts.location ?? null,
+  position: opts.position ?? 'first',
+})
+const remove = (mirrors: string[] | null, source = 'docker.io'): MirrorChange => ({action: 'remove', source, mirrors: mirrors && mirrors.map((m) => parseMirrorArgument(m))})
+
+function plan(fs: SourceFile[], change: MirrorChange, extra: {dropIn?: string; convert?: boolean} = {}): FileChange[] {
+  return planMirrorChange(evaluateConfigSet(fs), change, {mainPath: MAIN, dropInDir: DIR, ...extra})
+}
+
+/** Applies a plan to the file list, as the writer would. */
+function applyPlan(fs: SourceFile[], changes: FileChange[]): SourceFile[] {
+  const next = fs.map((f) => ({...f, text: changes.find((c) => c.path === f.path)?.after ?? f.text}))
+  for (const c of changes) if (!fs.some((f) => f.path === c.path)) next.push({path: c.path, text: c.after, dropIn: c.path.startsWith(DIR)})
+  return next
+}
+
+const fedora = readFileSync('fixtures/registries-conf/fedora-default.conf', 'utf8')
+const hub = `# Docker Hub through our caches
+[[registry]]
+prefix = "docker.io"   # all of Docker Hub
+location = "docker.io"
+
+# primary cache
+[[registry.mirror]]
+location = "cache-a.example.com"  # rack A
+
+[[registry.mirror]]
+location = "cache-b.example.com"
+
+# trailing comment stays
+`
+
+describe('mirror add', () => {
+  it('appends a new table to a commented distribution default, keeping every byte', () => {
+    const [c] = plan(files(fedora), add(['127.0.0.1:5000'], {insecure: true}))
+    expect(c!.path).toBe(MAIN)
+    expect(c!.after.startsWith(fedora)).toBe(true)
+    expect(c!.after.slice(fedora.length)).toBe('\n[[registry]]\nprefix = "docker.io"\nlocation = "docker.io"\n\n[[registry.mirror]]\nlocation = "127.0.0.1:5000"\ninsecure = true\n')
+    const again = plan(applyPlan(files(fedora), [c!]), add(['127.0.0.1:5000'], {insecure: true}))
+    expect(again).toEqual([])
+  })
+
+  it('puts a new mirror first by default, above the existing ones, comments untouched', () => {
+    const [c] = plan(files(hub), add(['new.example.com']))
+    expect(c!.after).toBe(hub.replace('[[registry.mirror]]\nlocation = "cache-a', '[[registry.mirror]]\nlocation = "new.example.com"\n\n[[registry.mirror]]\nlocation = "cache-a'))
+  })
+
+  it('--position last goes after the last mirror, before trailing comments', () => {
+    const [c] = plan(files(hub), add(['new.example.com'], {position: 'last'}))
+    expect(c!.after).toBe(hub.replace('location = "cache-b.example.com"\n', 'location = "cache-b.example.com"\n\n[[registry.mirror]]\nlocation = "new.example.com"\n'))
+  })
+
+  it('changes only the setting of a mirror that exists, keeping its place and inline comment', () => {
+    const [c] = plan(files(hub), add(['cache-a.example.com'], {insecure: true}))
+    expect(c!.after).toBe(hub.replace('location = "cache-a.example.com"  # rack A\n', 'location = "cache-a.example.com"  # rack A\ninsecure = true\n'))
+    expect(plan(files(hub), add(['cache-a.example.com']))).toEqual([])
+  })
+
+  it('edits the drop-in whose entry wins the merge', () => {
+    const [c] = plan(files(fedora, {'50-hub.conf': hub}), add(['new.example.com'], {position: 'last'}))
+    expect(c!.path).toBe(`${DIR}/50-hub.conf`)
+  })
+
+  it('never mixes V2 into a V1 main file: a new entry goes into 50-mirrorctl.conf', () => {
+    const v1 = '[registries.search]\nregistries = ["docker.io"]\n'
+    const [c] = plan(files(v1), add(['m.example.com']))
+    expect(c!.path).toBe(`${DIR}/50-mirrorctl.conf`)
+    expect(c!.before).toBeNull()
+    expect(evaluateConfigSet(applyPlan(files(v1), [c!])).merged!.registries[0]!.mirrors[0]!.location).toBe('m.example.com')
+  })
+
+  it('--convert rewrites a V1 main file as V2 with the same meaning', () => {
+    const v1 = '[registries.search]\nregistries = ["docker.io", "quay.io"]\n[registries.insecure]\nregistries = ["r.example.com:5000"]\n'
+    const [c] = plan(files(v1), add(['m.example.com']), {convert: true})
+    expect(c!.path).toBe(MAIN)
+    const merged = evaluateConfigSet(applyPlan(files(v1), [c!])).merged!
+    expect(merged.unqualifiedSearchRegistries).toEqual(['docker.io', 'quay.io'])
+    expect(merged.registries.map((r) => [r.prefix, r.insecure, r.mirrors.length])).toEqual([
+      ['docker.io', false, 1],
+      ['r.example.com:5000', true, 0],
+    ])
+  })
+
+  it('--drop-in NAME always writes that drop-in', () => {
+    const [c] = plan(files(fedora), add(['m.example.com']), {dropIn: '90-site.conf'})
+    expect(c!.path).toBe(`${DIR}/90-site.conf`)
+  })
+
+  it('creates the main file when no file exists', () => {
+    const [c] = plan(files(null), add(['m.example.com/dockerhub-proxy']))
+    expect(c!.path).toBe(MAIN)
+    expect(c!.after).toContain('location = "m.example.com/dockerhub-proxy"')
+  })
+
+  it('--location redirects a prefix, and is idempotent', () => {
+    const change = add([], {source: 'docker.io/library', location: 'quay.io/myorg'})
+    const [c] = plan(files(hub), change)
+    const merged = evaluateConfigSet(applyPlan(files(hub), [c!])).merged!
+    expect(merged.registries.find((r) => r.prefix === 'docker.io/library')!.location).toBe('quay.io/myorg')
+    expect(plan(applyPlan(files(hub), [c!]), change)).toEqual([])
+    const [d] = plan(files(hub), add([], {location: 'hub-copy.example.com'}))
+    expect(d!.after).toContain('location = "hub-copy.example.com"\n')
+    expect(d!.after).toContain('prefix = "docker.io"   # all of Docker Hub')
+  })
+
+  it('keeps CRLF line endings', () => {
+    const crlf = hub.replace(/\n/g, '\r\n')
+    const [c] = plan(files(crlf), add(['new.example.com'], {position: 'last'}))
+    expect(c!.after.replace(/\r\n/g, '')).not.toContain('\n')
+  })
+
+  it('edits an inline mirror array in place', () => {
+    const inline = '[[registry]]\nlocation = "docker.io"\nmirror = [ { location = "a.example.com" } ]\n'
+    const [c] = plan(files(inline), add(['b.example.com'], {position: 'last'}))
+    expect(c!.after).toBe('[[registry]]\nlocation = "docker.io"\nmirror = [ { location = "a.example.com" }, { location = "b.example.com" } ]\n')
+  })
+
+  it('refuses to edit a configuration the engines reject, and says where', () => {
+    try {
+      plan(files('[[registry]]\nlocation = "https://quay.io"\n'), add(['m.example.com']))
+      expect.unreachable()
+    } catch (error) {
+      expect(error).toBeInstanceOf(UserError)
+      expect((error as UserError).exitCode).toBe(1)
+      expect((error as UserError).position).toEqual({file: MAIN, line: 2, column: 12})
+    }
+  })
+
+  it('normalises Docker Hub aliases of the source', () => {
+    const [c] = plan(files(''), add(['m.example.com'], {source: 'index.docker.io'}))
+    expect(c!.after).toContain('prefix = "docker.io"')
+  })
+})
+
+describe('mirror remove', () => {
+  it('removes one mirror block', () => {
+    const [c] = plan(files(hub), remove(['cache-a.example.com']))
+    expect(c!.after).toBe(hub.replace('# primary cache\n[[registry.mirror]]\nlocation = "cache-a.example.com"  # rack A\n\n', ''))
+    expect(plan(applyPlan(files(hub), [c!]), remove(['cache-a.example.com']))).toEqual([])
+  })
+  it('removes all mirrors when none is named', () => {
+    const [c] = plan(files(hub), remove(null))
+    const merged = evaluateConfigSet(applyPlan(files(hub), [c!])).merged!
+    expect(merged.registries[0]!.mirrors).toEqual([])
+    expect(c!.after).toContain('# trailing comment stays')
+    expect(c!.after).toContain('prefix = "docker.io"   # all of Docker Hub')
+  })
+  it('does nothing when there is nothing to remove', () => {
+    expect(plan(files(fedora), remove(null))).toEqual([])
+    expect(plan(files(hub), remove(['other.example.com']))).toEqual([])
+  })
+})
