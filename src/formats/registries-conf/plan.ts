@@ -85,7 +85,7 @@ export function planMirrorChange(set: ConfigSet, change: MirrorChange, options: 
   } else {
     const doc = file?.doc
     const existing = doc ? file.result.config?.registries.find((r) => r.prefix === prefix) : undefined
-    after = existing && doc ? editTable(doc, existing, desired, actions) : appendTable(before ?? '', prefix, desired, actions)
+    after = existing && doc ? editTable(doc, existing, desired) : appendTable(before ?? '', prefix, desired)
   }
   describeChange(current, desired, prefix, actions)
   return after === before ? [] : [{path: target, before, after, actions}]
@@ -158,9 +158,8 @@ function tableText(prefix: string, desired: TableState, eol: string, extra: stri
 }
 
 /** A new [[registry]] table at the end of the file (tables may always follow everything else). */
-function appendTable(text: string, prefix: string, desired: TableState, actions: string[]): string {
+function appendTable(text: string, prefix: string, desired: TableState): string {
   const eol = text.includes('\r\n') ? '\r\n' : '\n'
-  void actions
   const body = tableText(prefix, {...desired, location: desired.location ?? prefix}, eol)
   if (text.trim() === '') return text + (text ? '' : `# Written by mirrorctl.${eol}`) + body + eol
   const sep = text.endsWith(eol + eol) ? '' : text.endsWith(eol) ? eol : eol + eol
@@ -178,9 +177,19 @@ function lineStart(text: string, offset: number): number {
   return text.lastIndexOf('\n', offset - 1) + 1
 }
 
+/** Start of a table block: its header line, or the comment lines directly above it, which describe it. */
+function blockStart(text: string, header: number): number {
+  let start = lineStart(text, header)
+  while (start > 0) {
+    const prev = lineStart(text, start - 1)
+    if (!/^[ \t]*#/.test(text.slice(prev, start))) break
+    start = prev
+  }
+  return start
+}
+
 /** Edits an existing [[registry]] table in place: location, then mirrors added, updated or removed. */
-function editTable(doc: RegistriesConfDocument, table: RegistryTable, desired: TableState, actions: string[]): string {
-  void actions
+function editTable(doc: RegistriesConfDocument, table: RegistryTable, desired: TableState): string {
   const {text, eol} = doc
   const edits: TextEdit[] = []
   const block = doc.tables.find((t) => t.kind === 'array' && pathKey(t.path) === pathKey(table.path))
@@ -216,13 +225,7 @@ function editTable(doc: RegistriesConfDocument, table: RegistryTable, desired: T
   for (const m of table.mirrors) {
     if (kept.includes(m)) continue
     const b = mirrorBlock(m)!
-    let start = lineStart(text, b.header[0])
-    // Comment lines directly above the header describe this mirror: they go with it.
-    while (start > 0) {
-      const prev = lineStart(text, start - 1)
-      if (!/^[ \t]*#/.test(text.slice(prev, start))) break
-      start = prev
-    }
+    const start = blockStart(text, b.header[0])
     let end = lineEnd(text, b.end)
     end = text.startsWith('\r\n', end) ? end + 2 : text.startsWith('\n', end) ? end + 1 : end
     // Swallow one blank line after the block so no double gap is left behind.
@@ -244,7 +247,7 @@ function editTable(doc: RegistriesConfDocument, table: RegistryTable, desired: T
   const tail = desired.mirrors.slice(firstKeptIndex === -1 ? 0 : firstKeptIndex).filter(isNew)
   if (head.length) {
     const first = mirrorBlock(kept[0]!)!
-    const at = lineStart(text, first.header[0])
+    const at = blockStart(text, first.header[0])
     edits.push({start: at, end: at, text: head.map((m) => mirrorLines(m, eol) + eol + eol).join('')})
   }
   if (tail.length) {

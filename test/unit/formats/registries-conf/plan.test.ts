@@ -62,7 +62,8 @@ describe('mirror add', () => {
 
   it('puts a new mirror first by default, above the existing ones, comments untouched', () => {
     const [c] = plan(files(hub), add(['new.example.com']))
-    expect(c!.after).toBe(hub.replace('[[registry.mirror]]\nlocation = "cache-a', '[[registry.mirror]]\nlocation = "new.example.com"\n\n[[registry.mirror]]\nlocation = "cache-a'))
+    // above the comment that describes the first existing mirror, which stays with it
+    expect(c!.after).toBe(hub.replace('# primary cache\n', '[[registry.mirror]]\nlocation = "new.example.com"\n\n# primary cache\n'))
   })
 
   it('--position last goes after the last mirror, before trailing comments', () => {

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The main job on a bundled example: a distribution-style registries.conf with drop-ins.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+fx=fixtures/registries-conf
+conf=(--registries-conf "$fx/fedora-default.conf" --registries-conf-dir "$fx/fedora.d")
+run() { printf '\n$ mirrorctl %s\n' "$*"; node bin/run.js "$@"; }
+run lint "$fx/fedora-default.conf" "$fx/fedora.d"
+run lint "$fx/many-mistakes.conf" || true
+run resolve "${conf[@]}" nginx docker.io/library/alpine:3.20 quay.io/podman/hello
+run mirror list "${conf[@]}"
+run mirror add docker.io 127.0.0.1:5000 --insecure --dry-run "${conf[@]}"
