@@ -6,12 +6,20 @@ import {LocalHost} from '../hosts/local-host.js'
 import type {Finding} from '../lint/finding.js'
 import {compareFindings} from '../lint/finding.js'
 import {evaluateConfigSet, type SourceFile} from '../formats/registries-conf/config-set.js'
+import {lintDaemonJson, parseDaemonJson, type DaemonJsonLintContext} from '../formats/daemon-json/index.js'
+import {loadDaemonJson, type DaemonJsonLocation} from '../engines/docker-engine.js'
 import {listDropIns, locateRegistriesConf, readRegistriesConf, type RegistriesConfOptions} from '../engines/registries-conf-files.js'
 
 /** A group of files linted together (a clash between files is only visible within one group). */
-export interface LintTarget {
-  kind: 'registries-conf'
-  files: SourceFile[]
+export type LintTarget = {kind: 'registries-conf'; files: SourceFile[]} | {kind: 'daemon-json'; file: {path: string; text: string}}
+
+/** daemon.json is JSON: known by its name, or by content that opens an object. */
+export function looksLikeDaemonJson(file: string, text: string): boolean {
+  return file.endsWith('.json') || /^\uFEFF?\s*\{/.test(text)
+}
+
+function targetFor(file: string, text: string, dropIn: boolean): LintTarget {
+  return looksLikeDaemonJson(file, text) ? {kind: 'daemon-json', file: {path: file, text}} : {kind: 'registries-conf', files: [{path: file, text, dropIn}]}
 }
 
 /**
@@ -22,16 +30,19 @@ export interface LintTarget {
 export async function collectLintTargets(
   host: Host,
   paths: readonly string[],
-  options: RegistriesConfOptions & {stdin: () => Promise<string>},
+  options: RegistriesConfOptions & {stdin: () => Promise<string>; daemonJson: DaemonJsonLocation},
 ): Promise<LintTarget[]> {
   if (!paths.length) {
     const locations = await locateRegistriesConf(host, options)
-    return [{kind: 'registries-conf', files: await readRegistriesConf(host, locations)}]
+    const targets: LintTarget[] = [{kind: 'registries-conf', files: await readRegistriesConf(host, locations)}]
+    const daemon = await loadDaemonJson(host, options.daemonJson)
+    if (daemon.text !== null) targets.push({kind: 'daemon-json', file: {path: daemon.location.path, text: daemon.text}})
+    return targets
   }
   const targets: LintTarget[] = []
   for (const p of paths) {
     if (p === '-') {
-      targets.push({kind: 'registries-conf', files: [{path: '<stdin>', text: await options.stdin(), dropIn: false}]})
+      targets.push(targetFor('<stdin>', await options.stdin(), false))
       continue
     }
     // Paths given on the command line are the user's own files, read as they are (not under --root).
@@ -43,7 +54,7 @@ export async function collectLintTargets(
       targets.push({kind: 'registries-conf', files: await Promise.all(files.map(async (f) => ({path: f, text: await readText(f), dropIn: true})))})
     } else {
       const dropIn = path.basename(path.dirname(path.resolve(p))) === 'registries.conf.d'
-      targets.push({kind: 'registries-conf', files: [{path: p, text: await readText(p), dropIn}]})
+      targets.push(targetFor(p, await readText(p), dropIn))
     }
   }
   return targets
@@ -57,10 +68,15 @@ async function readText(file: string): Promise<string> {
   }
 }
 
-export function lintTargets(targets: readonly LintTarget[]): {findings: Finding[]; filesChecked: number} {
+export function lintTargets(targets: readonly LintTarget[], docker: DaemonJsonLintContext): {findings: Finding[]; filesChecked: number} {
   const findings: Finding[] = []
   let filesChecked = 0
   for (const t of targets) {
+    if (t.kind === 'daemon-json') {
+      filesChecked += 1
+      findings.push(...lintDaemonJson(parseDaemonJson(t.file.text, t.file.path), docker))
+      continue
+    }
     filesChecked += t.files.length
     findings.push(...evaluateConfigSet(t.files).findings)
   }

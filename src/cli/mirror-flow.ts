@@ -8,8 +8,13 @@ import type {RegistriesConfOptions} from '../engines/registries-conf-files.js'
 import {writePlannedFiles} from '../hosts/apply-changes.js'
 import type {Host} from '../hosts/host.js'
 import type {MirrorChange} from '../policy/mirror-policy.js'
+import {isDockerHubSource} from '../formats/daemon-json/index.js'
+import {runDaemonJsonChange} from './docker-change.js'
+import type {EngineName, EngineSelection} from './engine-selection.js'
 
 export interface MirrorFlowOptions extends RegistriesConfOptions {
+  engines: EngineSelection
+  dockerVersion: string | null
   dryRun: boolean
   backup: boolean
   dropIn?: string | undefined
@@ -24,6 +29,52 @@ export interface FileResult {
   actions: string[]
   diff: string
   backup: string | null
+}
+
+export interface MirrorRunResult {
+  files: FileResult[]
+  /** Engines left out and why (for example Docker for a registry other than Docker Hub). */
+  skipped: {engine: EngineName; reason: string}[]
+}
+
+/**
+ * Runs a mirror change for every selected engine. Docker only mirrors Docker Hub and cannot
+ * redirect a prefix: when Docker was detected rather than asked for, such a change skips it
+ * with a note; when asked for, the reason is an error.
+ */
+export async function runMirrorChange(host: Host, change: MirrorChange, options: MirrorFlowOptions): Promise<MirrorRunResult> {
+  const files: FileResult[] = []
+  const skipped: MirrorRunResult['skipped'] = []
+  for (const engine of options.engines.engines) {
+    if (engine === 'podman') {
+      files.push(...(await runRegistriesConfChange(host, change, options)))
+      continue
+    }
+    const unsupported = !isDockerHubSource(change.source)
+      ? `registry-mirrors serve Docker Hub only, not ${change.source}`
+      : change.action === 'add' && change.location !== null
+        ? 'daemon.json cannot redirect Docker Hub (--location)'
+        : change.action === 'add' && change.mirrors.some((m) => m.pullFromMirror && m.pullFromMirror !== 'all')
+          ? 'daemon.json has no per-mirror pull-from-mirror'
+          : null
+    if (unsupported && !options.engines.explicit) {
+      skipped.push({engine, reason: unsupported})
+      continue
+    }
+    files.push(
+      ...(await runDaemonJsonChange(host, options.engines.daemonJson, change, {
+        dryRun: options.dryRun,
+        backup: options.backup,
+        systemWideBackups: options.systemWideBackups,
+        dockerVersion: options.dockerVersion,
+      })),
+    )
+  }
+  if (skipped.length === options.engines.engines.length)
+    throw new UserError(`no selected engine can take this change: ${skipped.map((x) => `${x.engine}: ${x.reason}`).join('; ')}`, {
+      hint: 'registries.conf can: run again with --engine podman to write it',
+    })
+  return {files, skipped}
 }
 
 /** Plans a change for the registries.conf engines and, unless dry-run, writes it. */
@@ -63,9 +114,10 @@ function verifyStillLoads(files: readonly {path: string; text: string; dropIn: b
 }
 
 /** Human summary of a change run. */
-export function renderFileResults(results: readonly FileResult[], dryRun: boolean): string {
-  if (!results.length) return 'nothing to change: the configuration already says this'
-  const lines: string[] = []
+export function renderFileResults(run: MirrorRunResult, dryRun: boolean): string {
+  const results = run.files
+  const lines: string[] = run.skipped.map((s) => `skipped ${s.engine}: ${s.reason}`)
+  if (!results.length) return [...lines, 'nothing to change: the configuration already says this'].join('\n')
   for (const r of results) {
     if (dryRun) lines.push(r.diff.trimEnd())
     lines.push(`${dryRun ? 'would change' : 'changed'} ${r.path} (${r.engine})`)

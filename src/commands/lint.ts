@@ -7,23 +7,27 @@ import {hasErrors} from '../lint/finding.js'
 import {allRules} from '../lint/catalog.js'
 import {collectLintTargets, lintTargets} from '../cli/lint-targets.js'
 import {renderFindings, type ReportFormat} from '../lint/reporters/index.js'
+import {detectDockerVersion, locateDaemonJson} from '../engines/docker-engine.js'
 
 export default class Lint extends BaseCommand {
-  static override summary = 'Lint registries.conf files: what the engines reject, and the mistakes they accept silently.'
+  static override summary = 'Lint registries.conf and daemon.json: what the engines reject, and the mistakes they accept silently.'
   static override description =
-    'PATH is a file, a drop-in folder (its *.conf files, in the order the engines load them), or - for standard input. Without PATH, lints the files the engines on this machine read (under --root when given). Severity: error = the engine rejects it; warning = accepted but will not work as meant; info = advice. Exit 1 when any finding is an error.'
+    'PATH is a file, a drop-in folder (its *.conf files, in the order the engines load them), or - for standard input; a file is linted as daemon.json when its name ends in .json or it holds a JSON object, else as registries.conf. Without PATH, lints the files the engines on this machine read (under --root when given). daemon.json is checked against --docker-version, else the version `dockerd --version` reports here, else the newest Engine. Severity: error = the engine rejects it; warning = accepted but will not work as meant; info = advice. Exit 1 when any finding is an error.'
   static override strict = false
   static override args = {path: Args.string({description: 'file, drop-in folder, or - for stdin'})}
   static override flags = {
     ...locationFlags,
     format: Flags.string({char: 'f', options: ['text', 'json', 'sarif', 'github'], default: 'text', description: 'output format (--json is --format json)'}),
     'list-rules': Flags.boolean({description: 'list every rule with its severity and description'}),
+    'daemon-json': Flags.string({description: "Docker's daemon.json to lint with the engines' files (default: the one dockerd reads)", helpValue: 'FILE'}),
+    'docker-version': Flags.string({description: 'Docker Engine version daemon.json is checked against (default: `dockerd --version` here; else the newest)', helpValue: 'X.Y.Z'}),
   }
   static override examples = [
     '<%= config.bin %> lint',
     '<%= config.bin %> lint /etc/containers/registries.conf /etc/containers/registries.conf.d',
     'cat registries.conf | <%= config.bin %> lint - --format github',
     '<%= config.bin %> lint --root /srv/image-root --format sarif > mirrorctl.sarif',
+    '<%= config.bin %> lint /etc/docker/daemon.json --docker-version 24.0.7 --json',
   ]
 
   async run(): Promise<void> {
@@ -36,12 +40,16 @@ export default class Lint extends BaseCommand {
       return
     }
     const host = new LocalHost(flags.root)
+    const treeRoot = flags.root !== undefined
     const targets = await collectLintTargets(host, argv as string[], {
       registriesConf: flags['registries-conf'],
       registriesConfDir: flags['registries-conf-dir'],
+      daemonJson: await locateDaemonJson(host, {daemonJson: flags['daemon-json'], treeRoot}),
       stdin: () => readStdin(),
     })
-    const {findings, filesChecked} = lintTargets(targets)
+    const needsDocker = targets.some((t) => t.kind === 'daemon-json')
+    const dockerVersion = needsDocker ? await detectDockerVersion(host, {flag: flags['docker-version'], treeRoot}) : null
+    const {findings, filesChecked} = lintTargets(targets, dockerVersion ? {dockerVersion} : {})
     this.print(renderFindings(findings, format, {rules: allRules(), color: this.color, version: this.config.version, baseDir: process.cwd(), filesChecked}))
     if (hasErrors(findings)) this.setExit(ExitCode.Findings)
   }

@@ -1,7 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base-command.js'
 import {locationFlags} from '../../cli/flags.js'
-import {renderFileResults, runRegistriesConfChange} from '../../cli/mirror-flow.js'
+import {renderFileResults, runMirrorChange} from '../../cli/mirror-flow.js'
+import {engineFlags, selectEngines} from '../../cli/engine-selection.js'
+import {detectDockerVersion} from '../../engines/docker-engine.js'
 import {UserError} from '../../core/errors.js'
 import {LocalHost} from '../../hosts/local-host.js'
 import {parseMirrorArgument, type PullFromMirror} from '../../policy/mirror-policy.js'
@@ -18,6 +20,7 @@ export default class MirrorAdd extends BaseCommand {
   }
   static override flags = {
     ...locationFlags,
+    ...engineFlags,
     ...writeFlags,
     location: Flags.string({description: 'redirect SOURCE itself to another registry or namespace (docker.io/library -> quay.io/myorg)', helpValue: 'LOC'}),
     insecure: Flags.boolean({description: 'allow plain HTTP and unverified TLS for the new mirrors'}),
@@ -40,7 +43,9 @@ export default class MirrorAdd extends BaseCommand {
     const pull = (flags['pull-from-mirror'] as PullFromMirror | undefined) ?? null
     const mirrors = given.map((m) => parseMirrorArgument(m, {insecure: flags.insecure, pullFromMirror: pull}))
     const host = new LocalHost(flags.root)
-    const results = await runRegistriesConfChange(
+    const engines = await selectEngines(host, flags)
+    const dockerVersion = engines.engines.includes('docker') ? await detectDockerVersion(host, {flag: flags['docker-version'], treeRoot: flags.root !== undefined}) : null
+    const results = await runMirrorChange(
       host,
       {action: 'add', source: args.source, mirrors, location: flags.location?.replace(/\/+$/, '') ?? null, position: flags.position as 'first' | 'last'},
       {
@@ -51,9 +56,11 @@ export default class MirrorAdd extends BaseCommand {
         dropIn: flags['drop-in'],
         convert: flags.convert,
         systemWideBackups: flags.root !== undefined || host.isRoot,
+        engines,
+        dockerVersion,
       },
     )
-    if (flags.json) this.printJson({changed: results.length > 0, dryRun: flags['dry-run'], files: results})
+    if (flags.json) this.printJson({changed: results.files.length > 0, dryRun: flags['dry-run'], files: results.files, skipped: results.skipped})
     else this.print(renderFileResults(results, flags['dry-run']))
   }
 }

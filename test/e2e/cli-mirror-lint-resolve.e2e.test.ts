@@ -197,7 +197,7 @@ describe('mirror add / remove / list', () => {
 
   it('lists, then removes, mirrors', async () => {
     await cli(['mirror', 'add', 'docker.io', 'a.example.com', 'b.example.com/hub', '--insecure', '--root', root])
-    const list = JSON.parse((await cli(['mirror', 'list', '--root', root, '--json'])).stdout)
+    const list = JSON.parse((await cli(['mirror', 'list', '--root', root, '--json'])).stdout).podman
     expect(list.registries).toEqual([
       {
         prefix: 'docker.io',
@@ -214,7 +214,7 @@ describe('mirror add / remove / list', () => {
     ])
     const rm = await cli(['mirror', 'remove', 'docker.io', 'a.example.com', '--root', root, '--json'])
     expect(JSON.parse(rm.stdout).changed).toBe(true)
-    const after = JSON.parse((await cli(['mirror', 'list', '--root', root, '--json'])).stdout)
+    const after = JSON.parse((await cli(['mirror', 'list', '--root', root, '--json'])).stdout).podman
     expect(after.registries[0].mirrors.map((m: {location: string}) => m.location)).toEqual(['b.example.com/hub'])
   })
 })
@@ -225,6 +225,78 @@ describe('help', () => {
       const r = await cli([...c, '--help'])
       expect(r.exitCode, c.join(' ')).toBe(0)
       expect(r.stdout, c.join(' ')).toMatch(/EXAMPLES/)
+    }
+  })
+})
+
+describe('engines: docker and podman together', () => {
+  const daemonJson = () => path.join(root, 'etc/docker/daemon.json')
+  const pretty = '{\n    "log-driver": "json-file",\n    "log-opts": {"max-size": "10m"}\n}\n'
+  beforeEach(() => {
+    mkdirSync(path.dirname(daemonJson()), {recursive: true})
+    writeFileSync(daemonJson(), pretty)
+  })
+
+  it('edits every detected engine, keeping daemon.json layout, and is idempotent', async () => {
+    const r = await cli(['mirror', 'add', 'docker.io', 'mirror.example.com:5000', '--root', root, '--json'])
+    expect(r.exitCode, r.stderr).toBe(0)
+    expect(JSON.parse(r.stdout).files.map((f: {engine: string}) => f.engine)).toEqual(['podman', 'docker'])
+    expect(readFileSync(daemonJson(), 'utf8')).toBe('{\n    "log-driver": "json-file",\n    "log-opts": {"max-size": "10m"},\n    "registry-mirrors": [\n        "https://mirror.example.com:5000"\n    ]\n}\n')
+    const again = await cli(['mirror', 'add', 'docker.io', 'mirror.example.com:5000', '--root', root, '--json'])
+    expect(JSON.parse(again.stdout).changed).toBe(false)
+  })
+
+  it('skips docker for a registry other than Docker Hub when it was only detected, refuses when asked for', async () => {
+    const r = await cli(['mirror', 'add', 'quay.io', 'q.example.com', '--root', root, '--json'])
+    expect(r.exitCode).toBe(0)
+    expect(JSON.parse(r.stdout).skipped).toEqual([{engine: 'docker', reason: 'registry-mirrors serve Docker Hub only, not quay.io'}])
+    expect(readFileSync(daemonJson(), 'utf8')).toBe(pretty)
+    const asked = await cli(['mirror', 'add', 'quay.io', 'q.example.com', '--root', root, '--engine', 'docker'])
+    expect(asked.exitCode).toBe(2)
+    expect(asked.stderr).toMatch(/Docker Hub \(docker\.io\) only/)
+    expect(asked.stderr).toMatch(/hint: .*registries\.conf/)
+  })
+
+  it('removing all Docker mirrors writes [] so a reload clears them', async () => {
+    await cli(['mirror', 'add', 'docker.io', 'm.example.com', '--root', root, '--engine', 'docker'])
+    await cli(['mirror', 'remove', 'docker.io', '--root', root, '--engine', 'docker'])
+    expect(JSON.parse(readFileSync(daemonJson(), 'utf8'))['registry-mirrors']).toEqual([])
+  })
+
+  it('leaves a daemon.json dockerd would refuse untouched, with its position', async () => {
+    writeFileSync(daemonJson(), '{\n  // comment\n  "debug": true\n}\n')
+    const r = await cli(['mirror', 'add', 'docker.io', 'm.example.com', '--root', root, '--engine', 'docker'])
+    expect(r.exitCode).toBe(1)
+    expect(r.stderr).toMatch(/daemon\.json:2:3/)
+    expect(readFileSync(daemonJson(), 'utf8')).toBe('{\n  // comment\n  "debug": true\n}\n')
+  })
+
+  it('lint recognises daemon.json by itself and checks it against --docker-version', async () => {
+    writeFileSync(daemonJson(), '{"registry-mirrors": ["https://harbor.example.com/dockerhub-proxy"]}\n')
+    const old = JSON.parse((await cli(['lint', daemonJson(), '--docker-version', '24.0.9', '--json'])).stdout).findings
+    expect(old.map((f: {rule: string; severity: string}) => `${f.rule}:${f.severity}`)).toContain('daemon-json/mirror-path:error')
+    const recent = await cli(['lint', daemonJson(), '--docker-version', '25.0.0', '--json'])
+    expect(recent.exitCode).toBe(0)
+    expect(JSON.parse(recent.stdout).findings.map((f: {rule: string}) => f.rule)).toContain('daemon-json/harbor-project-path')
+    const all = JSON.parse((await cli(['lint', '--root', root, '--json', '--docker-version', '24.0.0'])).stdout).findings
+    expect(all.some((f: {file: string}) => f.file === '/etc/docker/daemon.json')).toBe(true)
+  })
+
+  it('lists both engines', async () => {
+    await cli(['mirror', 'add', 'docker.io', 'm.example.com', '--root', root])
+    const list = JSON.parse((await cli(['mirror', 'list', '--root', root, '--json'])).stdout)
+    expect(list.docker.registryMirrors).toEqual(['https://m.example.com/'])
+    expect(list.podman.registries[0].mirrors[0].location).toBe('m.example.com')
+  })
+
+  it('requires --engine when no engine is detected', async () => {
+    const {dir, cleanup: done} = tempDir('bare')
+    try {
+      const r = await cli(['mirror', 'add', 'docker.io', 'm.example.com', '--root', dir])
+      expect(r.exitCode).toBe(2)
+      expect(r.stderr).toMatch(/--engine/)
+    } finally {
+      done()
     }
   })
 })

@@ -1,0 +1,47 @@
+import {Flags} from '@oclif/core'
+import {UserError} from '../core/errors.js'
+import {detectEngines, locateDaemonJson, type DaemonJsonLocation} from '../engines/docker-engine.js'
+import {loadRegistriesConf} from '../engines/registries-conf-engine.js'
+import type {Host} from '../hosts/host.js'
+
+export type EngineName = 'docker' | 'podman'
+
+export const engineFlags = {
+  engine: Flags.string({
+    options: ['docker', 'podman', 'all'],
+    description: 'which engine config to edit: docker (daemon.json), podman (registries.conf: podman, buildah, skopeo, CRI-O), or all. Default: every engine detected',
+  }),
+  'daemon-json': Flags.string({description: "Docker's daemon.json to use (selects the docker engine)", helpValue: 'FILE'}),
+  'docker-version': Flags.string({description: 'Docker Engine version to check daemon.json against (default: `dockerd --version` on this machine)', helpValue: 'X.Y.Z'}),
+}
+
+export interface EngineSelection {
+  engines: EngineName[]
+  /** Whether the user asked for these engines (true) or they were detected (false). */
+  explicit: boolean
+  daemonJson: DaemonJsonLocation
+}
+
+/**
+ * --engine wins; an explicit --registries-conf / --daemon-json selects its engine; otherwise
+ * every engine whose config file or binary is present. None detected: --engine is required.
+ */
+export async function selectEngines(
+  host: Host,
+  flags: {engine?: string | undefined; 'daemon-json'?: string | undefined; 'registries-conf'?: string | undefined; 'registries-conf-dir'?: string | undefined; root?: string | undefined},
+): Promise<EngineSelection> {
+  const daemonJson = await locateDaemonJson(host, {daemonJson: flags['daemon-json'], treeRoot: flags.root !== undefined})
+  if (flags.engine) return {engines: flags.engine === 'all' ? ['podman', 'docker'] : [flags.engine as EngineName], explicit: true, daemonJson}
+  const named: EngineName[] = []
+  if (flags['registries-conf'] || flags['registries-conf-dir']) named.push('podman')
+  if (flags['daemon-json']) named.push('docker')
+  if (named.length) return {engines: named, explicit: true, daemonJson}
+  const {set} = await loadRegistriesConf(host, {})
+  const detected = await detectEngines(host, daemonJson.path, set.files.map((f) => f.path))
+  const engines: EngineName[] = [...(detected.podman ? (['podman'] as const) : []), ...(detected.docker ? (['docker'] as const) : [])]
+  if (!engines.length)
+    throw new UserError(`no container engine detected on ${host.name} (${detected.reasons.join('; ')})`, {
+      hint: 'say which one with --engine docker|podman|all',
+    })
+  return {engines, explicit: false, daemonJson}
+}
