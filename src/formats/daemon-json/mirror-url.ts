@@ -1,146 +1,12 @@
 /**
  * registry-mirrors and insecure-registries values, validated the way dockerd validates them
  * (moby daemon/pkg/registry/config.go: ValidateMirror, loadInsecureRegistries), per Engine
- * version. Go's net/url.Parse is reproduced as far as these checks depend on it.
+ * version, on top of the project's model of Go's net/url.Parse (src/net/go-url.ts).
  */
 import {isIP} from 'node:net'
 import {isDomain} from '../../core/image-reference.js'
 import {atLeast, type EngineVersion} from './known-keys.js'
-
-/** The parts of Go's url.URL that ValidateMirror looks at. */
-export interface GoUrl {
-  /** Lower-cased, as Go stores it. */
-  scheme: string
-  opaque: string
-  user: {username: string; password: string | null} | null
-  host: string
-  path: string
-  rawQuery: string
-  fragment: string
-}
-
-/** Go's url.Parse; returns the error text Go would give instead of a URL. */
-export function parseGoUrl(raw: string): GoUrl | {error: string} {
-  const hash = raw.indexOf('#')
-  const main = hash === -1 ? raw : raw.slice(0, hash)
-  const fragment = hash === -1 ? '' : raw.slice(hash + 1)
-  if (/[\x00-\x1f\x7f]/.test(main)) return {error: 'net/url: invalid control character in URL'}
-  const u: GoUrl = {scheme: '', opaque: '', user: null, host: '', path: '', rawQuery: '', fragment: ''}
-  let rest = main
-  const scheme = getScheme(main)
-  if ('error' in scheme) return scheme
-  u.scheme = scheme.scheme.toLowerCase()
-  rest = scheme.rest
-  if (rest.endsWith('?') && rest.split('?').length === 2) {
-    rest = rest.slice(0, -1)
-  } else {
-    const q = rest.indexOf('?')
-    if (q !== -1) {
-      u.rawQuery = rest.slice(q + 1)
-      rest = rest.slice(0, q)
-    }
-  }
-  if (!rest.startsWith('/')) {
-    if (u.scheme !== '') {
-      u.opaque = rest
-      return withFragment(u, fragment)
-    }
-    const segment = rest.split('/')[0]!
-    if (segment.includes(':')) return {error: 'first path segment in URL cannot contain colon'}
-  }
-  if (rest.startsWith('//') && (u.scheme !== '' || !rest.startsWith('///'))) {
-    let authority = rest.slice(2)
-    rest = ''
-    const slash = authority.indexOf('/')
-    if (slash !== -1) {
-      rest = authority.slice(slash)
-      authority = authority.slice(0, slash)
-    }
-    const parsed = parseAuthority(authority)
-    if ('error' in parsed) return parsed
-    u.user = parsed.user
-    u.host = parsed.host
-  }
-  const path = unescape(rest, 'path')
-  if (typeof path !== 'string') return path
-  u.path = path
-  return withFragment(u, fragment)
-}
-
-function withFragment(u: GoUrl, fragment: string): GoUrl | {error: string} {
-  const f = unescape(fragment, 'fragment')
-  if (typeof f !== 'string') return f
-  u.fragment = f
-  return u
-}
-
-function getScheme(raw: string): {scheme: string; rest: string} | {error: string} {
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw[i]!
-    if (/[A-Za-z]/.test(c)) continue
-    if (/[0-9+\-.]/.test(c)) {
-      if (i === 0) return {scheme: '', rest: raw}
-      continue
-    }
-    if (c === ':') {
-      if (i === 0) return {error: 'missing protocol scheme'}
-      return {scheme: raw.slice(0, i), rest: raw.slice(i + 1)}
-    }
-    return {scheme: '', rest: raw}
-  }
-  return {scheme: '', rest: raw}
-}
-
-function parseAuthority(authority: string): {user: GoUrl['user']; host: string} | {error: string} {
-  const at = authority.lastIndexOf('@')
-  const host = parseHost(at === -1 ? authority : authority.slice(at + 1))
-  if (typeof host !== 'string') return host
-  if (at === -1) return {user: null, host}
-  const userinfo = authority.slice(0, at)
-  if (!/^[A-Za-z0-9\-._:~!$&'()*+,;=%@]*$/.test(userinfo)) return {error: 'net/url: invalid userinfo'}
-  const colon = userinfo.indexOf(':')
-  const username = unescape(colon === -1 ? userinfo : userinfo.slice(0, colon), 'userinfo')
-  if (typeof username !== 'string') return username
-  if (colon === -1) return {user: {username, password: null}, host}
-  const password = unescape(userinfo.slice(colon + 1), 'userinfo')
-  if (typeof password !== 'string') return password
-  return {user: {username, password}, host}
-}
-
-function parseHost(host: string): string | {error: string} {
-  if (host.startsWith('[')) {
-    const close = host.lastIndexOf(']')
-    if (close === -1) return {error: "missing ']' in host"}
-    const port = host.slice(close + 1)
-    if (!/^(?::\d*)?$/.test(port)) return {error: `invalid port "${port}" after host`}
-  } else {
-    const colon = host.lastIndexOf(':')
-    if (colon !== -1 && !/^:\d*$/.test(host.slice(colon))) return {error: `invalid port "${host.slice(colon)}" after host`}
-  }
-  return unescape(host, 'host')
-}
-
-/** Go's unescape: checks %XX escapes, and in a host also the characters allowed there. */
-function unescape(s: string, mode: 'host' | 'path' | 'fragment' | 'userinfo'): string | {error: string} {
-  let out = ''
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!
-    if (c === '%') {
-      const hex = s.slice(i + 1, i + 3)
-      if (!/^[0-9a-fA-F]{2}$/.test(hex)) return {error: `invalid URL escape "${s.slice(i, i + 3)}"`}
-      // In a host, only %25 (the zone separator) or bytes of non-ASCII characters may be escaped.
-      if (mode === 'host' && parseInt(hex, 16) < 0x80 && hex !== '25') return {error: `invalid URL escape "${s.slice(i, i + 3)}"`}
-      out += String.fromCharCode(parseInt(hex, 16))
-      i += 2
-      continue
-    }
-    if (mode === 'host' && c.charCodeAt(0) < 0x80 && !/[A-Za-z0-9\-_.~!$&'()*+,;=:[\]<>"]/.test(c)) {
-      return {error: `invalid character "${c}" in host name`}
-    }
-    out += c
-  }
-  return out
-}
+import {parseGoUrl, type GoUrl} from '../../net/go-url.js'
 
 /** A URL with the password replaced, as dockerd prints it ("xxxxx"). */
 export function maskPassword(raw: string): string {
@@ -173,8 +39,9 @@ export function checkMirror(value: string, version: EngineVersion): MirrorCheck 
   if (!hasScheme && v29) {
     return fail('no-scheme', `invalid mirror: no scheme specified for ${shown}: must use either 'https://' or 'http://'`)
   }
-  const u = parseGoUrl(value)
-  if ('error' in u) return fail(hasScheme ? 'invalid-url' : 'no-scheme', `invalid mirror: ${shown} is not a valid URI (${u.error})`)
+  const parsed = parseGoUrl(value)
+  if (!parsed.ok) return fail(hasScheme ? 'invalid-url' : 'no-scheme', `invalid mirror: ${shown} is not a valid URI (${parsed.error})`)
+  const u = parsed.url
   if (u.scheme !== 'http' && u.scheme !== 'https') {
     const suffix = v29 ? ": must use either 'https://' or 'http://'" : ''
     return fail(hasScheme ? 'scheme' : 'no-scheme', `invalid mirror: unsupported scheme ${JSON.stringify(u.scheme)} in ${JSON.stringify(maskPassword(value))}${suffix}`)

@@ -1,4 +1,4 @@
-import {describe, expect, it} from 'vitest'
+import {describe, expect, it, test} from 'vitest'
 import {goHostname, goPort, parseGoUrl, type GoUrl} from '../../../src/net/go-url.js'
 
 function ok(raw: string): GoUrl {
@@ -53,5 +53,45 @@ describe('parseGoUrl (Go net/url.Parse rules that matter for proxies)', () => {
     expect([goHostname(ok('http://[::1]:5000')), goPort(ok('http://[::1]:5000'))]).toEqual(['::1', '5000'])
     expect([goHostname(ok('http://proxy:')), goPort(ok('http://proxy:'))]).toEqual(['proxy', ''])
     expect([goHostname(ok('http://fd00::1:3128')), goPort(ok('http://fd00::1:3128'))]).toEqual(['fd00::1', '3128'])
+  })
+})
+
+describe('parseGoUrl: cases dockerd mirror validation depends on', () => {
+  test('a full URL', () => {
+    const r = parseGoUrl('HTTPS://user:pw@Mirror.example.com:5000/a/b?x=1#f')
+    expect(r.ok && r.url).toMatchObject({
+      scheme: 'https',
+      opaque: '',
+      user: {username: 'user', password: 'pw'},
+      host: 'Mirror.example.com:5000',
+      path: '/a/b',
+      rawQuery: 'x=1',
+      fragment: 'f',
+    })
+  })
+
+  test.each([
+    ['mirror.example.com:5000', {scheme: 'mirror.example.com', opaque: '5000'}],
+    ['mirror.example.com', {scheme: '', path: 'mirror.example.com'}],
+    ['https:mirror', {scheme: 'https', opaque: 'mirror'}],
+    ['https://', {scheme: 'https', host: ''}],
+    ['https://[::1]:5000', {host: '[::1]:5000'}],
+  ])('%s', (raw, parts) => {
+    const r = parseGoUrl(raw)
+    expect(r.ok && r.url).toMatchObject(parts)
+  })
+
+  test.each([
+    ['10.0.0.1:5000', 'first path segment in URL cannot contain colon'],
+    [':5000', 'missing protocol scheme'],
+    ['https://m:abc', 'invalid port ":abc" after host'],
+    ['https://m.example.com /', 'invalid character " " in host name'],
+    ['https://[::1', "missing ']' in host"],
+    ['https://m/%zz', 'invalid URL escape "%zz"'],
+    ['https://m\n', 'invalid control character in URL'],
+    // the wording never quotes user info, which may hold a password
+    ['https://us er@m', 'invalid character in the user info'],
+  ])('%s is rejected', (raw, error) => {
+    expect(parseGoUrl(raw)).toEqual({ok: false, error})
   })
 })

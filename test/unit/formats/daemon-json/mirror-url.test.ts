@@ -7,7 +7,6 @@ import {
   maskPassword,
   mirrorKey,
   normalizeMirror,
-  parseGoUrl,
   suggestedOtherRegistry,
 } from '../../../../src/formats/daemon-json/mirror-url.js'
 
@@ -15,43 +14,6 @@ const V24 = engineVersion('24.0.9')
 const V25 = engineVersion('25.0.0')
 const V28 = engineVersion('28.5.2')
 const V29 = engineVersion('29.0.0')
-
-describe('parseGoUrl (Go net/url.Parse)', () => {
-  test('a full URL', () => {
-    expect(parseGoUrl('HTTPS://user:pw@Mirror.example.com:5000/a/b?x=1#f')).toEqual({
-      scheme: 'https',
-      opaque: '',
-      user: {username: 'user', password: 'pw'},
-      host: 'Mirror.example.com:5000',
-      path: '/a/b',
-      rawQuery: 'x=1',
-      fragment: 'f',
-    })
-  })
-
-  test.each([
-    ['mirror.example.com:5000', {scheme: 'mirror.example.com', opaque: '5000'}],
-    ['mirror.example.com', {scheme: '', path: 'mirror.example.com'}],
-    ['https:mirror', {scheme: 'https', opaque: 'mirror'}],
-    ['https://', {scheme: 'https', host: ''}],
-    ['https://[::1]:5000', {host: '[::1]:5000'}],
-  ])('%s', (raw, parts) => {
-    expect(parseGoUrl(raw)).toMatchObject(parts)
-  })
-
-  test.each([
-    ['10.0.0.1:5000', 'first path segment in URL cannot contain colon'],
-    [':5000', 'missing protocol scheme'],
-    ['https://m:abc', 'invalid port ":abc" after host'],
-    ['https://m.example.com /', 'invalid character " " in host name'],
-    ['https://[::1', "missing ']' in host"],
-    ['https://m/%zz', 'invalid URL escape "%zz"'],
-    ['https://m\n', 'net/url: invalid control character in URL'],
-    ['https://us er@m', 'net/url: invalid userinfo'],
-  ])('%s is rejected', (raw, error) => {
-    expect(parseGoUrl(raw)).toEqual({error})
-  })
-})
 
 describe('checkMirror per Engine version', () => {
   test('a good mirror is normalised with one trailing slash', () => {
