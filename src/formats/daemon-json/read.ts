@@ -1,5 +1,6 @@
 import {checkInsecureRegistry, normalizeMirror} from './mirror-url.js'
-import {toValue, topMembers, type DaemonJsonDoc} from './parse.js'
+import {lastMember, positionAt, toValue, topMembers, type DaemonJsonDoc} from './parse.js'
+import type {MirrorAt} from '../../lint/mirror-route.js'
 
 /** What this file configures, as dockerd would hold it after loading the file alone. */
 export interface DaemonJsonConfig {
@@ -41,4 +42,11 @@ export function readDaemonJson(doc: DaemonJsonDoc): DaemonJsonConfig {
     config.proxies = p
   }
   return config
+}
+
+/** registry-mirrors entries with their positions, for checks that need the host (proxy routing). */
+export function mirrorEntries(doc: DaemonJsonDoc): MirrorAt[] {
+  const member = lastMember(topMembers(doc), 'registry-mirrors')
+  if (!member || member.value.kind !== 'array') return []
+  return member.value.items.flatMap((item) => (item.kind === 'string' && /^https?:\/\//i.test(item.value) ? [{url: item.value, at: positionAt(doc, item.start)}] : []))
 }

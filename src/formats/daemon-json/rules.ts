@@ -180,6 +180,12 @@ export const rules = defineRules('daemon-json', {
     hint: 'remove the key from daemon.json, or drop the flag from ExecStart with a systemd drop-in (`systemctl edit docker`)',
     source: DOCKERD,
   },
+  'mirror-through-proxy': {
+    severity: 'warning',
+    description: 'A mirror on a private address or with an internal-looking name is reached through the proxy dockerd uses (its systemd environment or daemon.json proxies), which usually cannot reach it.',
+    hint: 'add the mirror host to NO_PROXY where dockerd reads it, then restart docker',
+    source: 'https://docs.docker.com/engine/daemon/proxy/',
+  },
 })
 
 export type DaemonJsonRule = keyof typeof rules

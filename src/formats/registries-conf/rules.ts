@@ -194,6 +194,12 @@ export const rules = defineRules('registries-conf', {
     hint: 'convert to V2: mirrorctl mirror add ... --convert',
     source: MAN,
   },
+  'mirror-through-proxy': {
+    severity: 'warning',
+    description: 'A mirror on a private address or with an internal-looking name is reached through the proxy that podman, buildah and skopeo read from their environment (and containers.conf), which usually cannot reach it.',
+    hint: 'add the mirror host to NO_PROXY where the engine reads it',
+    source: 'https://pkg.go.dev/golang.org/x/net/http/httpproxy',
+  },
   'insecure-mirror': {
     severity: 'info',
     description: 'A mirror or registry is insecure: plain HTTP and unverified TLS are allowed for it.',
