@@ -6,7 +6,11 @@ import {LocalHost} from '../hosts/local-host.js'
 import type {Finding} from '../lint/finding.js'
 import {compareFindings} from '../lint/finding.js'
 import {evaluateConfigSet, type SourceFile} from '../formats/registries-conf/config-set.js'
-import {lintDaemonJson, parseDaemonJson, type DaemonJsonLintContext} from '../formats/daemon-json/index.js'
+import {lintDaemonJson, mirrorEntries, parseDaemonJson, rules as daemonJsonRules, type DaemonJsonLintContext} from '../formats/daemon-json/index.js'
+import {rules as registriesConfRules} from '../formats/registries-conf/rules.js'
+import {mirrorsInEffect} from '../formats/registries-conf/mirrors-in-effect.js'
+import {mirrorRouteFindings} from '../lint/mirror-route.js'
+import {loadEngineProxyConfig} from '../engines/engine-proxy.js'
 import {loadDaemonJson, type DaemonJsonLocation} from '../engines/docker-engine.js'
 import {listDropIns, locateRegistriesConf, readRegistriesConf, type RegistriesConfOptions} from '../engines/registries-conf-files.js'
 
@@ -81,4 +85,28 @@ export function lintTargets(targets: readonly LintTarget[], docker: DaemonJsonLi
     findings.push(...evaluateConfigSet(t.files).findings)
   }
   return {findings: findings.sort(compareFindings), filesChecked}
+}
+
+/**
+ * For the machine's own files: mirrors each engine would send through its proxy. Proxy
+ * settings are facts of the host (systemd units, containers.conf, environment), so this is
+ * only judged when linting what the engines on this host read.
+ */
+export async function proxyRouteFindings(host: Host, targets: readonly LintTarget[], daemonJson: DaemonJsonLocation): Promise<Finding[]> {
+  const findings: Finding[] = []
+  for (const t of targets) {
+    if (t.kind === 'registries-conf') {
+      const set = evaluateConfigSet(t.files)
+      const mirrors = mirrorsInEffect(set)
+      if (!mirrors.length) continue
+      const proxy = await loadEngineProxyConfig(host, 'podman')
+      findings.push(...mirrorRouteFindings(mirrors, {engine: 'podman', config: proxy.config, restart: proxy.needsRestart}, registriesConfRules['mirror-through-proxy']))
+    } else {
+      const mirrors = mirrorEntries(parseDaemonJson(t.file.text, t.file.path))
+      if (!mirrors.length) continue
+      const proxy = await loadEngineProxyConfig(host, 'docker', {daemonJsonPath: daemonJson.path})
+      findings.push(...mirrorRouteFindings(mirrors, {engine: 'docker', config: proxy.config, restart: proxy.needsRestart}, daemonJsonRules['mirror-through-proxy']))
+    }
+  }
+  return findings
 }

@@ -5,7 +5,7 @@ import {ExitCode} from '../core/exit-codes.js'
 import {LocalHost} from '../hosts/local-host.js'
 import {hasErrors} from '../lint/finding.js'
 import {allRules} from '../lint/catalog.js'
-import {collectLintTargets, lintTargets} from '../cli/lint-targets.js'
+import {collectLintTargets, lintTargets, proxyRouteFindings} from '../cli/lint-targets.js'
 import {renderFindings, type ReportFormat} from '../lint/reporters/index.js'
 import {detectDockerVersion, locateDaemonJson} from '../engines/docker-engine.js'
 
@@ -41,15 +41,17 @@ export default class Lint extends BaseCommand {
     }
     const host = new LocalHost(flags.root)
     const treeRoot = flags.root !== undefined
+    const daemonJson = await locateDaemonJson(host, {daemonJson: flags['daemon-json'], treeRoot})
     const targets = await collectLintTargets(host, argv as string[], {
       registriesConf: flags['registries-conf'],
       registriesConfDir: flags['registries-conf-dir'],
-      daemonJson: await locateDaemonJson(host, {daemonJson: flags['daemon-json'], treeRoot}),
+      daemonJson,
       stdin: () => readStdin(),
     })
     const needsDocker = targets.some((t) => t.kind === 'daemon-json')
     const dockerVersion = needsDocker ? await detectDockerVersion(host, {flag: flags['docker-version'], treeRoot}) : null
     const {findings, filesChecked} = lintTargets(targets, dockerVersion ? {dockerVersion} : {})
+    if (!(argv as string[]).length) findings.push(...(await proxyRouteFindings(host, targets, daemonJson)))
     this.print(renderFindings(findings, format, {rules: allRules(), color: this.color, version: this.config.version, baseDir: process.cwd(), filesChecked}))
     if (hasErrors(findings)) this.setExit(ExitCode.Findings)
   }

@@ -300,3 +300,38 @@ describe('engines: docker and podman together', () => {
     }
   })
 })
+
+describe('internal mirrors behind a proxy', () => {
+  const dropIn = () => path.join(root, 'etc/systemd/system/docker.service.d/http-proxy.conf')
+  beforeEach(() => {
+    mkdirSync(path.dirname(dropIn()), {recursive: true})
+    writeFileSync(dropIn(), '[Service]\n# corporate proxy\nEnvironment="HTTPS_PROXY=http://proxy.corp.example.com:3128"\nEnvironment="NO_PROXY=localhost"\n')
+    mkdirSync(path.join(root, 'etc/docker'), {recursive: true})
+    writeFileSync(path.join(root, 'etc/docker/daemon.json'), '{}\n')
+  })
+
+  it('warns without --fix-no-proxy, and lint points at the mirror with the exact NO_PROXY', async () => {
+    const r = await cli(['mirror', 'add', 'docker.io', 'registry-cache.corp.internal:5000', '--root', root, '--engine', 'docker'])
+    expect(r.exitCode, r.stderr).toBe(0)
+    expect(r.stderr).toMatch(/warning: docker would reach the new mirror through its proxy; rerun with --fix-no-proxy/)
+    const lint = JSON.parse((await cli(['lint', '--root', root, '--json'])).stdout).findings
+    const f = lint.find((x: {rule: string}) => x.rule === 'daemon-json/mirror-through-proxy')
+    expect(f.file).toBe('/etc/docker/daemon.json')
+    expect(f.hint).toContain('NO_PROXY=localhost,registry-cache.corp.internal,127.0.0.1,::1')
+  })
+
+  it('--fix-no-proxy extends NO_PROXY in the drop-in dockerd reads and names the restart', async () => {
+    const r = await cli(['mirror', 'add', 'docker.io', 'registry-cache.corp.internal:5000', '--root', root, '--engine', 'docker', '--fix-no-proxy', '--json'])
+    expect(r.exitCode, r.stderr).toBe(0)
+    const out = JSON.parse(r.stdout)
+    const fix = out.files.find((f: {path: string}) => f.path.endsWith('http-proxy.conf'))
+    expect(fix.actions.join(' ')).toMatch(/systemctl daemon-reload && systemctl restart docker/)
+    const text = readFileSync(dropIn(), 'utf8')
+    expect(text).toContain('# corporate proxy')
+    expect(text).toContain('NO_PROXY=localhost,registry-cache.corp.internal,127.0.0.1,::1')
+    const explain = JSON.parse((await cli(['proxy', 'explain', 'https://registry-cache.corp.internal:5000/v2/', '--engine', 'docker', '--root', root, '--json'])).stdout)
+    expect(explain.proxy).toBeNull()
+    const again = await cli(['mirror', 'add', 'docker.io', 'registry-cache.corp.internal:5000', '--root', root, '--engine', 'docker', '--fix-no-proxy', '--json'])
+    expect(JSON.parse(again.stdout).changed).toBe(false)
+  })
+})

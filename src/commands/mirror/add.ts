@@ -8,6 +8,7 @@ import {UserError} from '../../core/errors.js'
 import {LocalHost} from '../../hosts/local-host.js'
 import {parseMirrorArgument, type PullFromMirror} from '../../policy/mirror-policy.js'
 import {writeFlags} from '../../cli/write-flags.js'
+import {fixNoProxy} from '../../cli/fix-no-proxy.js'
 
 export default class MirrorAdd extends BaseCommand {
   static override summary = 'Add mirrors for a registry or prefix (or redirect it with --location).'
@@ -27,12 +28,16 @@ export default class MirrorAdd extends BaseCommand {
     'pull-from-mirror': Flags.string({options: ['all', 'digest-only', 'tag-only'], description: 'which references the new mirrors serve'}),
     position: Flags.string({options: ['first', 'last'], default: 'first', description: 'where new mirrors go in the order the engines try them'}),
     convert: Flags.boolean({description: 'rewrite a V1 main file as V2 instead of adding a drop-in beside it'}),
+    'fix-no-proxy': Flags.boolean({
+      description: "when an engine would send a new internal mirror through its proxy, add the mirror to NO_PROXY where that engine reads it (and say which restart it needs)",
+    }),
   }
   static override examples = [
     '<%= config.bin %> mirror add docker.io mirror.example.com:5000',
     '<%= config.bin %> mirror add docker.io 127.0.0.1:5000 --insecure --dry-run',
     '<%= config.bin %> mirror add docker.io harbor.example.com/dockerhub-proxy --position last',
     '<%= config.bin %> mirror add docker.io/library --location quay.io/myorg',
+    '<%= config.bin %> mirror add docker.io registry-cache.corp.internal:5000 --fix-no-proxy',
   ]
 
   async run(): Promise<void> {
@@ -60,7 +65,22 @@ export default class MirrorAdd extends BaseCommand {
         dockerVersion,
       },
     )
-    if (flags.json) this.printJson({changed: results.files.length > 0, dryRun: flags['dry-run'], files: results.files, skipped: results.skipped})
-    else this.print(renderFileResults(results, flags['dry-run']))
+    // Proxy settings: fixed with --fix-no-proxy, otherwise only a warning of what would be needed.
+    const fix = flags['fix-no-proxy']
+    const used = engines.engines.filter((e) => !results.skipped.some((x) => x.engine === e))
+    const proxyFix = await fixNoProxy(host, used, mirrors, {
+      dryRun: flags['dry-run'] || !fix,
+      backup: !flags['no-backup'],
+      systemWideBackups: flags.root !== undefined || host.isRoot,
+      daemonJsonPath: engines.daemonJson.path,
+    })
+    const warnings = [
+      ...(fix ? [] : proxyFix.files.map((f) => `warning: ${f.engine} would reach the new mirror through its proxy; rerun with --fix-no-proxy to ${f.actions[0]} in ${f.path}`)),
+      ...proxyFix.manual.map((m) => `warning: ${m}`),
+    ]
+    const files = [...results.files, ...(fix ? proxyFix.files : [])]
+    for (const w of warnings) this.note(w)
+    if (flags.json) this.printJson({changed: files.length > 0, dryRun: flags['dry-run'], files, skipped: results.skipped, warnings})
+    else this.print(renderFileResults({...results, files}, flags['dry-run']))
   }
 }

@@ -1,0 +1,86 @@
+import {modify, applyEdits as applyJsonEdits} from 'jsonc-parser'
+import {unifiedDiff} from '../edit/text-edit.js'
+import {
+  loadEngineProxyConfig,
+  noProxyTarget,
+  renderNoProxyDropIn,
+  setContainersConfNoProxy,
+  setEnvironmentFileNoProxy,
+  type ProxyEngine,
+} from '../engines/engine-proxy.js'
+import {writePlannedFiles} from '../hosts/apply-changes.js'
+import type {Host} from '../hosts/host.js'
+import {decideProxy, looksInternal, suggestNoProxy} from '../net/proxy.js'
+import {mirrorUrl, type MirrorTarget} from '../policy/mirror-policy.js'
+import type {FileResult} from './mirror-flow.js'
+
+export interface FixNoProxyResult {
+  files: FileResult[]
+  /** What mirrorctl could not change itself, with what to do by hand. */
+  manual: string[]
+}
+
+/**
+ * --fix-no-proxy: for each new internal-looking mirror that an engine would send through its
+ * proxy, extend NO_PROXY where that engine really reads it, and say which restart makes the
+ * engine see it (proxy settings are read once at daemon start).
+ */
+export async function fixNoProxy(
+  host: Host,
+  engines: readonly ProxyEngine[],
+  mirrors: readonly MirrorTarget[],
+  options: {dryRun: boolean; backup: boolean; systemWideBackups: boolean; daemonJsonPath?: string | undefined},
+): Promise<FixNoProxyResult> {
+  const files: FileResult[] = []
+  const manual: string[] = []
+  for (const engine of engines) {
+    const proxy = await loadEngineProxyConfig(host, engine, {daemonJsonPath: options.daemonJsonPath})
+    const proxied = mirrors.filter((m) => looksInternal(m.host) && decideProxy(`${mirrorUrl(m)}/v2/`, proxy.config).proxy !== null)
+    if (!proxied.length) continue
+    const target = await noProxyTarget(host, engine, {daemonJsonPath: options.daemonJsonPath})
+    let value = target.current
+    for (const m of proxied) value = suggestNoProxy(value, m.host)
+    if (value === undefined || value === target.current) continue
+    if (!target.writable || target.path === null) {
+      manual.push(`${engine}: set NO_PROXY=${value} by hand (${target.reason}), then ${target.restart}`)
+      continue
+    }
+    const before = await host.readFile(target.path)
+    const after = rewrite(target.kind, before, value)
+    if (after === before) continue
+    const written = options.dryRun ? [] : await writePlannedFiles(host, [{path: target.path, before, after}], options)
+    files.push({
+      engine: engine === 'docker' ? 'docker' : 'podman',
+      path: target.path,
+      actions: [`set NO_PROXY=${value} (${target.reason})`, `proxy settings are read once at start: ${target.restart}`],
+      diff: unifiedDiff(target.path, before, after),
+      backup: written[0]?.backup ?? null,
+    })
+  }
+  return {files, manual}
+}
+
+function rewrite(kind: string, before: string | null, value: string): string {
+  switch (kind) {
+    case 'systemd-drop-in':
+      return renderNoProxyDropIn(before, value)
+    case 'environment-file':
+      return setEnvironmentFileNoProxy(before, value)
+    case 'containers-conf':
+      return setContainersConfNoProxy(before, value)
+    case 'daemon-json':
+      return setDaemonJsonNoProxy(before ?? '{}\n', value)
+    default:
+      throw new Error(`no writer for NO_PROXY in ${kind}`)
+  }
+}
+
+/** proxies.no-proxy in daemon.json, keeping the file's indentation (jsonc-parser's minimal edit). */
+function setDaemonJsonNoProxy(text: string, value: string): string {
+  const indent = /\n([ \t]+)"/.exec(text)?.[1] ?? '  '
+  const eol = text.includes('\r\n') ? '\r\n' : '\n'
+  const edits = modify(text, ['proxies', 'no-proxy'], value, {
+    formattingOptions: {insertSpaces: !indent.startsWith('\t'), tabSize: indent.startsWith('\t') ? 1 : indent.length, eol},
+  })
+  return applyJsonEdits(text, edits)
+}
