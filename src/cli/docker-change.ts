@@ -3,6 +3,7 @@ import {ExitCode} from '../core/exit-codes.js'
 import {applyEdits, unifiedDiff} from '../edit/text-edit.js'
 import {lintDaemonJson, parseDaemonJson, planDaemonJson} from '../formats/daemon-json/index.js'
 import {loadDaemonJson, type DaemonJsonLocation} from '../engines/docker-engine.js'
+import {dockerdCommandLine} from '../engines/engine-proxy.js'
 import {writePlannedFiles} from '../hosts/apply-changes.js'
 import type {Host} from '../hosts/host.js'
 import {configRejected} from '../lint/config-rejected.js'
@@ -21,7 +22,12 @@ export async function runDaemonJsonChange(
   options: {dryRun: boolean; backup: boolean; systemWideBackups: boolean; dockerVersion: string | null},
 ): Promise<FileResult[]> {
   const loaded = await loadDaemonJson(host, location)
-  const ctx = options.dockerVersion ? {dockerVersion: options.dockerVersion} : {}
+  // Checked against dockerd's flags too: a key that is also a flag stops dockerd at start.
+  const command = await dockerdCommandLine(host, {daemonJsonPath: location.path})
+  const ctx = {
+    ...(options.dockerVersion ? {dockerVersion: options.dockerVersion} : {}),
+    ...(command ? {dockerdArgs: command.argv.slice(1), unitPath: command.unitPath} : {}),
+  }
   const existing = lintDaemonJson(loaded.doc, ctx).find((f) => f.severity === 'error')
   if (existing) throw configRejected(existing)
   const edits = planDaemonJson(loaded.doc, change)

@@ -8,6 +8,7 @@ import {allRules} from '../lint/catalog.js'
 import {collectLintTargets, lintTargets, proxyRouteFindings} from '../cli/lint-targets.js'
 import {renderFindings, type ReportFormat} from '../lint/reporters/index.js'
 import {detectDockerVersion, locateDaemonJson} from '../engines/docker-engine.js'
+import {dockerdCommandLine} from '../engines/engine-proxy.js'
 
 export default class Lint extends BaseCommand {
   static override summary = 'Lint registries.conf and daemon.json: what the engines reject, and the mistakes they accept silently.'
@@ -50,7 +51,12 @@ export default class Lint extends BaseCommand {
     })
     const needsDocker = targets.some((t) => t.kind === 'daemon-json')
     const dockerVersion = needsDocker ? await detectDockerVersion(host, {flag: flags['docker-version'], treeRoot}) : null
-    const {findings, filesChecked} = lintTargets(targets, dockerVersion ? {dockerVersion} : {})
+    // The machine's own daemon.json is also checked against dockerd's flags in its systemd unit.
+    const command = needsDocker && !(argv as string[]).length ? await dockerdCommandLine(host, {daemonJsonPath: daemonJson.path}) : null
+    const {findings, filesChecked} = lintTargets(targets, {
+      ...(dockerVersion ? {dockerVersion} : {}),
+      ...(command ? {dockerdArgs: command.argv.slice(1), unitPath: command.unitPath} : {}),
+    })
     if (!(argv as string[]).length) findings.push(...(await proxyRouteFindings(host, targets, daemonJson)))
     this.print(renderFindings(findings, format, {rules: allRules(), color: this.color, version: this.config.version, baseDir: process.cwd(), filesChecked}))
     if (hasErrors(findings)) this.setExit(ExitCode.Findings)

@@ -280,6 +280,8 @@ interface DockerInspection {
   daemonJsonHasProxies: boolean
   /** The ExecStart= file that sets --no-proxy, if any. */
   noProxyFlagFile: string | null
+  /** dockerd's command line as systemd starts it, and the unit file that sets it. */
+  command: {argv: string[]; unitPath: string} | null
 }
 
 async function inspectDocker(host: Host, options: EngineProxyOptions): Promise<DockerInspection> {
@@ -422,7 +424,16 @@ async function inspectDocker(host: Host, options: EngineProxyOptions): Promise<D
     daemonJsonPath,
     daemonJsonHasProxies,
     noProxyFlagFile,
+    command: command ? {argv: command.argv, unitPath: unitFiles[command.file]!} : null,
   }
+}
+
+/**
+ * dockerd's command line from docker.service and its drop-ins (with their environment
+ * expanded), for options set both as a flag and in daemon.json; null without a unit.
+ */
+export async function dockerdCommandLine(host: Host, options: EngineProxyOptions = {}): Promise<{argv: string[]; unitPath: string} | null> {
+  return (await inspectDocker(host, options)).command
 }
 
 // ---------------------------------------------------------------------------------------

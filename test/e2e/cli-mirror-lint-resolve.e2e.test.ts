@@ -335,3 +335,32 @@ describe('internal mirrors behind a proxy', () => {
     expect(JSON.parse(again.stdout).changed).toBe(false)
   })
 })
+
+describe('daemon.json against the dockerd command line of the systemd unit', () => {
+  const unitDir = () => path.join(root, 'lib/systemd/system')
+  beforeEach(() => {
+    mkdirSync(unitDir(), {recursive: true})
+    writeFileSync(
+      path.join(unitDir(), 'docker.service'),
+      '[Service]\nExecStart=/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock --registry-mirror=https://old.example.com\n',
+    )
+    mkdirSync(path.join(root, 'etc/docker'), {recursive: true})
+    writeFileSync(path.join(root, 'etc/docker/daemon.json'), '{\n  "hosts": ["unix:///var/run/docker.sock"]\n}\n')
+  })
+
+  it('lint reports keys that are also flags (dockerd refuses to start)', async () => {
+    const r = await cli(['lint', '--root', root, '--json'])
+    expect(r.exitCode).toBe(1)
+    const f = JSON.parse(r.stdout).findings.filter((x: {rule: string}) => x.rule === 'daemon-json/flag-conflict')
+    expect(f).toHaveLength(1)
+    expect(f[0].line).toBe(2)
+  })
+
+  it('mirror add refuses to write registry-mirrors when the unit passes --registry-mirror', async () => {
+    writeFileSync(path.join(root, 'etc/docker/daemon.json'), '{}\n')
+    const r = await cli(['mirror', 'add', 'docker.io', 'https://m.example.com', '--root', root, '--engine', 'docker'])
+    expect(r.exitCode).toBe(1)
+    expect(r.stderr).toMatch(/nothing was written/)
+    expect(readFileSync(path.join(root, 'etc/docker/daemon.json'), 'utf8')).toBe('{}\n')
+  })
+})
