@@ -46,7 +46,8 @@ export abstract class BaseCommand extends Command {
     }
     // oclif's own parse errors (unknown flag, missing argument) are usage errors.
     if (error.oclif) {
-      this.renderError(`${error.message}\nSee more help with --help`, ExitCode.Usage)
+      const message = /See more help with --help\s*$/.test(error.message) ? error.message.trimEnd() : `${error.message}\nSee more help with --help`
+      this.renderError(message, ExitCode.Usage)
       return
     }
     const message = this.debugOutput ? (error.stack ?? String(error)) : `unexpected error: ${error.message} (run again with --debug for details)`

@@ -1,0 +1,160 @@
+import {Args, Flags} from '@oclif/core'
+import {BaseCommand} from '../cli/base-command.js'
+import {locationFlags} from '../cli/flags.js'
+import {engineFlag, networkFlags, parseEnvFlags, parseTimeout, readCaFile} from '../cli/network-flags.js'
+import {UserError} from '../core/errors.js'
+import {ExitCode} from '../core/exit-codes.js'
+import {loadDaemonJson, locateDaemonJson} from '../engines/docker-engine.js'
+import {engineProxyConfig, registryCas, systemRoots, type EngineName} from '../engines/engine-network.js'
+import {loadRegistriesConf} from '../engines/registries-conf-engine.js'
+import {readDaemonJson} from '../formats/daemon-json/read.js'
+import type {MergedConfig} from '../formats/registries-conf/model.js'
+import {LocalHost} from '../hosts/local-host.js'
+import {configRejected} from '../lint/config-rejected.js'
+import {manifestTarget, mirrorsFromDaemonJson, mirrorsFromRegistriesConf, parseImage, parseMirrorArgument, type MirrorTarget} from '../net/mirror-target.js'
+import {probeMirror, type MirrorReport, type ProbeContext, type Step, type Trust} from '../net/probe.js'
+import {styles, type Styles} from '../ui/color.js'
+
+const CONCURRENCY = 4
+
+export default class Check extends BaseCommand {
+  static override summary = 'Check that each mirror answers as a registry from this host, along the route the engine would take.'
+  static override description = [
+    'Probes every mirror in registries.conf (with --engine docker: the registry-mirrors of daemon.json), or the MIRROR arguments, step by step: name resolution, TCP connect, TLS (chain, expiry, host name), GET /v2/, and with --image a manifest HEAD through the mirror. Each step is timed; each failure comes with its likely fix.',
+    'Requests take the proxy route the engine would take: podman reads the environment and containers.conf, dockerd its docker.service environment and daemon.json proxies; --env NAME=VALUE adds variables on top. Insecure mirrors are tried over HTTPS without verification, then over plain HTTP, as the engines do.',
+    'A MIRROR argument is host[:port][/namespace] (registries.conf style: the namespace goes after /v2/) or an http(s):// URL (daemon.json style: a path goes before /v2/).',
+    'Exit status: 0 when every mirror is OK, 1 when any step fails (or there is no mirror), 2 for usage errors.',
+  ].join('\n\n')
+  static override strict = false
+  static override args = {mirror: Args.string({description: 'mirror(s) to check instead of the configured ones', required: false})}
+  static override flags = {
+    ...locationFlags,
+    ...networkFlags,
+    engine: engineFlag,
+    image: Flags.string({description: 'also HEAD this image\'s manifest through each mirror (nginx means docker.io/library/nginx:latest)', helpValue: 'IMAGE'}),
+    insecure: Flags.boolean({description: 'treat MIRROR arguments as insecure: unverified HTTPS, then plain HTTP'}),
+    'daemon-json': Flags.string({description: "Docker's daemon.json to take the mirrors from (implies --engine docker)", helpValue: 'FILE'}),
+  }
+  static override examples = [
+    '<%= config.bin %> check',
+    '<%= config.bin %> check --image nginx --json',
+    '<%= config.bin %> check mirror.internal:5000 --insecure',
+    '<%= config.bin %> check https://mirror.example.com --ca-file company-ca.pem --engine docker',
+    '<%= config.bin %> check mirror.example.com --env HTTPS_PROXY=http://proxy:3128 --env NO_PROXY=.example.com',
+  ]
+
+  async run(): Promise<void> {
+    const {argv, flags} = await this.parse(Check)
+    const timeoutMs = parseTimeout(flags.timeout)
+    const overrides = parseEnvFlags(flags.env)
+    const engine = (flags.engine ?? (flags['daemon-json'] ? 'docker' : 'podman')) as EngineName
+    const host = new LocalHost(flags.root)
+    const extraCa = flags['ca-file'] ? await readCaFile(flags['ca-file']) : null
+    const image = flags.image ? parseImage(flags.image) : null
+
+    let targets: MirrorTarget[]
+    let merged: MergedConfig | null = null
+    if (argv.length > 0) {
+      targets = (argv as string[]).map((a) => parseMirrorArgument(a, {insecure: flags.insecure}))
+    } else if (engine === 'docker') {
+      targets = await dockerMirrors(host, flags['daemon-json'], flags.root !== undefined)
+    } else {
+      const {set, locations} = await loadRegistriesConf(host, {registriesConf: flags['registries-conf'], registriesConfDir: flags['registries-conf-dir']})
+      if (!set.merged) throw configRejected(set.firstError!)
+      merged = set.merged
+      targets = mirrorsFromRegistriesConf(merged)
+      if (targets.length === 0) {
+        const why = merged.files.length ? `${merged.files.join(', ')} configure no [[registry.mirror]]` : `there is no registries.conf (${host.real(locations.main)} does not exist)`
+        throw new UserError(`no mirrors to check: ${why}`, {exitCode: ExitCode.Findings, hint: 'give mirrors as arguments (mirrorctl check mirror.example.com:5000), or add one with mirrorctl mirror add'})
+      }
+    }
+
+    const proxy = await engineProxyConfig(host, engine, overrides)
+    for (const n of proxy.notes) this.note(`mirrorctl: warning: ${n}`)
+    const roots = await systemRoots(host)
+    const trust = async (target: MirrorTarget): Promise<Trust> => {
+      const cas = await registryCas(host, engine, target.hostPort)
+      const label = [roots.file ? `system roots (${roots.file})` : "Node's bundled roots", ...(extraCa ? [`--ca-file ${flags['ca-file']}`] : []), ...(cas.dir && cas.files.length ? [cas.dir] : [])].join(' + ')
+      return {pems: [...roots.pems, ...(extraCa ? [extraCa] : []), ...cas.pems], label}
+    }
+    const ctx: ProbeContext = {
+      engine,
+      proxyConfig: proxy.config,
+      timeoutMs,
+      trust,
+      manifest: image ? (target) => manifestTarget(target, image, merged) : undefined,
+    }
+    const reports = await mapLimit(targets, CONCURRENCY, (t) => probeMirror(t, ctx))
+
+    if (flags.json) {
+      this.printJson({mirrors: reports.map(toJson)})
+    } else {
+      this.print(renderReports(reports, targets, styles(this.color)))
+    }
+    this.setExit(reports.every((r) => r.ok) ? ExitCode.Ok : ExitCode.Findings)
+  }
+}
+
+async function dockerMirrors(host: LocalHost, daemonJson: string | undefined, treeRoot: boolean): Promise<MirrorTarget[]> {
+  const {doc, text, location} = await loadDaemonJson(host, await locateDaemonJson(host, {daemonJson, treeRoot}))
+  if (text === null) {
+    throw new UserError(`no mirrors to check: ${location.path} does not exist`, {exitCode: ExitCode.Findings, hint: 'give mirrors as arguments (mirrorctl check --engine docker https://mirror.example.com)'})
+  }
+  if (doc.syntaxFindings[0]) throw configRejected(doc.syntaxFindings[0])
+  const targets = mirrorsFromDaemonJson(readDaemonJson(doc), location.path)
+  if (targets.length === 0) {
+    throw new UserError(`no mirrors to check: ${location.path} has no registry-mirrors`, {exitCode: ExitCode.Findings, hint: 'give mirrors as arguments, or add one with mirrorctl mirror add'})
+  }
+  return targets
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++
+      out[i] = await fn(items[i]!)
+    }
+  }
+  await Promise.all(Array.from({length: Math.min(limit, items.length)}, worker))
+  return out
+}
+
+function toJson(r: MirrorReport): unknown {
+  return {
+    mirror: r.mirror,
+    url: r.url,
+    route: {proxy: r.route.proxy, decidedBy: r.route.decidedBy, reason: r.route.reason},
+    ok: r.ok,
+    steps: r.steps.map((s: Step) => ({
+      name: s.name,
+      status: s.status,
+      ms: s.ms,
+      detail: s.detail,
+      ...(s.fix ? {fix: s.fix} : {}),
+      ...(s.digest ? {digest: s.digest} : {}),
+    })),
+  }
+}
+
+function renderReports(reports: readonly MirrorReport[], targets: readonly MirrorTarget[], s: Styles): string {
+  const paint = {ok: s.green, fail: s.red, warn: s.yellow, skip: s.dim}
+  const lines: string[] = []
+  reports.forEach((r, i) => {
+    const t = targets[i]!
+    const serves = t.serves.length ? `, serves ${t.serves.join(', ')}` : ''
+    const from = t.kind === 'argument' ? '' : ` (${t.origin}${serves}${t.insecure ? ', insecure' : ''})`
+    lines.push(`${s.bold(r.mirror)}${from}  ${r.ok ? s.green('OK') : s.red('FAILED')}`)
+    lines.push(`  ${r.url}  ${r.route.summary}`)
+    for (const step of r.steps) {
+      const ms = step.status === 'skip' && step.ms === 0 ? '' : `${step.ms} ms`
+      lines.push(`  ${step.name.padEnd(9)}${paint[step.status](step.status.padEnd(5))}${ms.padStart(8)}  ${step.detail}`)
+      if (step.fix && step.status !== 'ok') lines.push(`  ${' '.repeat(24)}${s.cyan('fix:')} ${step.fix}`)
+    }
+    lines.push('')
+  })
+  const failed = reports.filter((r) => !r.ok).length
+  lines.push(failed === 0 ? `${reports.length} mirror${reports.length === 1 ? '' : 's'} OK` : `${failed} of ${reports.length} mirror${reports.length === 1 ? '' : 's'} failed`)
+  return lines.join('\n')
+}

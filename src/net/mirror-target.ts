@@ -1,0 +1,209 @@
+/**
+ * Which mirrors to probe and what to ask them: mirror arguments, the mirrors of a merged
+ * registries.conf, the registry-mirrors of daemon.json, and the manifest path an image takes
+ * through a mirror. Pure: no I/O.
+ */
+
+import {UserError} from '../core/errors.js'
+import {ExitCode} from '../core/exit-codes.js'
+import {DOCKER_HUB, isDomain, parseNormalized, parseReference, withDefaultTag, type ImageReference} from '../core/image-reference.js'
+import type {DaemonJsonConfig} from '../formats/daemon-json/read.js'
+import type {MergedConfig} from '../formats/registries-conf/model.js'
+import {pullSources} from '../formats/registries-conf/resolve.js'
+import {cidrContains, isLoopback, parseAddr, parseCidr} from './ip.js'
+import {maskUrlCredentials} from './proxy.js'
+
+export interface MirrorTarget {
+  /** As the user or the config file wrote it. */
+  mirror: string
+  /** Host name (lower case) or IP literal without brackets. */
+  host: string
+  /** The port as written, or null for the scheme's default. */
+  port: number | null
+  /** host[:port] as written: the certs.d folder name and the CONNECT target. */
+  hostPort: string
+  /** registries.conf namespace: inserted after /v2/ ("" for none). */
+  namespace: string
+  /** A daemon.json mirror URL's path: put before /v2/ ("" for none). */
+  apiRoot: string
+  /** Fixed by a URL; null means https, falling back to http when insecure. */
+  scheme: 'http' | 'https' | null
+  /** Unverified TLS, then plain HTTP, are acceptable. */
+  insecure: boolean
+  /** registries.conf per-mirror proxy ("" for none): used instead of the environment. */
+  proxy: string
+  /** How the mirror was named: on the command line, in registries.conf or in daemon.json. */
+  kind: 'argument' | 'registries-conf' | 'daemon-json'
+  /** "argument" or the file that configures it. */
+  origin: string
+  /** The registries.conf prefixes (or "docker.io" for daemon.json) it serves; [] for arguments. */
+  serves: string[]
+  /** Set when the location cannot be probed at all. */
+  problem?: string
+}
+
+const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//
+const NAMESPACE = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/
+
+function usage(message: string, hint?: string): UserError {
+  return new UserError(message, {exitCode: ExitCode.Usage, ...(hint ? {hint} : {})})
+}
+
+function splitHostPort(hostPort: string): {host: string; port: number | null} {
+  const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(hostPort)
+  const rawHost = m?.[1] ?? hostPort
+  const host = rawHost.startsWith('[') ? rawHost.slice(1, -1) : rawHost.toLowerCase()
+  return {host, port: m?.[2] !== undefined ? Number(m[2]) : null}
+}
+
+function checkPort(port: number | null, arg: string): void {
+  if (port !== null && (port < 1 || port > 65535)) throw usage(`mirror "${arg}": port ${port} is out of range (1-65535)`)
+}
+
+/**
+ * A mirror as given on the command line: host[:port][/namespace] (registries.conf style: the
+ * namespace goes after /v2/) or an http(s):// URL (daemon.json style: a path goes before /v2/).
+ * Throws a usage error for anything else.
+ */
+export function parseMirrorArgument(arg: string, options: {insecure?: boolean; origin?: string; kind?: MirrorTarget['kind']} = {}): MirrorTarget {
+  const input = arg.trim()
+  // Messages quote the argument with any password masked.
+  const shown = maskUrlCredentials(input)
+  const origin = options.origin ?? 'argument'
+  const kind = options.kind ?? 'argument'
+  if (input === '') throw usage('a mirror argument is empty')
+  if (SCHEME.test(input)) {
+    let url: URL
+    try {
+      url = new URL(input)
+    } catch {
+      throw usage(`mirror "${shown}" is not a valid URL`, 'write host[:port][/namespace] or https://host[:port]')
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usage(`mirror "${shown}": unsupported scheme "${url.protocol.slice(0, -1)}"`, 'use http:// or https://')
+    if (url.username || url.password) throw usage(`mirror "${shown}": credentials in a mirror URL are not allowed`, 'engines refuse them too; log in with podman login / docker login instead')
+    if (url.search || url.hash) throw usage(`mirror "${shown}": a query or fragment is not allowed`)
+    const {host, port} = splitHostPort(url.host)
+    return {
+      mirror: arg,
+      host,
+      port,
+      hostPort: url.host,
+      namespace: '',
+      apiRoot: url.pathname.replace(/\/+$/, ''),
+      scheme: url.protocol === 'http:' ? 'http' : 'https',
+      insecure: options.insecure === true,
+      proxy: '',
+      kind,
+      origin,
+      serves: [],
+    }
+  }
+  const slash = input.indexOf('/')
+  const hostPort = slash < 0 ? input : input.slice(0, slash)
+  const namespace = slash < 0 ? '' : input.slice(slash + 1).replace(/\/+$/, '')
+  if (!isDomain(hostPort)) throw usage(`mirror "${shown}": "${hostPort}" is not a host[:port]`, 'write host[:port][/namespace] or https://host[:port]')
+  if (namespace !== '' && !NAMESPACE.test(namespace)) throw usage(`mirror "${shown}": "${namespace}" is not a repository namespace (lower-case path components)`)
+  const {host, port} = splitHostPort(hostPort)
+  checkPort(port, shown)
+  return {mirror: arg, host, port, hostPort, namespace, apiRoot: '', scheme: null, insecure: options.insecure === true, proxy: '', kind, origin, serves: []}
+}
+
+/** Every distinct mirror location of a merged registries.conf, in file order, with what it serves. */
+export function mirrorsFromRegistriesConf(config: MergedConfig): MirrorTarget[] {
+  const byLocation = new Map<string, MirrorTarget>()
+  for (const registry of config.registries) {
+    for (const m of registry.mirrors) {
+      let target = byLocation.get(m.location)
+      if (!target) {
+        try {
+          target = parseMirrorArgument(m.location, {insecure: m.insecure, origin: registry.file, kind: 'registries-conf'})
+        } catch (error) {
+          const {host} = splitHostPort(m.location.split('/')[0] ?? '')
+          target = {mirror: m.location, host, port: null, hostPort: m.location, namespace: '', apiRoot: '', scheme: null, insecure: m.insecure, proxy: '', kind: 'registries-conf', origin: registry.file, serves: [], problem: (error as Error).message}
+        }
+        if (target.scheme !== null) target.problem = `registries.conf locations take no scheme (${m.location}); the engines refuse the file`
+        target.proxy = m.proxy
+        byLocation.set(m.location, target)
+      }
+      // Tables that share a mirror may disagree; any insecure one lets the engine fall back.
+      target.insecure ||= m.insecure
+      if (!target.serves.includes(registry.prefix)) target.serves.push(registry.prefix)
+    }
+  }
+  return [...byLocation.values()]
+}
+
+/** dockerd's insecure test for a mirror host: listed (host, host:port, CIDR for IP literals) or loopback. */
+function dockerInsecure(target: MirrorTarget, insecureRegistries: readonly string[]): boolean {
+  const ip = parseAddr(target.host, false)
+  if (ip && isLoopback(ip.bytes)) return true
+  if (target.host === 'localhost') return true
+  return insecureRegistries.some((entry) => {
+    const cidr = parseCidr(entry)
+    if (cidr) return ip !== null && cidrContains(cidr, ip.bytes)
+    return entry.toLowerCase() === target.hostPort.toLowerCase() || entry.toLowerCase() === target.host
+  })
+}
+
+/** The registry-mirrors of daemon.json (Docker Hub only), insecure as dockerd decides it. */
+export function mirrorsFromDaemonJson(config: DaemonJsonConfig, file: string): MirrorTarget[] {
+  return config.registryMirrors.map((url) => {
+    let target: MirrorTarget
+    try {
+      target = parseMirrorArgument(url, {origin: file, kind: 'daemon-json'})
+    } catch (error) {
+      return {mirror: url, host: '', port: null, hostPort: url, namespace: '', apiRoot: '', scheme: null, insecure: false, proxy: '', kind: 'daemon-json', origin: file, serves: [DOCKER_HUB], problem: (error as Error).message}
+    }
+    if (target.scheme === null) target.problem = `dockerd needs a scheme (https:// or http://) in registry-mirrors: "${url}"`
+    target.insecure = dockerInsecure(target, config.insecureRegistries)
+    target.serves = [DOCKER_HUB]
+    return target
+  })
+}
+
+/** What to HEAD on a mirror for an image, or why the image does not go through it. */
+export type ManifestTarget =
+  | {repository: string; reference: string; image: string; path: string}
+  | {skip: string}
+
+/** Parse --image: the Docker Hub normalisation (nginx -> docker.io/library/nginx:latest). */
+export function parseImage(image: string): ImageReference {
+  try {
+    return withDefaultTag(parseNormalized(image))
+  } catch (error) {
+    throw usage(`--image ${image}: ${(error as Error).message}`, 'give an image reference such as nginx, library/alpine:3.20 or quay.io/org/app:tag')
+  }
+}
+
+function imageString(ref: ImageReference): string {
+  return `${ref.domain}/${ref.path}${ref.tag !== null ? `:${ref.tag}` : ''}${ref.digest !== null ? `@${ref.digest}` : ''}`
+}
+
+function manifestPath(target: MirrorTarget, repository: string, reference: string): string {
+  return `${target.apiRoot}/v2/${repository}/manifests/${reference}`
+}
+
+/**
+ * The manifest request an engine makes for image through target: registries.conf mirrors
+ * rewrite the matched prefix to the mirror location (namespace included); daemon.json mirrors
+ * serve Docker Hub only; argument mirrors are taken as mirrors of the image's registry.
+ */
+export function manifestTarget(target: MirrorTarget, ref: ImageReference, config: MergedConfig | null): ManifestTarget {
+  const image = imageString(ref)
+  const reference = ref.digest ?? ref.tag ?? 'latest'
+  if (target.kind === 'registries-conf' && config) {
+    const resolved = pullSources(config, ref)
+    const source = resolved.sources.find((s) => s.mirror && (s.reference.startsWith(`${target.mirror}/`) || s.reference.startsWith(`${target.mirror}:`) || s.reference.startsWith(`${target.mirror}@`)))
+    if (!source) {
+      const why = resolved.blocked ? 'its prefix is blocked' : resolved.matchedPrefix === null ? 'no [[registry]] prefix matches it' : `it matches prefix ${resolved.matchedPrefix}, whose mirror list does not use this mirror for it`
+      return {skip: `${image} is not pulled through this mirror (${why})`}
+    }
+    const rewritten = parseReference(source.reference)
+    return {repository: rewritten.path, reference, image, path: manifestPath(target, rewritten.path, reference)}
+  }
+  if (target.serves.includes(DOCKER_HUB) && ref.domain !== DOCKER_HUB) {
+    return {skip: `${image} is not a Docker Hub image; dockerd uses registry-mirrors for Docker Hub only`}
+  }
+  const repository = target.namespace ? `${target.namespace}/${ref.path}` : ref.path
+  return {repository, reference, image, path: manifestPath(target, repository, reference)}
+}
