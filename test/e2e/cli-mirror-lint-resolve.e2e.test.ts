@@ -221,7 +221,7 @@ describe('mirror add / remove / list', () => {
 
 describe('help', () => {
   it('every command has help with examples', async () => {
-    for (const c of [['lint'], ['resolve'], ['mirror', 'add'], ['mirror', 'remove'], ['mirror', 'list']]) {
+    for (const c of [['lint'], ['resolve'], ['mirror', 'add'], ['mirror', 'remove'], ['mirror', 'list'], ['check'], ['ratelimit'], ['proxy', 'explain']]) {
       const r = await cli([...c, '--help'])
       expect(r.exitCode, c.join(' ')).toBe(0)
       expect(r.stdout, c.join(' ')).toMatch(/EXAMPLES/)
