@@ -2,6 +2,7 @@ import {readFile} from 'node:fs/promises'
 import {Flags} from '@oclif/core'
 import {unreadable, UserError} from '../core/errors.js'
 import {ExitCode} from '../core/exit-codes.js'
+import {maskUrlCredentials} from '../net/proxy.js'
 
 /** Flags of commands that talk to registries the way an engine would. */
 export const networkFlags = {
@@ -9,6 +10,8 @@ export const networkFlags = {
     description: 'set an environment variable for the proxy decision, on top of what the engine reads (repeatable), e.g. --env HTTPS_PROXY=http://proxy:3128',
     helpValue: 'NAME=VALUE',
     multiple: true,
+    // One value per --env, so a MIRROR or URL argument after it is not taken as another value.
+    multipleNonGreedy: true,
   }),
   timeout: Flags.string({description: 'seconds to wait for each network step', default: '5', helpValue: 'SECONDS'}),
   'ca-file': Flags.string({description: 'also trust the CA certificates in this PEM file', helpValue: 'FILE'}),
@@ -26,7 +29,12 @@ export function parseEnvFlags(entries: readonly string[] | undefined): Record<st
     const eq = entry.indexOf('=')
     const name = eq < 0 ? entry : entry.slice(0, eq)
     if (eq < 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-      throw new UserError(`--env ${JSON.stringify(entry.replace(/=.*/, '=…'))} is not NAME=VALUE`, {exitCode: ExitCode.Usage, hint: 'e.g. --env HTTPS_PROXY=http://proxy:3128 --env NO_PROXY=mirror.internal'})
+      // Never echo a value: without "=" the whole entry may be a proxy URL with a password.
+      const shown = eq < 0 ? maskUrlCredentials(entry) : `${name}=…`
+      throw new UserError(`--env expects NAME=VALUE (NAME= for an empty value), got ${JSON.stringify(shown)}`, {
+        exitCode: ExitCode.Usage,
+        hint: 'for example --env HTTPS_PROXY=http://proxy.example.com:3128 --env NO_PROXY=.internal,localhost',
+      })
     }
     out[name] = entry.slice(eq + 1)
   }

@@ -6,7 +6,8 @@ import {UserError} from '../../core/errors.js'
 import {loadEngineProxyConfig, type ProxyEngine} from '../../engines/engine-proxy.js'
 import {LocalHost} from '../../hosts/local-host.js'
 import {goHostname, parseGoUrl} from '../../net/go-url.js'
-import {configFromSourcedEnv, decideProxy, maskUrlCredentials, PROXY_VARIABLES, type ProxyConfig, type ProxyDecision, type Setting} from '../../net/proxy.js'
+import {configFromSourcedEnv, decideProxy, labelEnv, maskUrlCredentials, PROXY_VARIABLES, type ProxyConfig, type ProxyDecision, type Setting} from '../../net/proxy.js'
+import {networkFlags, parseEnvFlags} from '../../cli/network-flags.js'
 
 /** What the JSON output holds, in this key order and nothing else. */
 interface ExplainJson {
@@ -36,12 +37,7 @@ export default class ProxyExplain extends BaseCommand {
   }
   static override flags = {
     engine: Flags.string({description: "use this engine's proxy settings on the host instead of the current environment", options: ['docker', 'podman']}),
-    env: Flags.string({
-      description: 'override one variable on top of the settings, e.g. HTTPS_PROXY=http://proxy:3128 or NO_PROXY= (repeatable)',
-      helpValue: 'NAME=VALUE',
-      multiple: true,
-      multipleNonGreedy: true,
-    }),
+    env: networkFlags.env,
     root: locationFlags.root,
     'daemon-json': Flags.string({description: "dockerd's daemon.json to read (a path on the host, under --root if given); default: as dockerd finds it", helpValue: 'FILE'}),
   }
@@ -59,7 +55,7 @@ export default class ProxyExplain extends BaseCommand {
     const engine = flags.engine as ProxyEngine | undefined
     if (!engine && flags.root !== undefined) throw new UserError('--root only applies with --engine (without it the current environment is used)')
     if (engine !== 'docker' && flags['daemon-json'] !== undefined) throw new UserError('--daemon-json only applies with --engine docker')
-    const overrides = parseEnvFlags(flags.env ?? [])
+    const overrides = labelEnv(parseEnvFlags(flags.env), (name) => `--env: ${name}`)
     const target = checkTarget(args.url)
 
     let env: Record<string, Setting>
@@ -97,23 +93,6 @@ export default class ProxyExplain extends BaseCommand {
     if (decision.problem) lines.push(`  problem: ${decision.problem}`)
     this.print(lines.join('\n'))
   }
-}
-
-/** --env NAME=VALUE pairs; anything else is a usage error (values are never echoed unmasked). */
-function parseEnvFlags(values: readonly string[]): Record<string, Setting> {
-  const out: Record<string, Setting> = {}
-  for (const raw of values) {
-    const eq = raw.indexOf('=')
-    const name = eq < 0 ? '' : raw.slice(0, eq)
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-      const shown = eq < 0 ? maskUrlCredentials(raw) : name
-      throw new UserError(`--env expects NAME=VALUE (NAME= for an empty value), got ${JSON.stringify(shown)}`, {
-        hint: 'for example --env HTTPS_PROXY=http://proxy.example.com:3128 --env NO_PROXY=.internal,localhost',
-      })
-    }
-    out[name] = {value: raw.slice(eq + 1), source: `--env: ${name}`}
-  }
-  return out
 }
 
 /** The URL as Go's consumers would request it: https:// when no scheme is given; it needs a host. */

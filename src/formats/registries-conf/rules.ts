@@ -136,7 +136,7 @@ export const rules = defineRules('registries-conf', {
   },
   'key-case': {
     severity: 'warning',
-    description: 'A key is written with upper-case letters; the loader may match it case-insensitively but other tools will not.',
+    description: 'A key is written with upper-case letters; the containers/image TOML decoder matches struct keys case-insensitively, so it works, but other tools and readers will not recognise it.',
     hint: 'write keys in lower case, as containers-registries.conf(5) spells them',
     source: MAN,
   },
