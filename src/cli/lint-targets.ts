@@ -10,7 +10,6 @@ import {lintDaemonJson, mirrorEntries, parseDaemonJson, rules as daemonJsonRules
 import {rules as registriesConfRules} from '../formats/registries-conf/rules.js'
 import {mirrorsInEffect} from '../formats/registries-conf/mirrors-in-effect.js'
 import {mirrorRouteFindings} from '../lint/mirror-route.js'
-import {loadEngineProxyConfig} from '../engines/engine-proxy.js'
 import {loadDaemonJson, type DaemonJsonLocation} from '../engines/docker-engine.js'
 import {listDropIns, locateRegistriesConf, readRegistriesConf, type RegistriesConfOptions} from '../engines/registries-conf-files.js'
 
@@ -94,6 +93,8 @@ export function lintTargets(targets: readonly LintTarget[], docker: DaemonJsonLi
  */
 export async function proxyRouteFindings(host: Host, targets: readonly LintTarget[], daemonJson: DaemonJsonLocation): Promise<Finding[]> {
   const findings: Finding[] = []
+  // Loaded only here: reading the engines' proxy settings is the heavy part of lint's start-up.
+  const {loadEngineProxyConfig} = await import('../engines/engine-proxy.js')
   for (const t of targets) {
     if (t.kind === 'registries-conf') {
       const set = evaluateConfigSet(t.files)

@@ -8,7 +8,6 @@ import {allRules} from '../lint/catalog.js'
 import {collectLintTargets, lintTargets, proxyRouteFindings} from '../cli/lint-targets.js'
 import {renderFindings, type ReportFormat} from '../lint/reporters/index.js'
 import {detectDockerVersion, locateDaemonJson} from '../engines/docker-engine.js'
-import {dockerdCommandLine} from '../engines/engine-proxy.js'
 
 export default class Lint extends BaseCommand {
   static override summary = 'Lint registries.conf and daemon.json: what the engines reject, and the mistakes they accept silently.'
@@ -52,7 +51,10 @@ export default class Lint extends BaseCommand {
     const needsDocker = targets.some((t) => t.kind === 'daemon-json')
     const dockerVersion = needsDocker ? await detectDockerVersion(host, {flag: flags['docker-version'], treeRoot}) : null
     // The machine's own daemon.json is also checked against dockerd's flags in its systemd unit.
-    const command = needsDocker && !(argv as string[]).length ? await dockerdCommandLine(host, {daemonJsonPath: daemonJson.path}) : null
+    const command =
+      needsDocker && !(argv as string[]).length
+        ? await (await import('../engines/engine-proxy.js')).dockerdCommandLine(host, {daemonJsonPath: daemonJson.path})
+        : null
     const {findings, filesChecked} = lintTargets(targets, {
       ...(dockerVersion ? {dockerVersion} : {}),
       ...(command ? {dockerdArgs: command.argv.slice(1), unitPath: command.unitPath} : {}),

@@ -30,7 +30,9 @@
  * plausible release was chosen, so an uncertain entry can miss an error but not invent one.
  * Windows-only options are not listed.
  */
-import semver from 'semver'
+// The two semver modules used, not the whole package: lint start-up time matters.
+import SemVer from 'semver/classes/semver.js'
+import gte from 'semver/functions/gte.js'
 
 /** How Go's encoding/json must find the value for decoding into the Config struct to succeed. */
 export type ValueType =
@@ -227,7 +229,7 @@ export const FREE_FORM = new Set(OPTIONS.filter((o) => o.freeForm).map((o) => o.
 // ---- versions
 
 /** An Engine version as semver, or null for "unknown, assume the newest behaviour". */
-export type EngineVersion = semver.SemVer | null
+export type EngineVersion = SemVer | null
 
 /**
  * Reads a `docker version` Server.Version such as 24.0.9, 29.1.3, 20.10.24+dfsg1, 19.03.15 or
@@ -236,13 +238,13 @@ export type EngineVersion = semver.SemVer | null
 export function engineVersion(text: string | undefined): EngineVersion {
   const m = /(\d+)\.(\d+)(?:\.(\d+))?/.exec(text ?? '')
   if (!m) return null
-  return new semver.SemVer(`${Number(m[1])}.${Number(m[2])}.${Number(m[3] ?? 0)}`)
+  return new SemVer(`${Number(m[1])}.${Number(m[2])}.${Number(m[3] ?? 0)}`)
 }
 
 /** True when the version is at least `min` (like "25.0"); an unknown version counts as the newest. */
 export function atLeast(version: EngineVersion, min: string): boolean {
   if (version === null) return true
-  return semver.gte(version, engineVersion(min)!)
+  return gte(version, engineVersion(min)!)
 }
 
 /** True when a spec exists in the given Engine (an unknown version counts as the newest). */

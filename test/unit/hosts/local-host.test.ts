@@ -1,0 +1,72 @@
+import {chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+import {LocalHost} from '../../../src/hosts/local-host.js'
+import {BACKUPS_KEPT, backupFile, backupFolder} from '../../../src/hosts/backup.js'
+
+let root: string
+beforeEach(() => {
+  root = mkdtempSync(path.join(tmpdir(), 'mirrorctl-host-'))
+})
+afterEach(() => rmSync(root, {recursive: true, force: true}))
+
+describe('LocalHost with --root', () => {
+  it('maps absolute paths under the root and refuses relative ones', async () => {
+    const host = new LocalHost(root)
+    mkdirSync(path.join(root, 'etc'), {recursive: true})
+    writeFileSync(path.join(root, 'etc/x.conf'), 'x')
+    expect(await host.readFile('/etc/x.conf')).toBe('x')
+    expect(await host.readFile('/etc/missing.conf')).toBeNull()
+    expect(await host.listDir('/nope')).toBeNull()
+    await expect(host.readFile('etc/x.conf')).rejects.toThrow(/absolute/)
+  })
+
+  it('writes atomically: same folder temp file, renamed; mode kept; no leftovers', async () => {
+    const host = new LocalHost(root)
+    mkdirSync(path.join(root, 'etc/containers'), {recursive: true})
+    const file = path.join(root, 'etc/containers/registries.conf')
+    writeFileSync(file, 'old')
+    chmodSync(file, 0o600)
+    await host.writeFileAtomic('/etc/containers/registries.conf', 'new')
+    expect(readFileSync(file, 'utf8')).toBe('new')
+    expect(statSync(file).mode & 0o777).toBe(0o600)
+    expect(readdirSync(path.dirname(file))).toEqual(['registries.conf'])
+    await host.writeFileAtomic('/etc/containers/new.conf', 'n', {mode: 0o640})
+    expect(statSync(path.join(root, 'etc/containers/new.conf')).mode & 0o777).toBe(0o640)
+  })
+
+  it('leaves the old file and no temp file when the write cannot happen', async () => {
+    const host = new LocalHost(root)
+    // The target is a directory: rename fails, the temp file must be cleaned up.
+    mkdirSync(path.join(root, 'etc/target.conf'), {recursive: true})
+    await expect(host.writeFileAtomic('/etc/target.conf', 'x')).rejects.toThrow()
+    expect(readdirSync(path.join(root, 'etc'))).toEqual(['target.conf'])
+  })
+})
+
+describe('backups', () => {
+  it('keeps the last versions of each file outside the engines\' folders', async () => {
+    const host = new LocalHost(root)
+    mkdirSync(path.join(root, 'etc/docker'), {recursive: true})
+    const folder = backupFolder(host, true)
+    expect(folder).toBe('/var/lib/mirrorctl/backups')
+    for (let i = 0; i < BACKUPS_KEPT + 3; i++) {
+      writeFileSync(path.join(root, 'etc/docker/daemon.json'), `{"v": ${i}}`)
+      await backupFile(host, '/etc/docker/daemon.json', folder, new Date(Date.UTC(2026, 0, 1, 0, 0, i)))
+    }
+    const slot = path.join(root, folder, encodeURIComponent('/etc/docker/daemon.json'))
+    const kept = readdirSync(slot).sort()
+    expect(kept).toHaveLength(BACKUPS_KEPT)
+    expect(readFileSync(path.join(slot, kept.at(-1)!), 'utf8')).toBe(`{"v": ${BACKUPS_KEPT + 2}}`)
+    expect(statSync(path.join(slot, kept[0]!)).mode & 0o777).toBe(0o600)
+    expect(await backupFile(host, '/etc/docker/missing.json', folder)).toBeNull()
+  })
+
+  it('uses the XDG state folder when not root', () => {
+    const user = {name: 'u', env: {HOME: '/home/u', XDG_STATE_HOME: '/home/u/state'}, isRoot: false} as unknown as LocalHost
+    expect(backupFolder(user, false)).toBe('/home/u/state/mirrorctl/backups')
+    const noXdg = {env: {HOME: '/home/u'}, isRoot: false} as unknown as LocalHost
+    expect(backupFolder(noXdg, false)).toBe('/home/u/.local/state/mirrorctl/backups')
+  })
+})
