@@ -1,6 +1,7 @@
 import path from 'node:path'
 import TOML from '@iarna/toml'
 import {UserError} from '../../core/errors.js'
+import {isDomain} from '../../core/image-reference.js'
 import {configRejected} from '../../lint/config-rejected.js'
 import {applyEdits, type TextEdit} from '../../edit/text-edit.js'
 import {mirrorLocation, type MirrorChange, type MirrorTarget} from '../../policy/mirror-policy.js'
@@ -37,7 +38,13 @@ export function normalizeSource(source: string): string {
   const domain = slash === -1 ? s : s.slice(0, slash)
   const rest = slash === -1 ? '' : s.slice(slash)
   if (['index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com'].includes(domain.toLowerCase())) return `docker.io${rest}`
-  if (!s || /\s/.test(s)) throw new UserError(`invalid source "${source}"`, {hint: 'give a registry or prefix such as docker.io, docker.io/library or quay.io/org'})
+  const hint = 'give a registry or prefix such as docker.io, docker.io/library, quay.io/org or *.example.com'
+  if (domain.startsWith('*.')) {
+    if (rest || !isDomain(domain.slice(2)) || domain.includes(':')) throw new UserError(`invalid source "${source}": a wildcard is *.example.com, without port or path`, {hint})
+    return s
+  }
+  if (!isDomain(domain) || (rest && !/^(\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)+$/.test(rest)))
+    throw new UserError(`invalid source "${source}"`, {hint})
   return s
 }
 
@@ -153,14 +160,16 @@ function mirrorLines(m: DesiredMirror, eol: string): string {
 }
 
 function tableText(prefix: string, desired: TableState, eol: string, extra: string[] = []): string {
-  const head = ['[[registry]]', `prefix = ${tomlValue(prefix)}`, `location = ${tomlValue(desired.location ?? prefix)}`, ...extra].join(eol)
+  // A wildcard prefix keeps each matched host as it is: no location line.
+  const location = desired.location ?? (prefix.startsWith('*.') ? '' : prefix)
+  const head = ['[[registry]]', `prefix = ${tomlValue(prefix)}`, ...(location ? [`location = ${tomlValue(location)}`] : []), ...extra].join(eol)
   return [head, ...desired.mirrors.map((m) => mirrorLines(m, eol))].join(eol + eol)
 }
 
 /** A new [[registry]] table at the end of the file (tables may always follow everything else). */
 function appendTable(text: string, prefix: string, desired: TableState): string {
   const eol = text.includes('\r\n') ? '\r\n' : '\n'
-  const body = tableText(prefix, {...desired, location: desired.location ?? prefix}, eol)
+  const body = tableText(prefix, desired, eol)
   if (text.trim() === '') return text + (text ? '' : `# Written by mirrorctl.${eol}`) + body + eol
   const sep = text.endsWith(eol + eol) ? '' : text.endsWith(eol) ? eol : eol + eol
   return text + sep + body + eol
@@ -277,6 +286,6 @@ function convertToV2(file: LoadedFile, prefix: string, desired: TableState): str
     )
   const old = config.registries.find((r) => r.prefix === prefix)
   const extra = [...(old?.insecure ? ['insecure = true'] : []), ...(old?.blocked ? ['blocked = true'] : [])]
-  tables.push(tableText(prefix, {...desired, location: desired.location ?? prefix}, eol, extra))
+  tables.push(tableText(prefix, desired, eol, extra))
   return [lines.join(eol), ...tables].join(eol + eol) + eol
 }

@@ -153,6 +153,18 @@ describe('mirror add', () => {
   })
 })
 
+describe('sources', () => {
+  it('writes a wildcard source without a location, and the mirror serves its hosts', () => {
+    const [c] = plan(files(''), add(['m.example.com'], {source: '*.corp.example'}))
+    expect(c!.after).toContain('prefix = "*.corp.example"\n\n[[registry.mirror]]')
+    const merged = evaluateConfigSet(applyPlan(files(''), [c!])).merged!
+    expect(merged.registries[0]!.location).toBe('')
+  })
+  it.each(['not a host', 'quay.io/Org', '*.example.com/x', '*.example.com:5000', 'quay.io//x'])('rejects the source %j', (source) => {
+    expect(() => plan(files(''), add(['m.example.com'], {source}))).toThrow(UserError)
+  })
+})
+
 describe('mirror remove', () => {
   it('removes one mirror block', () => {
     const [c] = plan(files(hub), remove(['cache-a.example.com']))
