@@ -7,6 +7,7 @@ import {ExitCode} from '../core/exit-codes.js'
 import {loadDaemonJson, locateDaemonJson} from '../engines/docker-engine.js'
 import {engineProxyConfig, registryCas, systemRoots, type EngineName} from '../engines/engine-network.js'
 import {loadRegistriesConf} from '../engines/registries-conf-engine.js'
+import {selectEngines} from '../cli/engine-selection.js'
 import {readDaemonJson} from '../formats/daemon-json/read.js'
 import type {MergedConfig} from '../formats/registries-conf/model.js'
 import {LocalHost} from '../hosts/local-host.js'
@@ -20,7 +21,7 @@ const CONCURRENCY = 4
 export default class Check extends BaseCommand {
   static override summary = 'Check that each mirror answers as a registry from this host, along the route the engine would take.'
   static override description = [
-    'Probes every mirror in registries.conf (with --engine docker: the registry-mirrors of daemon.json), or the MIRROR arguments, step by step: name resolution, TCP connect, TLS (chain, expiry, host name), GET /v2/, and with --image a manifest HEAD through the mirror. Each step is timed; each failure comes with its likely fix.',
+    'Probes every mirror in registries.conf (with --engine docker, or when Docker is the only engine here: the registry-mirrors of daemon.json), or the MIRROR arguments, step by step: name resolution, TCP connect, TLS (chain, expiry, host name), GET /v2/, and with --image a manifest HEAD through the mirror. Each step is timed; each failure comes with its likely fix.',
     'Requests take the proxy route the engine would take: podman reads the environment and containers.conf, dockerd its docker.service environment and daemon.json proxies; --env NAME=VALUE adds variables on top. Insecure mirrors are tried over HTTPS without verification, then over plain HTTP, as the engines do.',
     'A MIRROR argument is host[:port][/namespace] (registries.conf style: the namespace goes after /v2/) or an http(s):// URL (daemon.json style: a path goes before /v2/).',
     'Exit status: 0 when every mirror is OK, 1 when any step fails (or there is no mirror), 2 for usage errors.',
@@ -47,8 +48,8 @@ export default class Check extends BaseCommand {
     const {argv, flags} = await this.parse(Check)
     const timeoutMs = parseTimeout(flags.timeout)
     const overrides = parseEnvFlags(flags.env)
-    const engine = (flags.engine ?? (flags['daemon-json'] ? 'docker' : 'podman')) as EngineName
     const host = new LocalHost(flags.root)
+    const engine = (flags.engine ?? (await defaultEngine(host, flags))) as EngineName
     const extraCa = flags['ca-file'] ? await readCaFile(flags['ca-file']) : null
     const image = flags.image ? parseImage(flags.image) : null
 
@@ -93,6 +94,13 @@ export default class Check extends BaseCommand {
     }
     this.setExit(reports.every((r) => r.ok) ? ExitCode.Ok : ExitCode.Findings)
   }
+}
+
+/** podman's view unless Docker is the only engine here (or --daemon-json names its file). */
+async function defaultEngine(host: LocalHost, flags: {'daemon-json'?: string | undefined; root?: string | undefined}): Promise<EngineName> {
+  if (flags['daemon-json']) return 'docker'
+  const detected = await selectEngines(host, flags).catch(() => null)
+  return detected?.engines.length === 1 && detected.engines[0] === 'docker' ? 'docker' : 'podman'
 }
 
 async function dockerMirrors(host: LocalHost, daemonJson: string | undefined, treeRoot: boolean): Promise<MirrorTarget[]> {
