@@ -10,3 +10,5 @@ run lint "$fx/many-mistakes.conf" || true
 run resolve "${conf[@]}" nginx docker.io/library/alpine:3.20 quay.io/podman/hello
 run mirror list "${conf[@]}"
 run mirror add docker.io 127.0.0.1:5000 --insecure --dry-run "${conf[@]}"
+run lint fixtures/daemon-json/typo-key.json --docker-version 24.0.7 || true
+run proxy explain https://registry-cache.corp.internal:5000/v2/ --env HTTPS_PROXY=http://proxy.corp.example:3128 --env NO_PROXY=localhost
