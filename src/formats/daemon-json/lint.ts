@@ -5,6 +5,7 @@
  */
 import {compareFindings, type Finding} from '../../lint/finding.js'
 import {report} from '../../lint/rule.js'
+import {closest} from '../../core/did-you-mean.js'
 import {parseDockerdArgs} from './dockerd-flags.js'
 import {
   FREE_FORM,
@@ -529,39 +530,4 @@ function typeHint(type: ValueType, node: JsonNode): string {
   if (type === 'boolean' && node.kind === 'string' && /^(?:true|false)$/i.test(node.value)) return `write ${node.value.toLowerCase()} without quotes`
   if (type === 'integer' && node.kind === 'string' && /^-?\d+$/.test(node.value)) return `write ${node.value} without quotes`
   return rules['wrong-type'].hint
-}
-
-// ---- did you mean
-
-/** The candidate a mistyped name most likely meant: same letters ignoring case and _ vs -, or a small edit distance. */
-function closest(name: string, candidates: readonly string[]): string | null {
-  const norm = (s: string) => s.toLowerCase().replace(/[_\s.]/g, '-')
-  const n = norm(name)
-  const exact = candidates.find((c) => norm(c) === n)
-  if (exact) return exact
-  const limit = n.length <= 3 ? 0 : n.length <= 5 ? 1 : n.length <= 10 ? 2 : 3
-  let best: string | null = null
-  let bestDistance = limit + 1
-  for (const c of candidates) {
-    const d = editDistance(n, norm(c))
-    if (d < bestDistance) {
-      best = c
-      bestDistance = d
-    }
-  }
-  return best
-}
-
-/** Levenshtein distance with adjacent transpositions counted as one edit. */
-function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({length: a.length + 1}, (_, i) => Array.from({length: b.length + 1}, (_, j) => (i === 0 ? j : j === 0 ? i : 0)))
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost)
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1)
-      d[i]![j] = v
-    }
-  }
-  return d[a.length]![b.length]!
 }

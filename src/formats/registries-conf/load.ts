@@ -1,5 +1,6 @@
 import type {Finding} from '../../lint/finding.js'
 import {report, type RuleMeta} from '../../lint/rule.js'
+import {closest} from '../../core/did-you-mean.js'
 import {isDomain, parseReference, ReferenceError} from '../../core/image-reference.js'
 import {pathKey, type KeyPath, type RegistriesConfDocument} from './parse.js'
 import {rules} from './rules.js'
@@ -394,30 +395,7 @@ function describe(v: unknown): string {
 }
 
 /** A did-you-mean hint for a misspelt key. */
-export function suggest(key: string, candidates: readonly string[]): string | undefined {
-  const k = key.toLowerCase().replace(/_/g, '-')
-  let best: string | undefined
-  let bestDistance = Infinity
-  for (const c of candidates) {
-    const d = editDistance(k, c)
-    if (d < bestDistance) {
-      bestDistance = d
-      best = c
-    }
-  }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 4)) ? `did you mean "${best}"?` : undefined
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({length: b.length + 1}, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!
-    row[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]!
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1))
-      prev = cur
-    }
-  }
-  return row[b.length]!
+function suggest(key: string, candidates: readonly string[]): string | undefined {
+  const best = closest(key, candidates)
+  return best === null ? undefined : `did you mean "${best}"?`
 }
