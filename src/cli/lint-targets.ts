@@ -5,8 +5,8 @@ import type {Host} from '../hosts/host.js'
 import {LocalHost} from '../hosts/local-host.js'
 import type {Finding} from '../lint/finding.js'
 import {compareFindings} from '../lint/finding.js'
-import {evaluateConfigSet, type SourceFile} from '../formats/registries-conf/config-set.js'
-import {lintDaemonJson, mirrorEntries, parseDaemonJson, rules as daemonJsonRules, type DaemonJsonLintContext} from '../formats/daemon-json/index.js'
+import {evaluateConfigSet, type ConfigSet, type SourceFile} from '../formats/registries-conf/config-set.js'
+import {lintDaemonJson, mirrorEntries, parseDaemonJson, rules as daemonJsonRules, type DaemonJsonDoc, type DaemonJsonLintContext} from '../formats/daemon-json/index.js'
 import {rules as registriesConfRules} from '../formats/registries-conf/rules.js'
 import {mirrorsInEffect} from '../formats/registries-conf/mirrors-in-effect.js'
 import {mirrorRouteFindings} from '../lint/mirror-route.js'
@@ -14,7 +14,11 @@ import {loadDaemonJson, type DaemonJsonLocation} from '../engines/docker-engine.
 import {listDropIns, locateRegistriesConf, readRegistriesConf, type RegistriesConfOptions} from '../engines/registries-conf-files.js'
 
 /** A group of files linted together (a clash between files is only visible within one group). */
-export type LintTarget = {kind: 'registries-conf'; files: SourceFile[]} | {kind: 'daemon-json'; file: {path: string; text: string}}
+export type LintTarget = {kind: 'registries-conf'; set: ConfigSet} | {kind: 'daemon-json'; doc: DaemonJsonDoc}
+
+function registriesConfTarget(files: SourceFile[]): LintTarget {
+  return {kind: 'registries-conf', set: evaluateConfigSet(files)}
+}
 
 /** daemon.json is JSON: known by its name, or by content that opens an object. */
 export function looksLikeDaemonJson(file: string, text: string): boolean {
@@ -22,7 +26,7 @@ export function looksLikeDaemonJson(file: string, text: string): boolean {
 }
 
 function targetFor(file: string, text: string, dropIn: boolean): LintTarget {
-  return looksLikeDaemonJson(file, text) ? {kind: 'daemon-json', file: {path: file, text}} : {kind: 'registries-conf', files: [{path: file, text, dropIn}]}
+  return looksLikeDaemonJson(file, text) ? {kind: 'daemon-json', doc: parseDaemonJson(text, file)} : registriesConfTarget([{path: file, text, dropIn}])
 }
 
 /**
@@ -37,9 +41,9 @@ export async function collectLintTargets(
 ): Promise<LintTarget[]> {
   if (!paths.length) {
     const locations = await locateRegistriesConf(host, options)
-    const targets: LintTarget[] = [{kind: 'registries-conf', files: await readRegistriesConf(host, locations)}]
+    const targets: LintTarget[] = [registriesConfTarget(await readRegistriesConf(host, locations))]
     const daemon = await loadDaemonJson(host, options.daemonJson)
-    if (daemon.text !== null) targets.push({kind: 'daemon-json', file: {path: daemon.location.path, text: daemon.text}})
+    if (daemon.text !== null) targets.push({kind: 'daemon-json', doc: daemon.doc})
     return targets
   }
   const targets: LintTarget[] = []
@@ -54,7 +58,7 @@ export async function collectLintTargets(
     })
     if (stat.isDirectory()) {
       const files = await listDropIns(new LocalHost(), path.resolve(p))
-      targets.push({kind: 'registries-conf', files: await Promise.all(files.map(async (f) => ({path: f, text: await readText(f), dropIn: true})))})
+      targets.push(registriesConfTarget(await Promise.all(files.map(async (f) => ({path: f, text: await readText(f), dropIn: true})))))
     } else {
       const dropIn = path.basename(path.dirname(path.resolve(p))) === 'registries.conf.d'
       targets.push(targetFor(p, await readText(p), dropIn))
@@ -77,11 +81,11 @@ export function lintTargets(targets: readonly LintTarget[], docker: DaemonJsonLi
   for (const t of targets) {
     if (t.kind === 'daemon-json') {
       filesChecked += 1
-      findings.push(...lintDaemonJson(parseDaemonJson(t.file.text, t.file.path), docker))
+      findings.push(...lintDaemonJson(t.doc, docker))
       continue
     }
-    filesChecked += t.files.length
-    findings.push(...evaluateConfigSet(t.files).findings)
+    filesChecked += t.set.files.length
+    findings.push(...t.set.findings)
   }
   return {findings: findings.sort(compareFindings), filesChecked}
 }
@@ -97,13 +101,12 @@ export async function proxyRouteFindings(host: Host, targets: readonly LintTarge
   const {loadEngineProxyConfig} = await import('../engines/engine-proxy.js')
   for (const t of targets) {
     if (t.kind === 'registries-conf') {
-      const set = evaluateConfigSet(t.files)
-      const mirrors = mirrorsInEffect(set)
+      const mirrors = mirrorsInEffect(t.set)
       if (!mirrors.length) continue
       const proxy = await loadEngineProxyConfig(host, 'podman')
       findings.push(...mirrorRouteFindings(mirrors, {engine: 'podman', config: proxy.config, restart: proxy.needsRestart}, registriesConfRules['mirror-through-proxy']))
     } else {
-      const mirrors = mirrorEntries(parseDaemonJson(t.file.text, t.file.path))
+      const mirrors = mirrorEntries(t.doc)
       if (!mirrors.length) continue
       const proxy = await loadEngineProxyConfig(host, 'docker', {daemonJsonPath: daemonJson.path})
       findings.push(...mirrorRouteFindings(mirrors, {engine: 'docker', config: proxy.config, restart: proxy.needsRestart}, daemonJsonRules['mirror-through-proxy']))
