@@ -6,7 +6,8 @@
 
 import {UserError} from '../core/errors.js'
 import {ExitCode} from '../core/exit-codes.js'
-import {DOCKER_HUB, isDomain, parseNormalized, parseReference, withDefaultTag, type ImageReference} from '../core/image-reference.js'
+import {parseMirrorArgument as parsePolicyMirror} from '../policy/mirror-policy.js'
+import {DOCKER_HUB, parseNormalized, parseReference, withDefaultTag, type ImageReference} from '../core/image-reference.js'
 import type {DaemonJsonConfig} from '../formats/daemon-json/read.js'
 import type {MergedConfig} from '../formats/registries-conf/model.js'
 import {pullSources} from '../formats/registries-conf/resolve.js'
@@ -43,7 +44,6 @@ export interface MirrorTarget {
 }
 
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//
-const NAMESPACE = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/
 
 function usage(message: string, hint?: string): UserError {
   return new UserError(message, {exitCode: ExitCode.Usage, ...(hint ? {hint} : {})})
@@ -98,13 +98,11 @@ export function parseMirrorArgument(arg: string, options: {insecure?: boolean; o
       serves: [],
     }
   }
-  const slash = input.indexOf('/')
-  const hostPort = slash < 0 ? input : input.slice(0, slash)
-  const namespace = slash < 0 ? '' : input.slice(slash + 1).replace(/\/+$/, '')
-  if (!isDomain(hostPort)) throw usage(`mirror "${shown}": "${hostPort}" is not a host[:port]`, 'write host[:port][/namespace] or https://host[:port]')
-  if (namespace !== '' && !NAMESPACE.test(namespace)) throw usage(`mirror "${shown}": "${namespace}" is not a repository namespace (lower-case path components)`)
+  // host[:port][/namespace]: the same reading as mirror add's, so both accept the same arguments.
+  const parsed = parsePolicyMirror(input)
+  const hostPort = parsed.host
+  const namespace = parsed.path
   const {host, port} = splitHostPort(hostPort)
-  checkPort(port, shown)
   return {mirror: arg, host, port, hostPort, namespace, apiRoot: '', scheme: null, insecure: options.insecure === true, proxy: '', kind, origin, serves: []}
 }
 

@@ -26,7 +26,7 @@ describe('parseMirrorArgument', () => {
     expect(parseMirrorArgument('Mirror.Example.com:5000/dockerhub-proxy', {insecure: true})).toMatchObject({
       host: 'mirror.example.com',
       port: 5000,
-      hostPort: 'Mirror.Example.com:5000',
+      hostPort: 'mirror.example.com:5000',
       namespace: 'dockerhub-proxy',
       insecure: true,
     })
