@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {UserError} from '../core/errors.js'
 import {detectEngines, locateDaemonJson, type DaemonJsonLocation} from '../engines/docker-engine.js'
-import {loadRegistriesConf} from '../engines/registries-conf-engine.js'
+import {listDropIns, locateRegistriesConf} from '../engines/registries-conf-files.js'
 import type {Host} from '../hosts/host.js'
 
 export type EngineName = 'docker' | 'podman'
@@ -36,8 +36,11 @@ export async function selectEngines(
   if (flags['registries-conf'] || flags['registries-conf-dir']) named.push('podman')
   if (flags['daemon-json']) named.push('docker')
   if (named.length) return {engines: named, explicit: true, daemonJson}
-  const {set} = await loadRegistriesConf(host, {})
-  const detected = await detectEngines(host, daemonJson.path, set.files.map((f) => f.path))
+  // Presence is enough to detect podman: list the files, without reading or parsing them.
+  const locations = await locateRegistriesConf(host, {})
+  const present = [...((await host.stat(locations.main)) ? [locations.main] : [])]
+  for (const dir of locations.dropInDirs) present.push(...(await listDropIns(host, dir)))
+  const detected = await detectEngines(host, daemonJson.path, present)
   const engines: EngineName[] = [...(detected.podman ? (['podman'] as const) : []), ...(detected.docker ? (['docker'] as const) : [])]
   if (!engines.length)
     throw new UserError(`no container engine detected on ${host.name} (${detected.reasons.join('; ')})`, {
