@@ -1,13 +1,7 @@
 import {modify, applyEdits as applyJsonEdits} from 'jsonc-parser'
 import {unifiedDiff} from '../edit/text-edit.js'
-import {
-  loadEngineProxyConfig,
-  noProxyTarget,
-  renderNoProxyDropIn,
-  setContainersConfNoProxy,
-  setEnvironmentFileNoProxy,
-  type ProxyEngine,
-} from '../engines/engine-proxy.js'
+import {loadEngineProxyConfig, noProxyTarget, type ProxyEngine} from '../engines/engine-proxy.js'
+import {renderNoProxyDropIn, setContainersConfNoProxy, setEnvironmentFileNoProxy} from '../engines/proxy/no-proxy-edits.js'
 import {writePlannedFiles} from '../hosts/apply-changes.js'
 import type {Host} from '../hosts/host.js'
 import {decideProxy, looksInternal, suggestNoProxy} from '../net/proxy.js'

@@ -3,20 +3,11 @@ import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {UserError} from '../../../src/core/errors.js'
-import {
-  loadEngineProxyConfig,
-  noProxyTarget,
-  renderNoProxyDropIn,
-  setContainersConfNoProxy,
-  setEnvironmentFileNoProxy,
-} from '../../../src/engines/engine-proxy.js'
-import {
-  containersConfEngineEnv,
-  mergeUnitEnvironment,
-  parseEnvironmentFile,
-  parseSystemdUnit,
-  podmanProxyConfig,
-} from '../../../src/engines/proxy-sources.js'
+import {loadEngineProxyConfig, noProxyTarget} from '../../../src/engines/engine-proxy.js'
+import {renderNoProxyDropIn, setContainersConfNoProxy, setEnvironmentFileNoProxy} from '../../../src/engines/proxy/no-proxy-edits.js'
+import {containersConfEngineEnv, podmanProxyConfig} from '../../../src/engines/proxy/engine-env.js'
+import {parseEnvironmentFile} from '../../../src/engines/proxy/environment-file.js'
+import {mergeUnitEnvironment, parseSystemdUnit} from '../../../src/engines/proxy/systemd-unit.js'
 import {LocalHost} from '../../../src/hosts/local-host.js'
 import {decideProxy, labelEnv} from '../../../src/net/proxy.js'
 import {getStaticTOMLValue, parseTOML} from 'toml-eslint-parser'

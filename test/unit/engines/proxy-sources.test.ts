@@ -1,17 +1,7 @@
 import {describe, expect, it} from 'vitest'
-import {
-  containersConfEngineEnv,
-  daemonJsonProxies,
-  dockerProxyConfig,
-  mergeUnitEnvironment,
-  parseEnvironmentFile,
-  parseSystemdUnit,
-  podmanProxyConfig,
-  serviceEnvironment,
-  systemdDropInOrder,
-  type ParsedUnit,
-  type UnitDirective,
-} from '../../../src/engines/proxy-sources.js'
+import {containersConfEngineEnv, daemonJsonProxies, dockerProxyConfig, podmanProxyConfig} from '../../../src/engines/proxy/engine-env.js'
+import {parseEnvironmentFile, serviceEnvironment} from '../../../src/engines/proxy/environment-file.js'
+import {mergeUnitEnvironment, parseSystemdUnit, systemdDropInOrder, type ParsedUnit, type UnitDirective} from '../../../src/engines/proxy/systemd-unit.js'
 import {decideProxy, labelEnv} from '../../../src/net/proxy.js'
 
 const DROP_IN = '/etc/systemd/system/docker.service.d/http-proxy.conf'

@@ -1,0 +1,336 @@
+/**
+ * dockerd's proxy settings (systemd): the unit file, its drop-ins (systemd order),
+ * EnvironmentFile= files, the manager's DefaultEnvironment=, then --http-proxy/--https-proxy/
+ * --no-proxy flags and daemon.json "proxies", which dockerd copies over its own environment
+ * at start (23.0+); and where a NO_PROXY change has to go so that dockerd sees it.
+ */
+import path from 'node:path'
+import type {Host} from '../../hosts/host.js'
+import {parseDaemonJson, toValue} from '../../formats/daemon-json/parse.js'
+import {dockerdCommand, parseDockerdArgs} from '../../formats/daemon-json/dockerd-flags.js'
+import {configFromSourcedEnv, PROXY_VARIABLES, type Setting} from '../../net/proxy.js'
+import {daemonJsonProxies} from './engine-env.js'
+import {serviceEnvironment, type EnvironmentFileContent} from './environment-file.js'
+import {absoluteEnv, configHome, expandGlob, Reader} from './host-reader.js'
+import {mergeUnitEnvironment, parseSystemdUnit, systemdDropInOrder, type ParsedUnit} from './systemd-unit.js'
+import {PROXY_NAMES, type EngineProxyConfig, type EngineProxyOptions, type NoProxyTarget} from './types.js'
+
+const posix = path.posix
+
+interface SystemdScope {
+  mode: 'rootful' | 'rootless'
+  /** Unit folders, highest priority first (systemd.unit(5) "Unit File Load Path"). */
+  unitDirs: string[]
+  /** Where an administrator's drop-ins go. */
+  adminDir: string
+  /** Manager configuration with DefaultEnvironment=: main file candidates, drop-in folders (highest first). */
+  managerFiles: string[]
+  managerDropInDirs: string[]
+  systemctl: string
+  daemonJson: string
+}
+
+async function dockerScope(reader: Reader): Promise<SystemdScope> {
+  const host = reader.host
+  const config = configHome(host)
+  // Rootless docker runs as a user service; a root shell always means the system daemon.
+  if (!host.isRoot && config && (await reader.kind(posix.join(config, 'systemd/user/docker.service'))) === 'file') {
+    const runtime = absoluteEnv(host, 'XDG_RUNTIME_DIR')
+    const home = absoluteEnv(host, 'HOME')
+    const data = absoluteEnv(host, 'XDG_DATA_HOME') ?? (home ? posix.join(home, '.local/share') : null)
+    const present = (dirs: Array<string | null>): string[] => dirs.filter((d): d is string => d !== null)
+    return {
+      mode: 'rootless',
+      unitDirs: present([
+        posix.join(config, 'systemd/user.control'),
+        runtime && posix.join(runtime, 'systemd/user.control'),
+        runtime && posix.join(runtime, 'systemd/transient'),
+        posix.join(config, 'systemd/user'),
+        '/etc/systemd/user',
+        runtime && posix.join(runtime, 'systemd/user'),
+        '/run/systemd/user',
+        data && posix.join(data, 'systemd/user'),
+        '/usr/local/share/systemd/user',
+        '/usr/share/systemd/user',
+        '/usr/local/lib/systemd/user',
+        '/usr/lib/systemd/user',
+      ]),
+      adminDir: posix.join(config, 'systemd/user/docker.service.d'),
+      managerFiles: [posix.join(config, 'systemd/user.conf'), '/etc/systemd/user.conf', '/run/systemd/user.conf', '/usr/local/lib/systemd/user.conf', '/usr/lib/systemd/user.conf'],
+      managerDropInDirs: [posix.join(config, 'systemd/user.conf.d'), '/etc/systemd/user.conf.d', '/run/systemd/user.conf.d', '/usr/local/lib/systemd/user.conf.d', '/usr/lib/systemd/user.conf.d'],
+      systemctl: 'systemctl --user',
+      daemonJson: posix.join(config, 'docker/daemon.json'),
+    }
+  }
+  return {
+    mode: 'rootful',
+    unitDirs: [
+      '/etc/systemd/system.control',
+      '/run/systemd/system.control',
+      '/run/systemd/transient',
+      '/etc/systemd/system',
+      '/run/systemd/system',
+      '/usr/local/lib/systemd/system',
+      '/usr/lib/systemd/system',
+      // Distributions without merged /usr keep packaged units here.
+      '/lib/systemd/system',
+    ],
+    adminDir: '/etc/systemd/system/docker.service.d',
+    managerFiles: ['/etc/systemd/system.conf', '/run/systemd/system.conf', '/usr/local/lib/systemd/system.conf', '/usr/lib/systemd/system.conf'],
+    managerDropInDirs: ['/etc/systemd/system.conf.d', '/run/systemd/system.conf.d', '/usr/local/lib/systemd/system.conf.d', '/usr/lib/systemd/system.conf.d'],
+    systemctl: 'systemctl',
+    daemonJson: '/etc/docker/daemon.json',
+  }
+}
+
+/**
+ * DefaultEnvironment= of system.conf/user.conf, read with the unit parser: the [Manager]
+ * section becomes [Service] and the key becomes Environment= (same quoting rules), keeping
+ * line numbers so sources still point at the right line.
+ */
+function managerDefaults(text: string, file: string): ParsedUnit {
+  const lines = text.split(/(\r\n|\r|\n)/)
+  for (let i = 0; i < lines.length; i += 2) {
+    const line = lines[i]!
+    if (/^[ \t]*\[Manager\][ \t]*$/.test(line)) lines[i] = '[Service]'
+    else if (/^[ \t]*\[/.test(line)) lines[i] = '[X-Other]'
+    else if (/^[ \t]*DefaultEnvironment[ \t]*=/.test(line)) lines[i] = line.replace('DefaultEnvironment', 'Environment')
+    else if (/^[ \t]*(?:Environment|EnvironmentFile|UnsetEnvironment)[ \t]*=/.test(line)) lines[i] = '# not a manager setting'
+  }
+  const unit = parseSystemdUnit(lines.join(''), file)
+  for (const w of unit.warnings) w.message = w.message.replace(/\bEnvironment=/g, 'DefaultEnvironment=')
+  return unit
+}
+
+interface DockerInspection {
+  result: EngineProxyConfig
+  scope: SystemdScope
+  /** Drop-ins in the order systemd applies them. */
+  dropIns: string[]
+  environmentFiles: Set<string>
+  /** The service environment before dockerd's own overrides. */
+  serviceEnv: Record<string, Setting>
+  daemonJsonPath: string
+  /** daemon.json has a "proxies" object with at least one value dockerd uses. */
+  daemonJsonHasProxies: boolean
+  /** The ExecStart= file that sets --no-proxy, if any. */
+  noProxyFlagFile: string | null
+  /** dockerd's command line as systemd starts it, and the unit file that sets it. */
+  command: {argv: string[]; unitPath: string} | null
+}
+
+export async function inspectDocker(host: Host, options: EngineProxyOptions): Promise<DockerInspection> {
+  const reader = new Reader(host)
+  const scope = await dockerScope(reader)
+
+  // The manager's DefaultEnvironment=: the first main file found, then its drop-ins.
+  const managerUnits: ParsedUnit[] = []
+  for (const file of scope.managerFiles) {
+    if ((await reader.kind(file)) !== 'file') continue
+    const text = await reader.read(file)
+    if (text !== null) managerUnits.push(managerDefaults(text, file))
+    break
+  }
+  for (const file of systemdDropInOrder(await reader.confFiles(scope.managerDropInDirs))) {
+    if ((await reader.kind(file)) !== 'file') continue
+    const text = await reader.read(file)
+    if (text !== null) managerUnits.push(managerDefaults(text, file))
+  }
+  const defaults = mergeUnitEnvironment(managerUnits)
+
+  // docker.service: the highest-priority unit file, then every drop-in. A drop-in that is not a
+  // regular file (a symlink to /dev/null) masks the ones of the same name with lower priority.
+  let mainUnit: string | null = null
+  for (const dir of scope.unitDirs) {
+    const file = posix.join(dir, 'docker.service')
+    const kind = await reader.kind(file)
+    if (kind === 'file') {
+      mainUnit = file
+      break
+    }
+    if (kind === 'other') {
+      reader.note(file, 'docker.service is masked; systemd does not start it')
+      break
+    }
+  }
+  // Unit-specific drop-ins first: with equal names they beat the type-wide service.d ones.
+  const candidates = [
+    ...(await reader.confFiles(scope.unitDirs.map(d => posix.join(d, 'docker.service.d')))),
+    ...(await reader.confFiles(scope.unitDirs.map(d => posix.join(d, 'service.d')))),
+  ]
+  const dropIns: string[] = []
+  for (const file of systemdDropInOrder(candidates)) if ((await reader.kind(file)) === 'file') dropIns.push(file)
+
+  const unitFiles = [...(mainUnit ? [mainUnit] : []), ...dropIns]
+  const unitTexts: string[] = []
+  const units: ParsedUnit[] = []
+  for (const file of unitFiles) {
+    const text = (await reader.read(file)) ?? ''
+    unitTexts.push(text)
+    units.push(parseSystemdUnit(text, file))
+  }
+  if (!mainUnit && dropIns.length > 0) reader.note('docker.service', 'no unit file found in the systemd unit folders; its drop-ins were read anyway')
+  const merged = mergeUnitEnvironment(units)
+  // DefaultEnvironment= comes first; the unit's own assignments and files override it.
+  merged.env = {...defaults.env, ...merged.env}
+  merged.warnings.unshift(...defaults.warnings)
+
+  const files: EnvironmentFileContent[] = []
+  const environmentFiles = new Set<string>()
+  for (const ref of merged.environmentFiles) {
+    const matches = await expandGlob(reader, ref.path)
+    if (matches.length === 0) files.push({path: ref.path, optional: ref.optional, text: null})
+    for (const file of matches) {
+      const text = (await reader.kind(file)) === 'file' ? await reader.read(file) : null
+      if (text !== null) environmentFiles.add(file)
+      files.push({path: file, optional: ref.optional, text})
+    }
+  }
+  const service = serviceEnvironment(merged, files)
+  reader.warnings(service.warnings)
+
+  // dockerd's own options: flags on ExecStart= and daemon.json "proxies" (both 23.0+).
+  const plainEnv = Object.fromEntries(Object.entries(service.env).map(([k, v]) => [k, v.value]))
+  const command = dockerdCommand(unitTexts, plainEnv)
+  const flagSettings: Partial<Record<'http-proxy' | 'https-proxy' | 'no-proxy', Setting>> = {}
+  let configFile: string | null = null
+  let noProxyFlagFile: string | null = null
+  if (command) {
+    const at = `${unitFiles[command.file]}:${command.line}`
+    for (const flag of parseDockerdArgs(command.argv.slice(1))) {
+      if (flag.value === null) continue
+      if (flag.name === 'config-file') configFile = flag.value
+      if (flag.name === 'http-proxy' || flag.name === 'https-proxy' || flag.name === 'no-proxy') {
+        flagSettings[flag.name] = {value: flag.value, source: `${at}: --${flag.name}`}
+        if (flag.name === 'no-proxy') noProxyFlagFile = unitFiles[command.file]!
+      }
+    }
+  }
+
+  const daemonJsonPath = options.daemonJsonPath ?? configFile ?? scope.daemonJson
+  let daemonJsonHasProxies = false
+  const fromFile: Partial<Record<'http-proxy' | 'https-proxy' | 'no-proxy', Setting>> = {}
+  const daemonText = await reader.read(daemonJsonPath)
+  if (daemonText !== null) {
+    const doc = parseDaemonJson(daemonText, daemonJsonPath)
+    const fatal = doc.syntaxFindings.find(f => f.severity === 'error')
+    if (fatal) {
+      reader.note(`${daemonJsonPath}:${fatal.line}:${fatal.column}`, `${fatal.message}; dockerd refuses to start with this file, so its "proxies" are ignored here`)
+    } else if (doc.root) {
+      const {proxies, warnings} = daemonJsonProxies(toValue(doc.root), daemonJsonPath)
+      reader.warnings(warnings)
+      if (proxies.httpProxy) fromFile['http-proxy'] = proxies.httpProxy
+      if (proxies.httpsProxy) fromFile['https-proxy'] = proxies.httpsProxy
+      if (proxies.noProxy) fromFile['no-proxy'] = proxies.noProxy
+      daemonJsonHasProxies = Object.keys(fromFile).length > 0
+    }
+  }
+
+  // dockerd writes each non-empty option over both spellings of the variable in its own env.
+  const env: Record<string, Setting> = {}
+  for (const name of PROXY_NAMES) if (service.env[name]) env[name] = service.env[name]
+  const overrides = [
+    ['http-proxy', PROXY_VARIABLES.httpProxy],
+    ['https-proxy', PROXY_VARIABLES.httpsProxy],
+    ['no-proxy', PROXY_VARIABLES.noProxy],
+  ] as const
+  for (const [key, names] of overrides) {
+    if (flagSettings[key] && fromFile[key]) {
+      reader.note(daemonJsonPath, `proxies.${key} is also given as --${key} on dockerd's command line (${flagSettings[key].source.replace(/: --.*$/, '')}); dockerd refuses to start with both`)
+    }
+    const setting = fromFile[key] ?? flagSettings[key]
+    if (setting && setting.value !== '') for (const name of names) env[name] = setting
+  }
+
+  return {
+    result: {
+      engine: 'docker',
+      mode: scope.mode,
+      config: configFromSourcedEnv(env),
+      env,
+      sources: reader.sources,
+      needsRestart: `${scope.systemctl} daemon-reload && ${scope.systemctl} restart docker`,
+      notes: reader.notes,
+    },
+    scope,
+    dropIns,
+    environmentFiles,
+    serviceEnv: service.env,
+    daemonJsonPath,
+    daemonJsonHasProxies,
+    noProxyFlagFile,
+    command: command ? {argv: command.argv, unitPath: unitFiles[command.file]!} : null,
+  }
+}
+
+/**
+ * dockerd's command line from docker.service and its drop-ins (with their environment
+ * expanded), for options set both as a flag and in daemon.json; null without a unit.
+
+/** "file:12: NAME" -> "file". */
+function fileOf(setting: Setting | undefined): string | null {
+  const m = setting ? /^(.*):\d+: [^:]+$/.exec(setting.source) : null
+  return m ? m[1]! : null
+}
+
+export function dockerNoProxyTarget(d: DockerInspection): NoProxyTarget {
+  const current = d.result.config.noProxy?.value
+  const restart = d.result.needsRestart
+  const plainRestart = `${d.scope.systemctl} restart docker`
+  if (d.noProxyFlagFile) {
+    return {
+      kind: 'dockerd-flag',
+      path: d.noProxyFlagFile,
+      variable: 'NO_PROXY',
+      current,
+      writable: false,
+      reason: `dockerd is started with --no-proxy in ${d.noProxyFlagFile}; change the flag there (daemon.json "proxies" would conflict with it)`,
+      restart,
+    }
+  }
+  if (d.daemonJsonHasProxies) {
+    return {
+      kind: 'daemon-json',
+      path: d.daemonJsonPath,
+      variable: 'proxies.no-proxy',
+      current,
+      writable: true,
+      reason: `${d.daemonJsonPath} sets "proxies", which dockerd copies over its environment, so the bypass list belongs there too`,
+      restart: plainRestart,
+    }
+  }
+  // The assignment in force: NO_PROXY if the service sets it, else no_proxy.
+  const winner = d.serviceEnv.NO_PROXY ?? d.serviceEnv.no_proxy
+  const winnerFile = fileOf(winner)
+  if (winnerFile && d.environmentFiles.has(winnerFile)) {
+    return {
+      kind: 'environment-file',
+      path: winnerFile,
+      variable: 'NO_PROXY',
+      current,
+      writable: true,
+      reason: `NO_PROXY comes from the EnvironmentFile ${winnerFile}, whose values override Environment= lines in drop-ins`,
+      restart: plainRestart,
+    }
+  }
+  const inAdminDir = (file: string | null): file is string => file !== null && d.dropIns.includes(file) && posix.dirname(file) === d.scope.adminDir
+  if (inAdminDir(winnerFile)) {
+    return {kind: 'systemd-drop-in', path: winnerFile, variable: 'NO_PROXY', current, writable: true, reason: `NO_PROXY is set in the drop-in ${winnerFile}`, restart}
+  }
+  // Next to the proxy itself, else the file Docker's documentation names.
+  const proxyFile = [d.serviceEnv.HTTPS_PROXY, d.serviceEnv.https_proxy, d.serviceEnv.HTTP_PROXY, d.serviceEnv.http_proxy].map(fileOf).find(inAdminDir)
+  let target = proxyFile ?? posix.join(d.scope.adminDir, 'http-proxy.conf')
+  let reason = proxyFile ? `the proxy is set in the drop-in ${proxyFile}` : `no drop-in of docker.service sets NO_PROXY; ${target} is where Docker's documentation puts proxy settings`
+  // Drop-ins apply in name order across folders, and a name hides the same name in lower
+  // folders: ours must not hide a vendor drop-in, nor come before the one that sets NO_PROXY now.
+  const name = posix.basename(target)
+  const clash = d.dropIns.find(f => f !== target && posix.basename(f) === name)
+  const later = winnerFile && d.dropIns.includes(winnerFile) && posix.basename(winnerFile) >= name ? winnerFile : undefined
+  const after = [clash, later].filter((f): f is string => f !== undefined).map(f => posix.basename(f)).sort().pop()
+  if (after) {
+    // "x.mirrorctl.conf" sorts right after "x.conf" ('m' > 'c') and hides nothing.
+    target = posix.join(d.scope.adminDir, `${after.replace(/\.conf$/, '')}.mirrorctl.conf`)
+    reason = `${later ? `NO_PROXY is set in ${later}, which is not an administrator's drop-in` : `${clash} must stay visible`}; systemd applies ${target} after it`
+  }
+  return {kind: 'systemd-drop-in', path: target, variable: 'NO_PROXY', current, writable: true, reason, restart}
+}
