@@ -11,7 +11,7 @@ import {DOCKER_HUB, parseNormalized, parseReference, withDefaultTag, type ImageR
 import type {DaemonJsonConfig} from '../formats/daemon-json/read.js'
 import type {MergedConfig} from '../formats/registries-conf/model.js'
 import {pullSources} from '../formats/registries-conf/resolve.js'
-import {cidrContains, isLoopback, parseAddr, parseCidr} from './ip.js'
+import {cidrContains, isLoopback, parseAddr, parseCidr} from '../core/ip.js'
 import {maskUrlCredentials} from './proxy.js'
 
 export interface MirrorTarget {
@@ -54,10 +54,6 @@ function splitHostPort(hostPort: string): {host: string; port: number | null} {
   const rawHost = m?.[1] ?? hostPort
   const host = rawHost.startsWith('[') ? rawHost.slice(1, -1) : rawHost.toLowerCase()
   return {host, port: m?.[2] !== undefined ? Number(m[2]) : null}
-}
-
-function checkPort(port: number | null, arg: string): void {
-  if (port !== null && (port < 1 || port > 65535)) throw usage(`mirror "${arg}": port ${port} is out of range (1-65535)`)
 }
 
 /**

@@ -10,8 +10,8 @@
  */
 
 import {domainToASCII} from 'node:url'
-import {goHostname, goPort, parseGoUrl, type GoUrl} from './go-url.js'
-import {cidrContains, ipEqual, isLoopback, parseAddr, parseCidr, to4, type Cidr, type Ip16} from './ip.js'
+import {goHostname, goPort, parseGoUrl, type GoUrl} from '../core/go-url.js'
+import {cidrContains, ipEqual, isLoopback, parseAddr, parseCidr, to4, type Cidr, type Ip16} from '../core/ip.js'
 
 /** An environment: name -> value; '' is "set but empty", undefined is "not set". */
 export type ProxyEnv = Readonly<Record<string, string | undefined>>

@@ -5,7 +5,7 @@ import {locationFlags} from '../../cli/flags.js'
 import {UserError} from '../../core/errors.js'
 import {loadEngineProxyConfig, type ProxyEngine} from '../../engines/engine-proxy.js'
 import {LocalHost} from '../../hosts/local-host.js'
-import {goHostname, parseGoUrl} from '../../net/go-url.js'
+import {goHostname, parseGoUrl} from '../../core/go-url.js'
 import {configFromSourcedEnv, decideProxy, labelEnv, maskUrlCredentials, PROXY_VARIABLES, type ProxyConfig, type ProxyDecision, type Setting} from '../../net/proxy.js'
 import {networkFlags, parseEnvFlags} from '../../cli/network-flags.js'
 

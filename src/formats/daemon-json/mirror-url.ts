@@ -6,7 +6,7 @@
 import {isIP} from 'node:net'
 import {isDomain} from '../../core/image-reference.js'
 import {atLeast, type EngineVersion} from './known-keys.js'
-import {parseGoUrl, type GoUrl} from '../../net/go-url.js'
+import {parseGoUrl, type GoUrl} from '../../core/go-url.js'
 
 /** A URL with the password replaced, as dockerd prints it ("xxxxx"). */
 export function maskPassword(raw: string): string {

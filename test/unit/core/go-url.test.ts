@@ -1,5 +1,5 @@
 import {describe, expect, it, test} from 'vitest'
-import {goHostname, goPort, parseGoUrl, type GoUrl} from '../../../src/net/go-url.js'
+import {goHostname, goPort, parseGoUrl, type GoUrl} from '../../../src/core/go-url.js'
 
 function ok(raw: string): GoUrl {
   const r = parseGoUrl(raw)

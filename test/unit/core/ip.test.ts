@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {cidrContains, isLoopback, parseAddr, parseCidr, parseIPv6} from '../../../src/net/ip.js'
+import {cidrContains, isLoopback, parseAddr, parseCidr, parseIPv6} from '../../../src/core/ip.js'
 
 const addr = (s: string): Uint8Array => {
   const a = parseAddr(s)
