@@ -121,8 +121,10 @@ export function planMirrorChange(set: ConfigSet, change: MirrorChange, options: 
   }
   describeChange(current, desired, prefix, actions)
   if (after === before) return []
-  const created = before !== null && after === '' && (file!.dropIn || before.startsWith(MANAGED_COMMENT))
-  return [{path: target, before, after, actions, ...(created ? {deleteFile: true} : {})}]
+  // A drop-in left empty held only what mirrorctl wrote: it goes. A main file stays, even empty.
+  const deleteFile = before !== null && after === '' && file!.dropIn
+  if (deleteFile) actions.push(`delete ${target}: nothing is left in it`)
+  return [{path: target, before, after, actions, ...(deleteFile ? {deleteFile} : {})}]
 }
 
 /** A table mirrorctl created (its managed comment alone above it) that would be left saying nothing. */
