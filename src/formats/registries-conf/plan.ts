@@ -164,9 +164,20 @@ function applyAdd(current: TableState, change: Extract<MirrorChange, {action: 'a
 }
 
 function applyRemove(current: TableState, change: Extract<MirrorChange, {action: 'remove'}>): TableState {
-  if (change.mirrors === null) return {...current, mirrors: []}
-  const drop = new Set(change.mirrors.map((m) => mirrorLocation(m)))
-  return {...current, mirrors: current.mirrors.filter((m) => !drop.has(m.location))}
+  const targets = change.mirrors
+  if (targets === null) return {...current, mirrors: []}
+  return {...current, mirrors: current.mirrors.filter((m) => !targets.some((t) => removesMirror(t, m.location)))}
+}
+
+/** Whether `mirror remove` of this target removes a [[registry.mirror]] at `location` (matched as written). */
+export function removesMirror(target: MirrorTarget, location: string): boolean {
+  return location === mirrorLocation(target)
+}
+
+/** The locations of the mirrors the engines use for a source, in order (none when the set is rejected). */
+export function configuredMirrors(set: ConfigSet, source: string): string[] {
+  const prefix = normalizeSource(source)
+  return set.merged?.registries.find((r) => r.prefix === prefix)?.mirrors.map((m) => m.location) ?? []
 }
 
 /** 'set': exactly these mirrors in this order; location undefined keeps, null removes the redirect. */
