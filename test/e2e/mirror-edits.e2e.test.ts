@@ -67,16 +67,7 @@ describe('mirror remove of a mirror that is not configured', () => {
 })
 
 describe('comments inside a multi-line inline mirror array', () => {
-  const inline = `[[registry]]
-prefix = "docker.io"
-location = "docker.io"
-mirror = [ # tried in this order
-  # primary, in rack A
-  { location = "a.example.com" },  # owned by team A
-  # secondary
-  { location = "b.example.com" },  # rack B
-]
-`
+  const inline = readFileSync(path.join(REPO, 'fixtures/registries-conf/inline-mirror-comments.conf'), 'utf8')
   it('survive mirror remove and mirror add', async () => {
     writeFileSync(conf(), inline)
     const removed = await podman('mirror', 'remove', 'docker.io', 'a.example.com')

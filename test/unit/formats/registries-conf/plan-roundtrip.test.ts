@@ -10,18 +10,7 @@ import {evaluateConfigSet} from '../../../../src/formats/registries-conf/config-
 import {DIR, MAIN, add, applyPlan, files, mirrorsOf, plan, remove} from './plan-helpers.js'
 
 const fedora = readFileSync('fixtures/registries-conf/fedora-default.conf', 'utf8')
-const inline = `[[registry]]
-prefix = "docker.io"
-location = "docker.io"
-mirror = [ # tried in this order
-  # primary, in rack A
-  { location = "a.example.com" },  # owned by team A
-
-  # secondary
-  { location = "b.example.com", insecure = true },  # rack B
-]
-blocked = false
-`
+const inline = readFileSync('fixtures/registries-conf/inline-mirror-comments.conf', 'utf8')
 
 describe('comments inside a multi-line inline mirror array', () => {
   it('mirror remove deletes only the entry and its own comments', () => {

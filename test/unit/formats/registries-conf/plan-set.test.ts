@@ -1,24 +1,12 @@
 import {describe, it, expect} from 'vitest'
 import {evaluateConfigSet} from '../../../../src/formats/registries-conf/config-set.js'
 import {MANAGED_COMMENT} from '../../../../src/formats/registries-conf/table-state.js'
-import {DIR, MAIN, applyPlan, files, mirrorsOf, plan, set} from './plan-helpers.js'
+import {DIR, MAIN, applyPlan, files, hub as baseHub, mirrorsOf, plan, set} from './plan-helpers.js'
 
-const hub = `# Docker Hub through our caches
-[[registry]]
-prefix = "docker.io"   # all of Docker Hub
-location = "docker.io"
-
-# primary cache
-[[registry.mirror]]
-location = "cache-a.example.com"  # rack A
-
-# secondary cache
-[[registry.mirror]]
-location = "cache-b.example.com"
-insecure = true
-
-# trailing comment stays
-`
+const hub = baseHub.replace(
+  '\n[[registry.mirror]]\nlocation = "cache-b.example.com"\n',
+  '\n# secondary cache\n[[registry.mirror]]\nlocation = "cache-b.example.com"\ninsecure = true\n',
+)
 
 /** Plans, applies, and checks the second run is a no-op (converged = no edit). */
 function converge(fs: ReturnType<typeof files>, change: ReturnType<typeof set>) {
