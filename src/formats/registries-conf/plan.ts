@@ -88,6 +88,13 @@ export function planMirrorChange(set: ConfigSet, change: MirrorChange, options: 
   const current = describeTable(winner)
   const desired = change.action === 'add' ? applyAdd(current, change) : change.action === 'remove' ? applyRemove(current, change) : applySet(current, change, prefix)
   if (sameTable(current, desired)) return []
+  const perMirror = desired.mirrors.find((m) => m.pullFromMirror)
+  if (winner?.mirrorByDigestOnly && perMirror)
+    throw new UserError(`"${prefix}" has mirror-by-digest-only = true, which the engines refuse together with pull-from-mirror on a mirror ("${perMirror.location}")`, {
+      rule: 'registries-conf/digest-only-conflict',
+      position: {file: winner.file, line: null},
+      hint: 'drop pull-from-mirror, or replace mirror-by-digest-only with pull-from-mirror = "digest-only" on each mirror',
+    })
 
   const fileFor = (p: string) => set.files.find((f) => f.path === p)
   const formatOf = (p: string) => fileFor(p)?.result.config?.format

@@ -122,6 +122,11 @@ location = "cache-a.example.com"  # rack A
     expect(plan(files('unqualified-search-registries = ["docker.io"]\n'), set(['m.example.com']))[0]!.path).toBe(MAIN)
   })
 
+  it('refuses pull-from-mirror under a registry with mirror-by-digest-only, which the engines reject (exit 2, nothing planned)', () => {
+    const digestOnly = hub.replace('location = "docker.io"\n', 'location = "docker.io"\nmirror-by-digest-only = true\n')
+    expect(() => plan(files(digestOnly), set([['cache-a.example.com', {pull: 'tag-only'}]]))).toThrow(expect.objectContaining({exitCode: 2, rule: 'registries-conf/digest-only-conflict'}))
+  })
+
   it('keeps CRLF line endings when reordering', () => {
     const crlf = hub.replace(/\n/g, '\r\n')
     const {changes} = converge(files(crlf), set([['cache-b.example.com', {insecure: true}], 'new.example.com', 'cache-a.example.com']))
