@@ -6,6 +6,7 @@ import {planMirrorChange, type FileChange} from '../formats/registries-conf/plan
 import {loadRegistriesConf} from '../engines/registries-conf-engine.js'
 import type {RegistriesConfOptions} from '../engines/registries-conf-files.js'
 import {writePlannedFiles} from '../hosts/apply-changes.js'
+import {backupFile, backupFolder} from '../hosts/backup.js'
 import type {Host} from '../hosts/host.js'
 import type {MirrorChange} from '../policy/mirror-policy.js'
 import {isDockerHubSource} from '../formats/daemon-json/index.js'
@@ -85,9 +86,17 @@ export async function runRegistriesConfChange(host: Host, change: MirrorChange, 
     dropInDir: loaded.writableDropInDir,
     dropIn: options.dropIn,
     convert: options.convert,
+    backup: options.backup,
   })
   verifyStillLoads(loaded.set.files, changes)
-  const outcomes = options.dryRun ? [] : await writePlannedFiles(host, changes, {backup: options.backup, systemWideBackups: options.systemWideBackups})
+  const writes = changes.filter((c) => !c.deleteFile)
+  const outcomes = options.dryRun ? [] : await writePlannedFiles(host, writes, {backup: options.backup, systemWideBackups: options.systemWideBackups})
+  // A drop-in that held only mirrorctl's entry goes again (kept in the backups first).
+  for (const c of options.dryRun ? [] : changes.filter((x) => x.deleteFile)) {
+    const backup = options.backup ? await backupFile(host, c.path, backupFolder(host, options.systemWideBackups)) : null
+    await host.remove(c.path)
+    outcomes.push({path: c.path, backup})
+  }
   return changes.map((c) => ({
     engine: 'podman',
     path: c.path,
