@@ -43,7 +43,12 @@ describe('work over N [[registry]] tables grows linearly', () => {
     expect(g).toBeLessThan(4.5)
   })
   it('N tables with distinct, nested prefixes (shadowing)', () => {
-    const g = growth((i) => `[[registry]]\nprefix = "docker.io/team${i % 50}${i >= 50 ? `/app${i}` : ''}"\nlocation = "docker.io"\n${i < 50 ? `[[registry.mirror]]\nlocation = "m${i}.example.com"\n` : ''}`)
+    // Every tenth table has mirrors; the nine after it are narrower prefixes below it, without mirrors.
+    const g = growth((i) =>
+      i % 10 === 0
+        ? `[[registry]]\nprefix = "docker.io/team${i}"\nlocation = "docker.io"\n[[registry.mirror]]\nlocation = "m${i}.example.com"\n`
+        : `[[registry]]\nprefix = "docker.io/team${i - (i % 10)}/app${i}"\nlocation = "docker.io"\n`,
+    )
     expect(g).toBeGreaterThan(3.5)
     expect(g).toBeLessThan(4.5)
   })
