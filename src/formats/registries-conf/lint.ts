@@ -74,7 +74,8 @@ function lintTable(r: RegistryTable, at: At, out: Finding[]): void {
   if (never) out.push(report(rules['prefix-never-matches'], at(r, r.prefixWritten ? 'prefix' : 'location', 'value'), never.message, never.hint))
   const samples = never ? [] : sampleReferences(r.prefix)
   for (const ep of [r, ...r.mirrors]) {
-    if (ep.location === '') continue
+    // A scheme is already a load error (uri-scheme).
+    if (ep.location === '' || /^https?:\/\//.test(ep.location)) continue
     const where = at({file: r.file, path: ep.path}, 'location', 'value')
     const kind = ep === r ? 'location' : 'mirror'
     const unusable = unusableLocation(ep.location)
