@@ -83,6 +83,8 @@ function lintTable(r: RegistryTable, at: At, out: Finding[]): void {
       out.push(report(rules['location-unusable'], where, `${kind} ${JSON.stringify(ep.location)} cannot form any image reference (${unusable}); every pull of "${r.prefix}" fails`))
       continue
     }
+    if (ep.location.startsWith('['))
+      out.push(report(rules['ipv6-location'], where, `${kind} "${ep.location}" is an IPv6 address: containers/image 5.23 and older releases refuse it in image names`))
     for (const sample of samples) {
       try {
         rewriteReference(sample, r.prefix, ep.location)

@@ -136,6 +136,13 @@ export const rules = defineRules('registries-conf', {
     hint: 'make prefix and location end at the same level (docker.io/library -> mirror.example.com/library), and give prefixes a port when the registry has one',
     source: LOADER,
   },
+  'ipv6-location': {
+    severity: 'warning',
+    description:
+      'A location or mirror is an IPv6 address ([::1]:5000). Current containers/image accepts it, but older releases refuse IPv6 in image names (containers/image 5.23, as in skopeo 1.9, fails every such pull with "rewriting reference: invalid reference format").',
+    hint: 'use a host name (or an IPv4 address) for the mirror when older podman, skopeo, buildah or CRI-O read this file',
+    source: 'https://github.com/distribution/distribution/pull/3489',
+  },
   'empty-v1-v2-mix': {
     severity: 'warning',
     description:

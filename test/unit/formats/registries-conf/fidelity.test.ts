@@ -132,6 +132,9 @@ describe('lint of locations and mirrors containers/image cannot use', () => {
     expect(rulesOf('[[registry]]\nprefix = "localhost:5000"\nlocation = "mirror.example.com/x"\n')).toEqual([])
     expect(rulesOf('[[registry]]\nprefix = "docker.io"\nlocation = "docker.io"\n[[registry.mirror]]\nlocation = "harbor.example.com/dockerhub-proxy"\n')).toEqual([])
   })
+  it('warns that older containers/image releases refuse an IPv6 mirror (skopeo 1.9.3 does)', () => {
+    expect(rulesOf('[[registry]]\nlocation = "docker.io"\n[[registry.mirror]]\nlocation = "[::1]:5000"\n')).toEqual(['ipv6-location'])
+  })
   it('a "*" anywhere but a leading "*." never matches: warning', () => {
     expect(rulesOf('[[registry]]\nprefix = "docker.io/*"\nlocation = "docker.io"\n')).toEqual(['prefix-never-matches'])
     expect(rulesOf('[[registry]]\nprefix = "*.*.example.com"\ninsecure = true\n')).toEqual(['prefix-never-matches'])
