@@ -296,7 +296,9 @@ export function reportLocationConflicts(registries: readonly RegistryTable[], fa
     if (!group) seen.set(key, (group = {insecure: new Set(), proxy: new Set(), blocked: new Set()}))
     for (const field of CONFLICT_FIELDS) {
       const values = group[field]
-      const value = r[field]
+      // The loader compares parsed proxies as *url.URL pointers: two tables that both set a
+      // proxy conflict even when they spell the same URL.
+      const value = field === 'proxy' && r.proxy !== '' ? Symbol(r.proxy) : r[field]
       // At most two distinct values are kept: enough to know whether another one was seen.
       if (values.size > 1 || (values.size === 1 && !values.has(value)))
         fail(rules[`conflicting-${field}`], r.path, `registry '${r.location}' is defined multiple times with conflicting '${field}' setting`)

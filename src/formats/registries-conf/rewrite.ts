@@ -40,7 +40,8 @@ export function rewriteReference(ref: string, prefix: string, location: string):
 /** Docker Hub and a few other images under `prefix` that a location must be able to serve. */
 export function sampleReferences(prefix: string): string[] {
   if (prefix.startsWith('*.')) return [`registry${prefix.slice(1)}/team/app:latest`]
-  const candidates = [`${prefix}/library/alpine:latest`, `${prefix}/alpine:latest`, `${prefix}/team/app:latest`, `${prefix}:latest`]
+  // Images below the prefix only: a name equal to a namespace prefix (quay.io/org:latest) is rare.
+  const candidates = [`${prefix}/library/alpine:latest`, `${prefix}/alpine:latest`, `${prefix}/team/app:latest`]
   // Local registries usually listen on a port, which the host-only prefix "localhost" also matches.
   if (prefix === 'localhost') candidates.push('localhost:5000/alpine:latest')
   return candidates.filter((c) => {

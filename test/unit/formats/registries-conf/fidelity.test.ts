@@ -88,6 +88,15 @@ describe('short names', () => {
   })
 })
 
+describe('conflicts within one file (postProcessRegistries)', () => {
+  it('two tables of one location that both set a proxy conflict, even with the same URL (pointer comparison)', () => {
+    const two = (a: string, b: string) => `[[registry]]\nprefix = "a.io/x"\nlocation = "a.io"\n${a}\n[[registry]]\nprefix = "a.io/y"\nlocation = "a.io"\n${b}\n`
+    expect(rulesOf(two('proxy = "http://p:3128"', 'proxy = "http://p:3128"'))).toEqual(['conflicting-proxy'])
+    expect(rulesOf(two('proxy = "http://p:3128"', ''))).toEqual(['conflicting-proxy'])
+    expect(rulesOf(two('', ''))).toEqual([])
+  })
+})
+
 describe('V1 tables with empty lists (containers/image 5.23 Nonempty; 5.24+ hasSetField)', () => {
   it('empty V1 lists beside [[registry]] load, with a warning that newer versions refuse them', () => {
     const set = setOf('[registries.search]\nregistries = []\n\n[[registry]]\nlocation = "quay.io"\n')
@@ -130,6 +139,8 @@ describe('lint of locations and mirrors containers/image cannot use', () => {
     expect(localhost.findings[0]!.message).toMatch(/localhost:5000\/alpine:latest/)
     expect(rulesOf('[[registry]]\nprefix = "quay.io/hub"\nlocation = "docker.io"\n')).toEqual(['rewrite-fails'])
     expect(rulesOf('[[registry]]\nprefix = "localhost:5000"\nlocation = "mirror.example.com/x"\n')).toEqual([])
+    expect(rulesOf('[[registry]]\nprefix = "quay.io/org"\nlocation = "m.example.com"\n')).toEqual([])
+    expect(rulesOf('[[registry]]\nprefix = "docker.io/library"\nlocation = "quay.io/hub-copy"\n')).toEqual([])
     expect(rulesOf('[[registry]]\nprefix = "docker.io"\nlocation = "docker.io"\n[[registry.mirror]]\nlocation = "harbor.example.com/dockerhub-proxy"\n')).toEqual([])
   })
   it('warns that older containers/image releases refuse an IPv6 mirror (skopeo 1.9.3 does)', () => {
