@@ -102,7 +102,7 @@ export function loadFile(doc: RegistriesConfDocument, options: {dropIn: boolean}
       v1Lists[k as 'search'] = strList(t, ['registries', k], 'registries')
     }
   }
-  
+
   // ---- V2 top level
   const search = strList(data, [], 'unqualified-search-registries')
   const helpers = strList(data, [], 'credential-helpers')

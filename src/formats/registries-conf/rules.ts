@@ -21,7 +21,7 @@ export const rules = defineRules('registries-conf', {
   },
   'mixed-v1-v2': {
     severity: 'error',
-    description: 'V1 tables ([registries.search|insecure|block]) and V2 keys in the same file.',
+    description: 'V1 tables with entries ([registries.search|insecure|block]) and V2 settings with values in the same file (for where one side is empty, see empty-v1-v2-mix).',
     hint: 'convert the V1 tables to V2 (mirrorctl mirror add --convert does it) or remove the V2 keys',
     source: LOADER,
   },
