@@ -15,6 +15,7 @@ import {NotRegularFileError, TooLargeError} from '../core/io-errors.js'
 import {MAX_CONFIG_BYTES} from '../core/limits.js'
 import {decodeUtf8} from '../core/text-decode.js'
 import type {ExecResult, FileInfo, Host, WriteOptions} from './host.js'
+import {candidateRequests} from './gather-candidates.js'
 import {mergeSnapshots, type GatherMode, type GatherRequest, type Snapshot, type SnapshotEntry} from './snapshot.js'
 import type {FileWrite} from './write-plan.js'
 
@@ -229,9 +230,11 @@ export interface GatheredPlan<T> {
 export const MAX_GATHER_ROUNDS = 3
 
 /**
- * Gathers `initial` (with the facts), runs the pure `plan` on a fresh SnapshotHost, and while
- * it read something the snapshot lacked, gathers just those paths and plans again, at most
- * maxRounds round trips. With `snapshot` given, the first gather is skipped.
+ * Gathers `initial` (default: candidateRequests(), what the engine modules read) with the
+ * facts, runs the pure `plan` on a fresh SnapshotHost, and while it read something the
+ * snapshot lacked, gathers just those paths and plans again, at most maxRounds round trips.
+ * With `snapshot` given (e.g. SshHost.snapshot after open()), the first gather is skipped.
+ * `complete: false` means the plan rests on reads that were never answered: fail that host.
  */
 export async function gatherUntilComplete<T>(
   gatherer: Gatherer,
@@ -242,7 +245,7 @@ export async function gatherUntilComplete<T>(
   let rounds = 0
   let snapshot = options.snapshot
   if (!snapshot) {
-    snapshot = await gatherer.gather(options.initial ?? [], {facts: true})
+    snapshot = await gatherer.gather(options.initial ?? candidateRequests(), {facts: true})
     rounds++
   }
   for (;;) {
