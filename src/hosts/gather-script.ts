@@ -4,7 +4,8 @@
  * byte outside a plain set written as a printf %b octal escape), never in the command line.
  * The answer is line-framed text: names that are not plain are base64, contents are base64
  * blocks ended by "." (a character base64 never produces), and the last line is "done", so a
- * cut-off answer is detected. Needs sh, coreutils (stat -c, base64, readlink, id, env).
+ * cut-off answer is detected. Needs sh, coreutils (stat -c, base64, readlink, id, env, tr):
+ * without them it exits 4 and says which one is missing.
  *
  *   request:  "mirrorctl-gather 1" / "facts 1|0" / "<s|r|l> <encoded path>"...
  *   answer:   "mirrorctl-gather 1"
@@ -33,6 +34,9 @@ childmax=${CHILD_CONTENT_BYTES}
 IFS= read -r magic || magic=
 if [ "$magic" != "mirrorctl-gather 1" ]; then echo "mirrorctl-gather: unexpected request" >&2; exit 3; fi
 IFS= read -r facts || facts=
+for t in base64 stat readlink id tr; do
+  command -v "$t" >/dev/null 2>&1 || { echo "mirrorctl-gather: the host lacks $t (coreutils), which mirrorctl needs there" >&2; exit 4; }
+done
 echo "mirrorctl-gather 1"
 if [ "$facts" = "facts 1" ]; then
   if env -0 >/dev/null 2>&1; then echo env0; env -0 | base64; else echo envnl; env | base64; fi

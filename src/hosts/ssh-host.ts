@@ -134,7 +134,11 @@ export class SshHost implements Host, Gatherer {
   /** One round trip: GATHER_SCRIPT with `requests`; the answer is merged into this host's snapshot. */
   async gather(requests: readonly GatherRequest[], options: {facts: boolean; home?: string | undefined}): Promise<Snapshot> {
     const home = options.home ?? this.snapshotData?.env.HOME
-    const r = await this.call(GATHER_SCRIPT, encodeGatherRequest(requests, options))
+    const r = await this.runScript(GATHER_SCRIPT, encodeGatherRequest(requests, options))
+    if (r.exitCode !== 0) {
+      const why = r.stderr.trim().split('\n').at(-1) || `exit ${r.exitCode} without a message`
+      throw new SshError(this.name, 'remote-failed', `gathering failed: ${why}`, r.stderr)
+    }
     let snapshot: Snapshot
     try {
       snapshot = decodeGatherOutput(r.stdout, requests, {home})
@@ -146,7 +150,11 @@ export class SshHost implements Host, Gatherer {
     return snapshot
   }
 
-  private async call(script: string, input: string): Promise<SshCallResult> {
+  /**
+   * One round trip running a fixed script (never text built from data) with `input` on
+   * stdin, as root with become. For later fixed scripts (reload, verify) as well.
+   */
+  async runScript(script: string, input: string): Promise<SshCallResult> {
     this.roundTrips++
     return this.control.run(this.target, script, input, this.options)
   }
@@ -205,7 +213,7 @@ export class SshHost implements Host, Gatherer {
     const input = encodeApplyRequest(request, {lockPath: this.lockPath()})
     // A refused request (lock timeout, bad manifest) exits 3 and says why on stdout:
     // decodeApplyResult turns that into an ApplyScriptError.
-    const r = await this.call(APPLY_SCRIPT, input)
+    const r = await this.runScript(APPLY_SCRIPT, input)
     const result = decodeApplyResult(r.stdout)
     for (const [i, outcome] of result.files.entries()) {
       const write = request.writes[i]

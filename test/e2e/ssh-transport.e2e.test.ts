@@ -2,6 +2,7 @@
 // gather, ControlMaster reuse, host key policy, sudo -n, failures as per-host reasons, and
 // APPLY_SCRIPT over ssh (lock, compare, atomic write, backup).
 import {readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {createServer, type AddressInfo} from 'node:net'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {loadEngineProxyConfig} from '../../src/engines/engine-proxy.js'
@@ -138,6 +139,19 @@ describe('ssh transport', {timeout: 120_000}, () => {
   it('a host that is down is a per-host error, not a crash', async () => {
     const e = await failure(host('h4').open())
     expect(e).toMatchObject({host: 'h4', kind: 'connection-refused'})
+  })
+
+  it('a host that accepts the connection but never answers times out (ConnectTimeout)', async () => {
+    const silent = createServer(() => {}) // accepts, never sends a banner
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    try {
+      const port = (silent.address() as AddressInfo).port
+      const h = new SshHost(makeSshTarget({name: 'silent', hostname: '127.0.0.1', port, connectTimeoutSeconds: 1, sshConfig: hs.sshConfig}), control)
+      const e = await failure(h.open())
+      expect(e).toMatchObject({host: 'silent', kind: 'timeout'})
+    } finally {
+      silent.close()
+    }
   })
 
   it('refuses an unknown host key by default and accepts it only with accept-new', async () => {

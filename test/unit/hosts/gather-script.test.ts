@@ -177,6 +177,13 @@ describe('GATHER_SCRIPT through /bin/sh', () => {
     expect(() => decodeGatherOutput(stdout, [])).toThrow(GatherFormatError)
   })
 
+  it('says which tool is missing on a host without coreutils', async () => {
+    const r = await execa('/bin/sh', ['-c', GATHER_SCRIPT], {input: encodeGatherRequest([], {facts: true}), env: {PATH: '/nonexistent'}, extendEnv: false, reject: false})
+    expect(r.exitCode).toBe(4)
+    expect(r.stdout).toBe('')
+    expect(r.stderr).toMatch(/^mirrorctl-gather: the host lacks base64 \(coreutils\)/)
+  })
+
   it('encodes requests with only plain characters on the wire', () => {
     const wire = encodeGatherRequest([{path: "/a b/'$(x)'\n;|&", mode: 'read'}], {facts: false})
     expect(wire.split('\n')[2]).toBe('r /a\\0040b/\\0047\\0044\\0050x\\0051\\0047\\0012\\0073\\0174\\0046')
