@@ -87,9 +87,12 @@ if [ "$facts" = "facts 1" ]; then
     echo "ver $t $rc"; printf "%s" "$out" | base64; echo .
   done
   if command -v systemctl >/dev/null 2>&1; then
+    # One call: systemctl prints one state per unit, in order (nothing without a running systemd).
+    set -- $(systemctl is-active ${GATHERED_UNITS.join(' ')} 2>/dev/null)
     for u in ${GATHERED_UNITS.join(' ')}; do
-      s=$(systemctl is-active "$u" 2>/dev/null)
-      case $s in ""|*[!a-z-]*) s=unknown ;; esac
+      s=\${1:-unknown}
+      [ $# -eq 0 ] || shift
+      case $s in *[!a-z-]*) s=unknown ;; esac
       echo "unit $u $s"
     done
   fi
