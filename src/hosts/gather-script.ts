@@ -116,6 +116,8 @@ done
 echo done
 `
 
+const HEADER = 'mirrorctl-gather 1\n'
+
 /** Bytes that travel as themselves in a request line; everything else is an octal escape. */
 const PLAIN_BYTE = /^[A-Za-z0-9/._+@,=:~-]$/
 
@@ -169,7 +171,10 @@ const SPECIAL: Record<number, string> = {0o010000: 'a FIFO', 0o140000: 'a socket
 
 /** Parses GATHER_SCRIPT's answer to `requests`. `home` resolves "~/" paths when no facts were asked. */
 export function decodeGatherOutput(stdout: string, requests: readonly GatherRequest[], options: {home?: string | undefined} = {}): Snapshot {
-  const lines = stdout.split('\n')
+  // A login shell's rc file may print before the script runs (bash sources ~/.bashrc under
+  // sshd): the script's header is the last one, as its body never holds that line.
+  const start = stdout.lastIndexOf(`\n${HEADER}`) + 1
+  const lines = stdout.slice(start).split('\n')
   let at = 0
   const next = (): string => {
     if (at >= lines.length) throw new GatherFormatError('cut off before "done"')
@@ -183,7 +188,7 @@ export function decodeGatherOutput(stdout: string, requests: readonly GatherRequ
       parts.push(line)
     }
   }
-  if (next() !== 'mirrorctl-gather 1') throw new GatherFormatError('does not start with the gather header')
+  if (next() !== HEADER.trimEnd()) throw new GatherFormatError('does not start with the gather header')
   const snapshot = emptySnapshot()
 
   // An entry: its lines up to the next "@", "child", "end" or "done" (peeked, not consumed).

@@ -214,7 +214,10 @@ export class SshHost implements Host, Gatherer {
     // A refused request (lock timeout, bad manifest) exits 3 and says why on stdout:
     // decodeApplyResult turns that into an ApplyScriptError.
     const r = await this.runScript(APPLY_SCRIPT, input)
-    const result = decodeApplyResult(r.stdout)
+    // Skip anything a login shell's rc file printed before the script's own lines: the
+    // script's header is the last line of that form (its result lines are "lock"/"file").
+    const headers = [...r.stdout.matchAll(/^mirrorctl-apply-(?:result|error) /gm)]
+    const result = decodeApplyResult(r.stdout.slice(headers.at(-1)?.index ?? 0))
     for (const [i, outcome] of result.files.entries()) {
       const write = request.writes[i]
       if (!write || (outcome.status !== 'written' && outcome.status !== 'unchanged')) continue

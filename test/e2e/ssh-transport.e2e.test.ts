@@ -26,7 +26,7 @@ describe('ssh transport', {timeout: 120_000}, () => {
   let scratch: string
 
   beforeAll(async () => {
-    hs = await startSshHosts(7, {
+    hs = await startSshHosts(8, {
       hosts: [
         {}, // h1
         {}, // h2
@@ -35,6 +35,7 @@ describe('ssh transport', {timeout: 120_000}, () => {
         {unknownHostKey: true}, // h5
         {readOnly: ['/etc/docker']}, // h6
         {fullDisk: '/etc/docker'}, // h7
+        {shell: '/bin/bash'}, // h8
       ],
     })
     for (const h of hs.hosts) {
@@ -97,6 +98,16 @@ describe('ssh transport', {timeout: 120_000}, () => {
     expect(got.result.files).toEqual(['/etc/containers/registries.conf', '/etc/containers/registries.conf.d/secret.conf'])
     expect(got.result.daemon).toBe(DAEMON_JSON)
     expect(got.result.engines).toMatchObject({docker: true, podman: true})
+  })
+
+  it('a login shell that prints from its rc file does not confuse gather or apply', async () => {
+    const t = hs.host('h8')
+    t.writeFile('/home/mctl/.bashrc', 'echo "Welcome to h8"\necho "mirrorctl-gather 1"\necho "mirrorctl-apply-result 1"\necho "mirrorctl-apply-error eA=="\n')
+    const h = await host('h8').open()
+    expect(await h.readFile('/etc/docker/daemon.json')).toBe(DAEMON_JSON)
+    const result = await h.applyWrites({writes: [{path: '/etc/docker/daemon.json', expect: DAEMON_JSON, content: '{}\n', mode: 0o644}], backupDir: null, keep: 1})
+    expect(result.files.map((f) => f.status)).toEqual(['written'])
+    expect(t.readFile('/etc/docker/daemon.json')).toBe('{}\n')
   })
 
   it('reuses one master connection: later calls are sessions on it (ssh -O check, one login)', async () => {

@@ -31,6 +31,8 @@ export interface SshHostOptions {
   sudo?: boolean
   /** Leave this host out of the client's known_hosts (first contact needs accept-new). */
   unknownHostKey?: boolean
+  /** The login user's shell (default /bin/sh); /bin/bash reads ~/.bashrc even for `ssh host cmd`. */
+  shell?: string
 }
 
 export interface StartSshHostsOptions {
@@ -248,7 +250,7 @@ class SshTestHost implements TestSshHost {
     const {uid, gid} = this.ids
     // The machine's users (sshd needs its privilege-separation user) plus the test user;
     // every password field is "*": no password works, and key login is not "locked" (`!`).
-    const passwd = readFileSync('/etc/passwd', 'utf8').trimEnd() + `\n${this.user}:x:${uid}:${gid}:mirrorctl test:/home/${this.user}:/bin/sh\n`
+    const passwd = readFileSync('/etc/passwd', 'utf8').trimEnd() + `\n${this.user}:x:${uid}:${gid}:mirrorctl test:/home/${this.user}:${this.options.shell ?? '/bin/sh'}\n`
     const group = readFileSync('/etc/group', 'utf8').trimEnd() + `\n${this.user}:x:${gid}:\n`
     const shadow = passwd
       .split('\n')

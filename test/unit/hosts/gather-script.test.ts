@@ -181,6 +181,9 @@ describe('GATHER_SCRIPT through /bin/sh', () => {
     const {stdout} = await gather(requests)
     expect(() => decodeGatherOutput(stdout.slice(0, stdout.length - 10), requests)).toThrow(GatherFormatError)
     expect(() => decodeGatherOutput(stdout, [])).toThrow(GatherFormatError)
+    // Whatever a login shell's rc file printed first is skipped.
+    const noisy = decodeGatherOutput(`Welcome!\nmirrorctl-gather 1 is not the header\n${stdout}`, requests)
+    expect(noisy.entries.get(path.join(root, 'd'))?.entries).toContain('plain.conf')
   })
 
   it('says which tool is missing on a host without coreutils', async () => {
