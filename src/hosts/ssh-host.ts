@@ -11,6 +11,19 @@
  *
  * Failures become SshError with a per-host reason (connection refused, host key, auth,
  * sudo, timeout); a command never needs to parse ssh's stderr itself.
+ *
+ * Use (one run over many hosts):
+ *
+ *   const control = await SshControl.create()              // once per run; close() at the end
+ *   const target = makeSshTarget({name, hostname, port, user, identityFile, sshArgs, become,
+ *                                 sshConfig, acceptNewHostKeys})  // throws SshTargetError (exit 2)
+ *   const host = new SshHost(target, control, {timeoutMs, signal})
+ *   const {host: view, result, complete} = await gatherUntilComplete(host, plan)  // 1 round trip usually
+ *   // plan(view) reads through `view` (a SnapshotHost) and may overlay() its writes;
+ *   // complete === false: the plan rests on reads never answered -> fail the host.
+ *   const applied = await host.applyWrites({writes: view.overlayWrites(), backupDir, keep}) // 1 round trip
+ *   // SshError (kind, reason) and ApplyScriptError are per-host failures; others are bugs.
+ *   await control.close()
  */
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'

@@ -118,6 +118,7 @@ export async function startSshHosts(n: number, options: StartSshHostsOptions = {
   ensureMountPoints()
 
   const baseDir = mkdtempSync('/var/tmp/mirrorctl-e2e-sshd-')
+  removeOnExit(baseDir)
   chmodSync(baseDir, 0o755) // the login user reads its authorized_keys below here
   const clientDir = join(baseDir, 'client')
   mkdirSync(clientDir, {mode: 0o700})
@@ -159,6 +160,13 @@ export async function startSshHosts(n: number, options: StartSshHostsOptions = {
     if (!keepArtifacts()) rmSync(baseDir, {recursive: true, force: true})
     throw error
   }
+}
+
+/** A backstop for a test process that ends without stop() (temp.ts does the same for /tmp). */
+function removeOnExit(dir: string): void {
+  process.once('exit', () => {
+    if (!keepArtifacts()) rmSync(dir, {recursive: true, force: true})
+  })
 }
 
 function sshConfigEntry(h: TestSshHost, identityFile: string, knownHosts: string): string {
