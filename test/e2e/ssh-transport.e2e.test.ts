@@ -8,7 +8,11 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {loadEngineProxyConfig} from '../../src/engines/engine-proxy.js'
 import {detectDockerVersion, detectEngines, loadDaemonJson, locateDaemonJson} from '../../src/engines/docker-engine.js'
 import {locateRegistriesConf, readRegistriesConf} from '../../src/engines/registries-conf-files.js'
+import {planMirrorRun} from '../../src/cli/mirror-flow.js'
+import {selectEngines} from '../../src/cli/engine-selection.js'
+import {backupFolder} from '../../src/hosts/backup.js'
 import {candidateRequests} from '../../src/hosts/gather-candidates.js'
+import {parseMirrorArgument, type MirrorChange} from '../../src/policy/mirror-policy.js'
 import type {Host} from '../../src/hosts/host.js'
 import {SshError} from '../../src/hosts/ssh-errors.js'
 import {SshControl, SshHost} from '../../src/hosts/ssh-host.js'
@@ -196,6 +200,30 @@ describe('ssh transport', {timeout: 120_000}, () => {
   it('a wrong key for the user is an authentication failure', async () => {
     const e = await failure(host('h2', {user: 'nosuchuser'}).open())
     expect(e.kind).toBe('auth-failed')
+  })
+
+  it('a real mirror change: planned on the snapshot (1 round trip), written by applyWrites (1 more), then converged', async () => {
+    const t = hs.host('h1')
+    t.writeFile('/etc/docker/daemon.json', DAEMON_JSON)
+    t.writeFile('/etc/containers/registries.conf', REGISTRIES_CONF)
+    const h = host('h1')
+    const change: MirrorChange = {action: 'add', source: 'docker.io', mirrors: [parseMirrorArgument('127.0.0.1:5000', {insecure: true})], location: null, position: 'first'}
+    const plan = async (view: Host) => planMirrorRun(view, change, {engines: await selectEngines(view, {}), dockerVersion: null})
+    const first = await gatherUntilComplete(h, plan)
+    expect(first).toMatchObject({complete: true, rounds: 1})
+    expect(first.result.writes.map((w) => w.path).sort()).toEqual(['/etc/containers/registries.conf', '/etc/docker/daemon.json'])
+    const applied = await h.applyWrites({
+      writes: first.result.writes.map((w) => ({path: w.path, expect: w.before, content: w.after, mode: 0o644})),
+      backupDir: backupFolder(h, true),
+      keep: 5,
+    })
+    expect(applied.files.map((f) => f.status)).toEqual(['written', 'written'])
+    expect(h.roundTrips).toBe(2)
+    for (const w of first.result.writes) expect(t.readFile(w.path)).toBe(w.after)
+    expect(t.readFile('/etc/docker/daemon.json')).toContain('"http://127.0.0.1:5000"')
+    expect(t.readFile('/etc/containers/registries.conf')).toContain('# distribution default')
+    const again = await gatherUntilComplete(host('h1'), plan)
+    expect(again.result.writes).toEqual([])
   })
 
   describe('applyWrites over ssh', () => {
