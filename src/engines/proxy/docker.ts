@@ -13,6 +13,7 @@ import {daemonJsonProxies} from './engine-env.js'
 import {serviceEnvironment, type EnvironmentFileContent} from './environment-file.js'
 import {absoluteEnv, configHome, expandGlob, Reader} from './host-reader.js'
 import {mergeUnitEnvironment, parseSystemdUnit, systemdDropInOrder, type ParsedUnit} from './systemd-unit.js'
+import {SYSTEM_MANAGER_FILES, SYSTEM_UNIT_DIRS} from './systemd-paths.js'
 import {PROXY_NAMES, type EngineProxyConfig, type EngineProxyOptions, type NoProxyTarget} from './types.js'
 
 const posix = path.posix
@@ -64,20 +65,10 @@ async function dockerScope(reader: Reader): Promise<SystemdScope> {
   }
   return {
     mode: 'rootful',
-    unitDirs: [
-      '/etc/systemd/system.control',
-      '/run/systemd/system.control',
-      '/run/systemd/transient',
-      '/etc/systemd/system',
-      '/run/systemd/system',
-      '/usr/local/lib/systemd/system',
-      '/usr/lib/systemd/system',
-      // Distributions without merged /usr keep packaged units here.
-      '/lib/systemd/system',
-    ],
+    unitDirs: [...SYSTEM_UNIT_DIRS],
     adminDir: '/etc/systemd/system/docker.service.d',
-    managerFiles: ['/etc/systemd/system.conf', '/run/systemd/system.conf', '/usr/local/lib/systemd/system.conf', '/usr/lib/systemd/system.conf'],
-    managerDropInDirs: ['/etc/systemd/system.conf.d', '/run/systemd/system.conf.d', '/usr/local/lib/systemd/system.conf.d', '/usr/lib/systemd/system.conf.d'],
+    managerFiles: [...SYSTEM_MANAGER_FILES],
+    managerDropInDirs: SYSTEM_MANAGER_FILES.map(f => `${f}.d`),
     systemctl: 'systemctl',
     daemonJson: '/etc/docker/daemon.json',
   }
