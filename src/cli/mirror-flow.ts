@@ -102,7 +102,7 @@ async function planRegistriesConfChange(
     backup: options.backup,
   })
   verifyStillLoads(loaded.set.files, changes)
-  return {writes: changes.map((c) => ({engine: 'podman', path: c.path, before: c.before, after: c.after, actions: c.actions})), notes: loaded.notes}
+  return {writes: changes.map((c) => ({engine: 'podman', path: c.path, before: c.before, after: c.deleteFile ? null : c.after, actions: c.actions})), notes: loaded.notes}
 }
 
 /** A guard before writing: the new set must load as cleanly as the engines require. */

@@ -23,14 +23,14 @@ export function applyEdits(original: string, edits: readonly TextEdit[]): string
   return out + original.slice(at)
 }
 
-/** A unified diff of one file's change, as `diff -u` prints it; empty when unchanged. */
-export function unifiedDiff(path: string, before: string | null, after: string): string {
+/** A unified diff of one file's change, as `diff -u` prints it; empty when unchanged. null: no file. */
+export function unifiedDiff(path: string, before: string | null, after: string | null): string {
   if (before === after) return ''
   return createTwoFilesPatch(
     before === null ? '/dev/null' : `a${path}`,
-    `b${path}`,
+    after === null ? '/dev/null' : `b${path}`,
     before ?? '',
-    after,
+    after ?? '',
     undefined,
     undefined,
     {context: 3},

@@ -10,7 +10,8 @@ export interface PlannedWrite {
   path: string
   /** The text the plan was made from; null when there was no file. */
   before: string | null
-  after: string
+  /** The new text; null removes the file. */
+  after: string | null
 }
 
 export interface WriteOutcome {

@@ -123,8 +123,11 @@ if [ "$bad" = 0 ]; then
     eval "p=\\$p_$i; t=\\$t_$i; h=\\$h_$i; c=\\$c_$i; m=\\$m_$i; slot=\\$s_$i"
     if [ "$h" = "$c" ]; then eval "st_$i=unchanged"; i=$((i + 1)); continue; fi
     dir=$(dirname -- "$t")
-    tmp= old= pend= b=- fail=
-    if ! mkdir -p -- "$dir" 2>"$err"; then reason 'cannot create the folder'; fail=$r
+    tmp= old= pend= b=- fail= del=
+    # "-" as the planned content: remove the file (its backup and rollback work as for a write).
+    [ "$c" != - ] || del=1
+    if [ -n "$del" ]; then :
+    elif ! mkdir -p -- "$dir" 2>"$err"; then reason 'cannot create the folder'; fail=$r
     elif ! tmp=$(mktemp -- "$dir/.$(basename -- "$t").mirrorctl-XXXXXX" 2>"$err"); then reason 'cannot create a temporary file'; fail=$r; tmp=
     fi
     # The previous version: a pending copy in its backup slot, unless the newest backup already holds it.
@@ -137,28 +140,32 @@ if [ "$bad" = 0 ]; then
         reason 'cannot save the backup'; fail="backup folder $sdir: $r"
       fi
     fi
-    if [ -z "$fail" ]; then
+    if [ -z "$fail" ] && [ -z "$del" ]; then
       line $((6 + (i - 1) * 6 + 6)) | base64 -d > "$tmp" 2>"$err" || { reason 'cannot write the temporary file'; fail=$r; }
     fi
-    if [ -z "$fail" ] && [ "$(sha "$tmp")" != "$c" ]; then fail='EIO: the temporary file does not hold the planned text'; fi
-    if [ -z "$fail" ]; then
+    if [ -z "$fail" ] && [ -z "$del" ] && [ "$(sha "$tmp")" != "$c" ]; then fail='EIO: the temporary file does not hold the planned text'; fi
+    if [ -z "$fail" ] && [ -z "$del" ]; then
       if [ "$h" = - ]; then chmod -- "$m" "$tmp" 2>"$err" || { reason 'cannot set the mode'; fail=$r; }
       else
         chmod --reference="$t" -- "$tmp" 2>"$err" || { reason 'cannot keep the mode'; fail=$r; }
         if [ -z "$fail" ] && ! chown --reference="$t" -- "$tmp" 2>"$err" && [ "$(id -u)" = 0 ]; then reason 'cannot keep the owner'; fail=$r; fi
       fi
     fi
-    if [ -z "$fail" ]; then sync -- "$tmp" 2>"$err" || { reason 'fsync failed'; fail=$r; }; fi
+    if [ -z "$fail" ] && [ -z "$del" ]; then sync -- "$tmp" 2>"$err" || { reason 'fsync failed'; fail=$r; }; fi
     # Kept until the whole request succeeded, to put the file back if a later one fails.
     if [ -z "$fail" ] && [ "$h" != - ]; then
       old=$(mktemp -u -- "$dir/.$(basename -- "$t").mirrorctl-old-XXXXXX")
       ln -- "$t" "$old" 2>/dev/null || cp -p -- "$t" "$old" 2>"$err" || { reason 'cannot keep the previous version'; fail=$r; old=; }
     fi
     moved=
-    if [ -z "$fail" ]; then mv -f -T -- "$tmp" "$t" 2>"$err" && moved=1 || { reason 'rename failed'; fail=$r; }; fi
+    if [ -z "$fail" ] && [ -n "$del" ]; then rm -f -- "$t" 2>"$err" && moved=1 || { reason 'remove failed'; fail=$r; }
+    elif [ -z "$fail" ]; then mv -f -T -- "$tmp" "$t" 2>"$err" && moved=1 || { reason 'rename failed'; fail=$r; }
+    fi
     if [ -z "$fail" ]; then
       sync -- "$dir" 2>/dev/null
-      [ "$(sha "$t" 2>/dev/null)" = "$c" ] || fail='EIO: re-reading the file did not give the planned text'
+      if [ -n "$del" ]; then ! [ -e "$t" ] || fail='EIO: the file is still there after removing it'
+      else [ "$(sha "$t" 2>/dev/null)" = "$c" ] || fail='EIO: re-reading the file did not give the planned text'
+      fi
     fi
     if [ -n "$fail" ]; then
       [ -z "$tmp" ] || rm -f -- "$tmp"
@@ -263,8 +270,8 @@ export function encodeApplyRequest(request: ApplyRequest, options: ApplyEncodeOp
       b64(backupSlotName(w.path)),
       w.mode.toString(8).padStart(4, '0'),
       w.expect === null ? '-' : sha256(w.expect),
-      sha256(w.content),
-      b64(w.content),
+      w.content === null ? '-' : sha256(w.content),
+      w.content === null ? '-' : b64(w.content),
     )
   }
   return lines.join('\n') + '\n'

@@ -14,7 +14,7 @@ import {posix} from 'node:path'
 import {NotRegularFileError, TooLargeError} from '../core/io-errors.js'
 import {MAX_CONFIG_BYTES} from '../core/limits.js'
 import {decodeUtf8} from '../core/text-decode.js'
-import type {ExecResult, FileInfo, Host, WriteOptions} from './host.js'
+import type {ExecResult, FileInfo, Host} from './host.js'
 import {candidateRequests} from './gather-candidates.js'
 import {mergeSnapshots, type GatherMode, type GatherRequest, type Snapshot, type SnapshotEntry} from './snapshot.js'
 import type {FileWrite} from './write-plan.js'
@@ -146,12 +146,12 @@ export class SnapshotHost implements Host {
     return [...set].sort()
   }
 
-  /** Records a planned write; later reads see it. */
-  overlay(path: string, text: string, mode = 0o644): void {
-    this.files.set(this.check(path), {text, mode})
+  /** Records a planned write (null: a planned removal); later reads see it. */
+  overlay(path: string, text: string | null, mode = 0o644): void {
+    this.files.set(this.check(path), text === null ? null : {text, mode})
   }
 
-  async writeFileAtomic(p: string, text: string, options: WriteOptions = {}): Promise<void> {
+  async writeFileAtomic(p: string, text: string, options: {mode?: number} = {}): Promise<void> {
     this.overlay(p, text, options.mode ?? 0o644)
   }
 

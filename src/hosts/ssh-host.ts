@@ -235,6 +235,10 @@ export class SshHost implements Host, Gatherer {
       const write = request.writes[i]
       if (!write || (outcome.status !== 'written' && outcome.status !== 'unchanged')) continue
       const old = this.snapshot.entries.get(write.path)
+      if (write.content === null) {
+        this.snapshot.entries.set(write.path, {kind: 'missing', info: null, linkTarget: null})
+        continue
+      }
       const content = Buffer.from(write.content, 'utf8')
       const base = old?.info ?? {kind: 'file' as const, mode: write.mode, uid: this.snapshot.uid ?? 0, gid: 0}
       this.snapshot.entries.set(write.path, {kind: 'file', info: {...base, kind: 'file', size: content.length}, linkTarget: old?.linkTarget ?? null, content, contentState: 'ok'})

@@ -10,8 +10,8 @@ export interface FileWrite {
   path: string
   /** The text the plan was made from; null when the plan expects no file there. */
   expect: string | null
-  /** The new text. */
-  content: string
+  /** The new text; null removes the file (a drop-in that held only what mirrorctl added). */
+  content: string | null
   /** Permission bits for a new file; an existing file keeps its own mode, owner and group. */
   mode: number
 }
@@ -25,7 +25,7 @@ export interface ApplyRequest {
 }
 
 export type FileWriteStatus =
-  /** Written and re-read: the file on disk is the planned text. */
+  /** Written (or removed) and re-read: the file on disk is the planned text. */
   | 'written'
   /** Already had the planned text; nothing written. */
   | 'unchanged'

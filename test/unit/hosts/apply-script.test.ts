@@ -69,6 +69,26 @@ describe('manifest and result encoding', () => {
 })
 
 describe('APPLY_SCRIPT through /bin/sh', () => {
+  it('removes a file planned as null, keeps its backup, and puts it back when a later file fails', async () => {
+    mkdirSync(at('etc/d'), {recursive: true})
+    writeFileSync(at('etc/d/50-mirrorctl.conf'), 'only ours\n')
+    const removed = await run({writes: [{path: at('etc/d/50-mirrorctl.conf'), expect: 'only ours\n', content: null, mode: 0o644}], backupDir: at('backups'), keep: 5})
+    expect(removed.result().files.map((f) => f.status)).toEqual(['written'])
+    expect(existsSync(at('etc/d/50-mirrorctl.conf'))).toBe(false)
+    expect(readFileSync(removed.result().files[0]!.backup!, 'utf8')).toBe('only ours\n')
+    // Already gone: nothing to do.
+    const again = await run({writes: [{path: at('etc/d/50-mirrorctl.conf'), expect: null, content: null, mode: 0o644}], backupDir: null, keep: 5})
+    expect(again.result().files.map((f) => f.status)).toEqual(['unchanged'])
+    // A removal is rolled back with the rest of its request (the second file sits on a read-only mount).
+    writeFileSync(at('etc/d/50-mirrorctl.conf'), 'only ours\n')
+    mkdirSync(at('ro'))
+    writeFileSync(at('ro/x.conf'), 'x')
+    const wrap = ['unshare', '-m', 'sh', '-c', 'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"', at('ro')]
+    const rolled = await run({writes: [{path: at('etc/d/50-mirrorctl.conf'), expect: 'only ours\n', content: null, mode: 0o644}, write(at('ro/x.conf'), 'x', 'y')], backupDir: null, keep: 5}, {wrap})
+    expect(rolled.result().files.map((f) => f.status)).toEqual(['skipped', 'failed'])
+    expect(readFileSync(at('etc/d/50-mirrorctl.conf'), 'utf8')).toBe('only ours\n')
+  })
+
   it('writes new and changed files atomically, keeps mode and owner, leaves no temp files', async () => {
     mkdirSync(at('etc'))
     writeFileSync(at('etc/a.conf'), 'old\n')
