@@ -13,6 +13,12 @@ export const rules = defineRules('registries-conf', {
     hint: 'fix the TOML syntax at the position shown; every engine that reads this file fails until then',
     source: 'https://toml.io/en/v1.0.0',
   },
+  bom: {
+    severity: 'error',
+    description: 'The file starts with a UTF-8 byte order mark, which containers/image 5.25 and older (BurntSushi/toml before 1.3.0) refuse.',
+    hint: "save the file as UTF-8 without BOM (for example `sed -i '1s/^\\xEF\\xBB\\xBF//' FILE`)",
+    source: 'https://github.com/BurntSushi/toml/pull/381',
+  },
   'wrong-type': {
     severity: 'error',
     description: 'A known key has a value of the wrong type (for example insecure = "true"), which the TOML decoder rejects.',
@@ -122,6 +128,12 @@ export const rules = defineRules('registries-conf', {
     source: 'https://github.com/containers/container-libs/blob/main/image/pkg/sysregistriesv2/shortnames.go',
   },
   // ---- accepted by the loader, but not what the author meant
+  'deep-nesting': {
+    severity: 'warning',
+    description: 'Arrays or inline tables nested more than 128 levels deep: BurntSushi/toml 1.6.0 and older accept them, later releases refuse them (Decoder.MaxDepth).',
+    hint: 'flatten the value; no key of registries.conf takes more than one level of nesting',
+    source: 'https://github.com/BurntSushi/toml/pull/514',
+  },
   'unknown-key': {
     severity: 'warning',
     description: 'A key the loader does not know; it is ignored without a word (visible only at debug log level).',
