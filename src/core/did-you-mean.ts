@@ -11,7 +11,10 @@ export function closest(name: string, candidates: readonly string[]): string | n
   let best: string | null = null
   let bestDistance = limit + 1
   for (const c of candidates) {
-    const d = editDistance(n, norm(c))
+    const m = norm(c)
+    // The distance is at least the length difference: skip without the quadratic table.
+    if (Math.abs(m.length - n.length) >= bestDistance) continue
+    const d = editDistance(n, m)
     if (d < bestDistance) {
       best = c
       bestDistance = d

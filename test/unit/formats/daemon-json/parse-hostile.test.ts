@@ -77,4 +77,10 @@ describe('long values', () => {
     const v = lastMember(topMembers(doc), 'registry-mirrors')!.value
     expect(v.kind === 'array' && v.items.length).toBe(20_000)
   })
+
+  test('a 200,000-character unknown key lints (the did-you-mean search skips hopeless candidates)', () => {
+    const doc = parse(`{"${'k'.repeat(200_000)}": 1, "registy-mirrors": []}`)
+    const rules = lintDaemonJson(doc).map((f) => f.rule)
+    expect(rules.filter((r) => r === 'daemon-json/unknown-key')).toHaveLength(2)
+  })
 })

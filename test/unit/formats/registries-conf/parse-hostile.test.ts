@@ -92,6 +92,11 @@ describe('long strings parse (no recursion, no spread of a megabyte of arguments
     expect(doc.syntaxFindings.map((f) => f.rule)).toEqual(['registries-conf/toml-syntax'])
   })
 
+  test('a 200,000-character unknown key is an unknown-key warning, found quickly', () => {
+    const set = setOf(`${'k'.repeat(200_000)} = 1\n"${'q'.repeat(200_000)}" = 2\n`)
+    expect(set.findings.map((f) => f.rule)).toEqual(['registries-conf/unknown-key', 'registries-conf/unknown-key'])
+  })
+
   test('a 100,000-digit integer is out of int64 range (Go: "out of the range of 64-bit signed integers")', () => {
     const doc = parse(`x = ${'9'.repeat(100_000)}\n`)
     expect(doc.syntaxFindings.map((f) => [f.rule, at(f)])).toEqual([['registries-conf/toml-syntax', '1:5']])
