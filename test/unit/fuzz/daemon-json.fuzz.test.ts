@@ -55,7 +55,7 @@ describe('daemon.json fuzz (seeded)', () => {
     let planned = 0
     let refused = 0
     for (let k = 0; k < FILES; k++) {
-      const seed = int(r, 50) === 0 ? pick(r, monsters) : pick(r, fixtures)
+      const seed = int(r, 100) === 0 ? pick(r, monsters) : pick(r, fixtures)
       const text = mutate(r, seed, TOKENS, 2)
       const version = pick(r, [undefined, '20.10.24', '24.0.7', '27.3.1'])
       const doc = parseDaemonJson(text, FILE)

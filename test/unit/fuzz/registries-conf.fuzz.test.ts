@@ -59,8 +59,8 @@ describe('registries.conf fuzz (seeded)', () => {
     let planned = 0
     let refused = 0
     for (let k = 0; k < FILES; k++) {
-      // Mostly small edits to real files; one in fifty a generated monster, mutated too.
-      const seed = int(r, 50) === 0 ? pick(r, monsters) : pick(r, fixtures)
+      // Mostly small edits to real files; one in a hundred a generated monster, mutated too.
+      const seed = int(r, 100) === 0 ? pick(r, monsters) : pick(r, fixtures)
       const text = mutate(r, seed, TOKENS)
       const dropIn = int(r, 4) === 0
       const files: SourceFile[] = dropIn
