@@ -1,5 +1,4 @@
 import {describe, expect, test} from 'vitest'
-import {UserError} from '../../../src/core/errors.js'
 import {applyEdits} from '../../../src/edit/text-edit.js'
 import {lintDaemonJson} from '../../../src/formats/daemon-json/lint.js'
 import {parseDaemonJson} from '../../../src/formats/daemon-json/parse.js'
@@ -7,7 +6,7 @@ import {planDaemonJson} from '../../../src/formats/daemon-json/plan.js'
 import {readDaemonJson} from '../../../src/formats/daemon-json/read.js'
 import type {Finding} from '../../../src/lint/finding.js'
 import {parseMirrorArgument, type MirrorChange} from '../../../src/policy/mirror-policy.js'
-import {fixtureTexts, int, mutate, pick, rng, type Rng} from './mutate.js'
+import {errorCounts, fixtureTexts, fuzzInputs, int, pick, rethrowUnlessUserError, rng, type Rng} from './mutate.js'
 
 const FILE = '/etc/docker/daemon.json'
 const FILES = 10_000
@@ -36,27 +35,12 @@ function generatedSeeds(r: Rng): string[] {
 
 const addMirror: MirrorChange = {action: 'add', source: 'docker.io', mirrors: [parseMirrorArgument('fuzz-mirror.example.com')], location: null, position: 'last'}
 
-function errorCounts(findings: readonly Finding[]): Map<string, number> {
-  const out = new Map<string, number>()
-  for (const f of findings) if (f.severity === 'error') out.set(f.rule, (out.get(f.rule) ?? 0) + 1)
-  return out
-}
-
-function rethrowUnlessUserError(error: unknown, input: string): void {
-  if (error instanceof UserError) return
-  throw new Error(`non-UserError ${String(error)} for input ${JSON.stringify(input.slice(0, 300))}`, {cause: error})
-}
-
 describe('daemon.json fuzz (seeded)', () => {
   test(`${FILES} mutated files: parse, lint, read and plan never throw anything but a UserError; edits re-parse cleanly`, () => {
     const r = rng(0x5eed_da10)
-    const fixtures = fixtureTexts('fixtures/daemon-json', '.json')
-    const monsters = generatedSeeds(r)
     let planned = 0
     let refused = 0
-    for (let k = 0; k < FILES; k++) {
-      const seed = int(r, 100) === 0 ? pick(r, monsters) : pick(r, fixtures)
-      const text = mutate(r, seed, TOKENS, 2)
+    for (const text of fuzzInputs(r, fixtureTexts('fixtures/daemon-json', '.json'), generatedSeeds(r), TOKENS, FILES, 2)) {
       const version = pick(r, [undefined, '20.10.24', '24.0.7', '27.3.1'])
       const doc = parseDaemonJson(text, FILE)
       let findings: Finding[]

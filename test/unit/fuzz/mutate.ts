@@ -5,6 +5,8 @@
  */
 import {readdirSync, readFileSync, statSync} from 'node:fs'
 import {join} from 'node:path'
+import {UserError} from '../../../src/core/errors.js'
+import type {Finding} from '../../../src/lint/finding.js'
 
 export type Rng = () => number
 
@@ -64,3 +66,24 @@ export function mutate(r: Rng, text: string, tokens: readonly string[], most = 4
 }
 
 const ODD = ['\u0000', '\u0001', '\t', '\r', '\n', '\u007f', '\u00a0', '\ufeff', '\u2028', '\ud800', '😀', 'é', '\\', '"', "'", '#', '=', ',', ' ']
+
+/** Errors per rule: an edit may keep a file's errors but must not add any. */
+export function errorCounts(findings: readonly Finding[]): Map<string, number> {
+  const out = new Map<string, number>()
+  for (const f of findings) if (f.severity === 'error') out.set(f.rule, (out.get(f.rule) ?? 0) + 1)
+  return out
+}
+
+/** A UserError is a refusal; anything else is a crash, reported with the input that caused it. */
+export function rethrowUnlessUserError(error: unknown, input: string): void {
+  if (error instanceof UserError) return
+  throw new Error(`non-UserError ${String(error)} for input ${JSON.stringify(input.slice(0, 300))}`, {cause: error})
+}
+
+/**
+ * `count` inputs: small edits to real files, and one in a hundred a generated monster (huge
+ * string, deep nesting, long list), mutated too. `r` is also handed to the caller's choices.
+ */
+export function* fuzzInputs(r: Rng, fixtures: readonly string[], monsters: readonly string[], tokens: readonly string[], count: number, most = 4): Generator<string> {
+  for (let k = 0; k < count; k++) yield mutate(r, int(r, 100) === 0 ? pick(r, monsters) : pick(r, fixtures), tokens, most)
+}

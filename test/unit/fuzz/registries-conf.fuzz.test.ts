@@ -1,9 +1,8 @@
 import {describe, expect, test} from 'vitest'
-import {UserError} from '../../../src/core/errors.js'
 import {evaluateConfigSet, type ConfigSet, type SourceFile} from '../../../src/formats/registries-conf/config-set.js'
 import {planMirrorChange} from '../../../src/formats/registries-conf/plan.js'
 import {parseMirrorArgument, type MirrorChange} from '../../../src/policy/mirror-policy.js'
-import {fixtureTexts, int, mutate, pick, rng, type Rng} from './mutate.js'
+import {errorCounts, fixtureTexts, fuzzInputs, int, rethrowUnlessUserError, rng, type Rng} from './mutate.js'
 
 const MAIN = '/etc/containers/registries.conf'
 const DIR = '/etc/containers/registries.conf.d'
@@ -39,29 +38,12 @@ function generatedSeeds(r: Rng): string[] {
 
 const addMirror: MirrorChange = {action: 'add', source: 'docker.io', mirrors: [parseMirrorArgument('fuzz-mirror.example.com')], location: null, position: 'first'}
 
-/** Errors per rule: an edit may keep the file's errors but must not add any. */
-function errorCounts(set: ConfigSet): Map<string, number> {
-  const out = new Map<string, number>()
-  for (const f of set.findings) if (f.severity === 'error') out.set(f.rule, (out.get(f.rule) ?? 0) + 1)
-  return out
-}
-
-function rethrowUnlessUserError(error: unknown, input: string): void {
-  if (error instanceof UserError) return
-  throw new Error(`non-UserError ${String(error)} for input ${JSON.stringify(input.slice(0, 300))}`, {cause: error})
-}
-
 describe('registries.conf fuzz (seeded)', () => {
   test(`${FILES} mutated files: parse, load, lint and plan never throw anything but a UserError; edits re-load cleanly`, () => {
     const r = rng(0x5eed_0011)
-    const fixtures = fixtureTexts('fixtures/registries-conf', '.conf')
-    const monsters = generatedSeeds(r)
     let planned = 0
     let refused = 0
-    for (let k = 0; k < FILES; k++) {
-      // Mostly small edits to real files; one in a hundred a generated monster, mutated too.
-      const seed = int(r, 100) === 0 ? pick(r, monsters) : pick(r, fixtures)
-      const text = mutate(r, seed, TOKENS)
+    for (const text of fuzzInputs(r, fixtureTexts('fixtures/registries-conf', '.conf'), generatedSeeds(r), TOKENS, FILES)) {
       const dropIn = int(r, 4) === 0
       const files: SourceFile[] = dropIn
         ? [{path: MAIN, text: 'unqualified-search-registries = ["docker.io"]\n', dropIn: false}, {path: `${DIR}/10-fuzz.conf`, text, dropIn: true}]
@@ -89,8 +71,8 @@ describe('registries.conf fuzz (seeded)', () => {
       const next = files.map((f) => ({...f, text: changes.find((c) => c.path === f.path)?.after ?? f.text}))
       for (const c of changes) if (!files.some((f) => f.path === c.path)) next.push({path: c.path, text: c.after, dropIn: c.path.startsWith(DIR)})
       const after = evaluateConfigSet(next)
-      const before = errorCounts(set)
-      for (const [rule, count] of errorCounts(after)) {
+      const before = errorCounts(set.findings)
+      for (const [rule, count] of errorCounts(after.findings)) {
         expect(count, `edit added ${rule} to ${JSON.stringify(text.slice(0, 300))}`).toBeLessThanOrEqual(before.get(rule) ?? 0)
       }
     }
