@@ -203,7 +203,7 @@ type Context =
   | 'after top-level value'
 
 /** Thrown to abandon the parse at an error that cannot be recovered from. */
-class Stop extends Error {}
+class Stop {}
 
 /** encoding/json's maxNestingDepth: the 10001st open object or array is a syntax error. */
 const MAX_DEPTH = 10_000
