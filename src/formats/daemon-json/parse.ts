@@ -11,6 +11,7 @@ import {LineIndex, detectEol} from '../../core/line-index.js'
 import type {Finding} from '../../lint/finding.js'
 import {report, type FindingAt} from '../../lint/rule.js'
 import {rules} from './rules.js'
+import {goNumberError, goQuote, isDigit, isGoSpace, isPlain, isWordChar, type Context, type Where} from './go-json-chars.js'
 
 interface Span {
   /** Offset of the first character. */
@@ -105,7 +106,7 @@ export function parseDaemonJson(text: string, path: string): DaemonJsonDoc {
         ),
       )
     }
-    findDuplicates(doc, doc.root, '')
+    findDuplicates(doc, doc.root)
   }
   doc.syntaxFindings.sort((a, b) => a.line - b.line || a.column - b.column)
   return doc
@@ -130,43 +131,57 @@ export function lastMember(members: readonly JsonMember[], key: string): JsonMem
 
 /** The value as plain JavaScript (objects keep the last duplicate, as Go does); invalid values become undefined. */
 export function toValue(node: JsonNode): unknown {
-  switch (node.kind) {
-    case 'object': {
-      const out: Record<string, unknown> = {}
-      for (const m of node.members) out[m.key] = toValue(m.value)
-      return out
+  // Iterative: a value may be nested 10,000 levels deep.
+  const scalar = (n: JsonNode): unknown =>
+    n.kind === 'null' ? null : n.kind === 'invalid' ? undefined : n.kind === 'object' ? {} : n.kind === 'array' ? [] : n.value
+  const root = scalar(node)
+  const work: [JsonNode, unknown][] = [[node, root]]
+  for (let next = work.pop(); next; next = work.pop()) {
+    const [n, out] = next
+    if (n.kind === 'object') {
+      for (const m of n.members) {
+        const v = scalar(m.value)
+        ;(out as Record<string, unknown>)[m.key] = v
+        if (m.value.kind === 'object' || m.value.kind === 'array') work.push([m.value, v])
+      }
+    } else if (n.kind === 'array') {
+      for (const item of n.items) {
+        const v = scalar(item)
+        ;(out as unknown[]).push(v)
+        if (item.kind === 'object' || item.kind === 'array') work.push([item, v])
+      }
     }
-    case 'array':
-      return node.items.map(toValue)
-    case 'null':
-      return null
-    case 'invalid':
-      return undefined
-    default:
-      return node.value
   }
+  return root
 }
 
-function findDuplicates(doc: DaemonJsonDoc, node: JsonNode, where: string): void {
-  if (node.kind === 'array') {
-    for (const item of node.items) findDuplicates(doc, item, where)
-    return
-  }
-  if (node.kind !== 'object') return
-  for (const m of node.members) {
-    const winner = lastMember(node.members, m.key)!
-    if (winner !== m) {
-      const line = doc.lines.position(winner.keyStart).line
-      const inside = where ? ` in "${where}"` : ''
-      doc.syntaxFindings.push(
-        report(
-          rules['duplicate-key'],
-          positionAt(doc, m.keyStart),
-          `"${m.key}"${inside} is set again on line ${line}; dockerd uses that last one and ignores this one`,
-        ),
-      )
+function findDuplicates(doc: DaemonJsonDoc, root: JsonNode): void {
+  // Iterative, for the same reason as toValue.
+  const work: [JsonNode, string][] = [[root, '']]
+  for (let next = work.pop(); next; next = work.pop()) {
+    const [node, where] = next
+    if (node.kind === 'array') {
+      for (const item of node.items) if (item.kind === 'array' || item.kind === 'object') work.push([item, where])
+      continue
     }
-    findDuplicates(doc, m.value, where ? `${where}.${m.key}` : m.key)
+    if (node.kind !== 'object') continue
+    const last = new Map<string, JsonMember>()
+    for (const m of node.members) last.set(m.key, m)
+    for (const m of node.members) {
+      const winner = last.get(m.key)!
+      if (winner !== m) {
+        const line = doc.lines.position(winner.keyStart).line
+        const inside = where ? ` in "${where}"` : ''
+        doc.syntaxFindings.push(
+          report(
+            rules['duplicate-key'],
+            positionAt(doc, m.keyStart),
+            `"${m.key}"${inside} is set again on line ${line}; dockerd uses that last one and ignores this one`,
+          ),
+        )
+      }
+      if (m.value.kind === 'array' || m.value.kind === 'object') work.push([m.value, where ? `${where}.${m.key}` : m.key])
+    }
   }
 }
 
@@ -178,18 +193,25 @@ interface SyntaxError {
   hint?: string
 }
 
-/** Go's scanner states, named as its error messages name them. */
-type Where = Context | 'in string literal' | 'in string escape code' | 'in \\u hexadecimal character escape' | 'in numeric literal'
-type Context =
-  | 'looking for beginning of value'
-  | 'looking for beginning of object key string'
-  | 'after object key'
-  | 'after object key:value pair'
-  | 'after array element'
-  | 'after top-level value'
-
 /** Thrown to abandon the parse at an error that cannot be recovered from. */
-class Stop extends Error {}
+class Stop {}
+
+/** encoding/json's maxNestingDepth: the 10001st open object or array is a syntax error. */
+const MAX_DEPTH = 10_000
+
+/** An object or array being read, with the offset of a pending comma (-1 when none). */
+interface ObjectFrame {
+  node: JsonObject
+  comma: number
+  /** The key whose value is being read. */
+  key?: {key: string; keyStart: number; keyEnd: number}
+}
+interface ArrayFrame {
+  node: JsonArray
+  comma: number
+  key?: undefined
+}
+type Frame = ObjectFrame | ArrayFrame
 
 const HINT = {
   comment: 'remove the comment; JSON has no comments (keep notes in a file next to daemon.json)',
@@ -233,12 +255,45 @@ class Parser {
     }
   }
 
+  /**
+   * One value, however deeply nested: open objects and arrays live on an explicit stack, not
+   * on the call stack, so hostile nesting cannot overflow it.
+   */
   private value(context: Context, after: Context): JsonNode {
+    const stack: Frame[] = []
+    let done = this.open(context, after, stack)
+    for (;;) {
+      if (done) {
+        const top = stack.at(-1)
+        if (!top) return done
+        if (top.node.kind === 'array') {
+          top.node.items.push(done)
+          this.afterItem(top)
+        } else {
+          top.node.members.push({...top.key!, value: done})
+          this.afterMember(top)
+        }
+      }
+      const top = stack.at(-1)!
+      done = top.node.kind === 'array' ? this.nextItem(top, stack) : this.nextMember(top as ObjectFrame, stack)
+    }
+  }
+
+  /** Starts a value: a scalar is returned whole; an object or array is pushed and null returned. */
+  private open(context: Context, after: Context, stack: Frame[]): JsonNode | null {
     this.skipSpace(context)
     const c = this.peek()
     if (c === undefined) this.eof()
-    if (c === '{') return this.object()
-    if (c === '[') return this.array()
+    if (c === '{' || c === '[') {
+      // encoding/json's scanner keeps at most maxNestingDepth (10000) open containers.
+      if (stack.length >= MAX_DEPTH) {
+        this.record(this.pos, `nested more than ${MAX_DEPTH} levels deep`, `invalid character ${goQuote(c)} exceeded max depth`, 'flatten the value; dockerd reads only a few levels')
+        throw new Stop()
+      }
+      const start = this.pos++
+      stack.push(c === '{' ? {node: {kind: 'object', start, end: start, members: []}, comma: -1} : {node: {kind: 'array', start, end: start, items: []}, comma: -1})
+      return null
+    }
     if (c === '"') return this.string('"')
     if (c === "'") {
       this.error(this.pos, 'strings must be in double quotes', context, HINT.quotes)
@@ -249,79 +304,77 @@ class Parser {
     this.fail(this.pos, 'unexpected character', context)
   }
 
-  private object(): JsonObject {
-    const start = this.pos++
-    const members: JsonMember[] = []
-    let comma = -1
-    for (;;) {
-      this.skipSpace('looking for beginning of object key string')
-      const c = this.peek()
-      if (c === undefined) this.eof()
-      if (c === '}') {
-        if (comma >= 0) this.trailingComma(comma, '}', 'looking for beginning of object key string')
-        this.pos++
-        return {kind: 'object', start, end: this.pos, members}
-      }
-      const keyStart = this.pos
-      let key: string
-      if (c === '"' || c === "'") {
-        if (c === "'") this.error(this.pos, 'keys must be in double quotes', 'looking for beginning of object key string', HINT.quotes)
-        key = this.string(c).value
-      } else if (isWordChar(c) || c === '-') {
-        this.error(this.pos, 'keys must be in double quotes', 'looking for beginning of object key string', HINT.unquotedKey)
-        while (this.pos < this.end && (isWordChar(this.text[this.pos]!) || /[-.]/.test(this.text[this.pos]!))) this.pos++
-        key = this.text.slice(keyStart, this.pos)
-      } else {
-        this.fail(this.pos, 'expected a key in double quotes', 'looking for beginning of object key string')
-      }
-      const keyEnd = this.pos
-      this.skipSpace('after object key')
-      if (this.peek() === ':') this.pos++
-      else if (this.startsValue()) this.error(this.pos, 'missing colon after the key', 'after object key', HINT.colon)
-      else if (this.peek() === undefined) this.eof()
-      else this.fail(this.pos, 'expected a colon after the key', 'after object key')
-      const value = this.value('looking for beginning of value', 'after object key:value pair')
-      members.push({key, keyStart, keyEnd, value})
-      this.skipSpace('after object key:value pair')
-      const next = this.peek()
-      comma = -1
-      if (next === ',') {
-        comma = this.pos++
-      } else if (next === '}') {
-        continue
-      } else if (next === undefined) {
-        this.eof()
-      } else if (next === '"' || next === "'" || isWordChar(next)) {
-        this.error(this.pos, 'missing comma between two entries', 'after object key:value pair', HINT.comma)
-      } else {
-        this.fail(this.pos, 'expected , or } after the value', 'after object key:value pair')
-      }
-    }
+  /** Closes the innermost container at the current position. */
+  private close(stack: Frame[]): JsonNode {
+    const top = stack.pop()!
+    this.pos++
+    top.node.end = this.pos
+    return top.node
   }
 
-  private array(): JsonArray {
-    const start = this.pos++
-    const items: JsonNode[] = []
-    let comma = -1
-    for (;;) {
-      this.skipSpace('looking for beginning of value')
-      const c = this.peek()
-      if (c === undefined) this.eof()
-      if (c === ']') {
-        if (comma >= 0) this.trailingComma(comma, ']', 'looking for beginning of value')
-        this.pos++
-        return {kind: 'array', start, end: this.pos, items}
-      }
-      items.push(this.value('looking for beginning of value', 'after array element'))
-      this.skipSpace('after array element')
-      const next = this.peek()
-      comma = -1
-      if (next === ',') comma = this.pos++
-      else if (next === ']') continue
-      else if (next === undefined) this.eof()
-      else if (this.startsValue()) this.error(this.pos, 'missing comma between two list entries', 'after array element', HINT.comma)
-      else this.fail(this.pos, 'expected , or ] after the list entry', 'after array element')
+  /** Inside an object: the next key and its value's start, or the closing brace. */
+  private nextMember(top: ObjectFrame, stack: Frame[]): JsonNode | null {
+    this.skipSpace('looking for beginning of object key string')
+    const c = this.peek()
+    if (c === undefined) this.eof()
+    if (c === '}') {
+      if (top.comma >= 0) this.trailingComma(top.comma, '}', 'looking for beginning of object key string')
+      return this.close(stack)
     }
+    const keyStart = this.pos
+    let key: string
+    if (c === '"' || c === "'") {
+      if (c === "'") this.error(this.pos, 'keys must be in double quotes', 'looking for beginning of object key string', HINT.quotes)
+      key = this.string(c).value
+    } else if (isWordChar(c) || c === '-') {
+      this.error(this.pos, 'keys must be in double quotes', 'looking for beginning of object key string', HINT.unquotedKey)
+      while (this.pos < this.end && (isWordChar(this.text[this.pos]!) || /[-.]/.test(this.text[this.pos]!))) this.pos++
+      key = this.text.slice(keyStart, this.pos)
+    } else {
+      this.fail(this.pos, 'expected a key in double quotes', 'looking for beginning of object key string')
+    }
+    const keyEnd = this.pos
+    this.skipSpace('after object key')
+    if (this.peek() === ':') this.pos++
+    else if (this.startsValue()) this.error(this.pos, 'missing colon after the key', 'after object key', HINT.colon)
+    else if (this.peek() === undefined) this.eof()
+    else this.fail(this.pos, 'expected a colon after the key', 'after object key')
+    top.key = {key, keyStart, keyEnd}
+    return this.open('looking for beginning of value', 'after object key:value pair', stack)
+  }
+
+  private afterMember(top: Frame): void {
+    this.skipSpace('after object key:value pair')
+    const next = this.peek()
+    top.comma = -1
+    if (next === ',') top.comma = this.pos++
+    else if (next === '}') return
+    else if (next === undefined) this.eof()
+    else if (next === '"' || next === "'" || isWordChar(next)) this.error(this.pos, 'missing comma between two entries', 'after object key:value pair', HINT.comma)
+    else this.fail(this.pos, 'expected , or } after the value', 'after object key:value pair')
+  }
+
+  /** Inside an array: the next element's start, or the closing bracket. */
+  private nextItem(top: Frame, stack: Frame[]): JsonNode | null {
+    this.skipSpace('looking for beginning of value')
+    const c = this.peek()
+    if (c === undefined) this.eof()
+    if (c === ']') {
+      if (top.comma >= 0) this.trailingComma(top.comma, ']', 'looking for beginning of value')
+      return this.close(stack)
+    }
+    return this.open('looking for beginning of value', 'after array element', stack)
+  }
+
+  private afterItem(top: Frame): void {
+    this.skipSpace('after array element')
+    const next = this.peek()
+    top.comma = -1
+    if (next === ',') top.comma = this.pos++
+    else if (next === ']') return
+    else if (next === undefined) this.eof()
+    else if (this.startsValue()) this.error(this.pos, 'missing comma between two list entries', 'after array element', HINT.comma)
+    else this.fail(this.pos, 'expected , or ] after the list entry', 'after array element')
   }
 
   private string(quote: '"' | "'"): JsonString {
@@ -345,9 +398,14 @@ class Parser {
           return {kind: 'string', start, end: this.pos, value}
         }
         this.error(this.pos, 'control characters must be escaped inside strings', 'in string literal', 'write a tab as \\t')
+        value += c
+        this.pos++
+        continue
       }
-      value += c
-      this.pos++
+      // Copy the run of plain characters at once (linear for megabyte strings).
+      const run = this.pos
+      while (this.pos < this.end && isPlain(this.text.charCodeAt(this.pos), quote)) this.pos++
+      value += this.text.slice(run, this.pos)
     }
   }
 
@@ -490,85 +548,6 @@ class Parser {
   }
 }
 
-/**
- * Where and how Go's scanner rejects a bad number starting at `start`: inside the literal
- * ("in numeric literal"), or at the first character after a complete number, which the
- * enclosing value then rejects (`after`).
- */
-function goNumberError(text: string, start: number, end: number, context: Context, after: Context): [number, Where] {
-  const c0 = text[start]!
-  if (c0 !== '-' && !isDigit(c0)) return [start, context]
-  type State = 'neg' | 'zero' | 'int' | 'dot' | 'frac' | 'exp' | 'expSign' | 'expDigits'
-  let state: State = c0 === '-' ? 'neg' : c0 === '0' ? 'zero' : 'int'
-  for (let p = start + 1; ; p++) {
-    const c = p < end ? text[p]! : undefined
-    const digit = c !== undefined && isDigit(c)
-    const next = ((): State | 'end' | 'bad' => {
-      switch (state) {
-        case 'neg':
-          return c === '0' ? 'zero' : digit ? 'int' : 'bad'
-        case 'zero':
-          return c === '.' ? 'dot' : c === 'e' || c === 'E' ? 'exp' : 'end'
-        case 'int':
-          return digit ? 'int' : c === '.' ? 'dot' : c === 'e' || c === 'E' ? 'exp' : 'end'
-        case 'dot':
-          return digit ? 'frac' : 'bad'
-        case 'frac':
-          return digit ? 'frac' : c === 'e' || c === 'E' ? 'exp' : 'end'
-        case 'exp':
-          return c === '+' || c === '-' ? 'expSign' : digit ? 'expDigits' : 'bad'
-        case 'expSign':
-          return digit ? 'expDigits' : 'bad'
-        case 'expDigits':
-          return digit ? 'expDigits' : 'end'
-      }
-    })()
-    if (next === 'bad') return [p, 'in numeric literal']
-    if (next === 'end') return [p, after]
-    state = next
-  }
-}
-
 function closer(node: JsonNode): string {
   return node.kind === 'object' ? '}' : node.kind === 'array' ? ']' : 'value'
-}
-
-function isDigit(c: string): boolean {
-  return c >= '0' && c <= '9'
-}
-
-function isWordChar(c: string): boolean {
-  return /[A-Za-z0-9_$]/.test(c)
-}
-
-/** Go's unicode.IsSpace, which bytes.TrimSpace uses (note: U+FEFF is not a space). */
-function isGoSpace(code: number): boolean {
-  return (
-    (code >= 0x09 && code <= 0x0d) ||
-    code === 0x20 ||
-    code === 0x85 ||
-    code === 0xa0 ||
-    code === 0x1680 ||
-    (code >= 0x2000 && code <= 0x200a) ||
-    code === 0x2028 ||
-    code === 0x2029 ||
-    code === 0x202f ||
-    code === 0x205f ||
-    code === 0x3000
-  )
-}
-
-/**
- * Go's quoteChar: the scanner works on bytes, so for a non-ASCII character it shows the first
- * UTF-8 byte as a Latin-1 character (a BOM shows as 'ï', a no-break space as 'Â').
- */
-function goQuote(ch: string): string {
-  const cp = ch.codePointAt(0)!
-  const byte = cp < 0x80 ? cp : cp < 0x800 ? 0xc0 | (cp >> 6) : cp < 0x10000 ? 0xe0 | (cp >> 12) : 0xf0 | (cp >> 18)
-  if (byte === 0x27) return "'\\''"
-  if (byte === 0x22) return `'"'`
-  const named: Record<number, string> = {7: '\\a', 8: '\\b', 9: '\\t', 10: '\\n', 11: '\\v', 12: '\\f', 13: '\\r', 92: '\\\\'}
-  if (named[byte]) return `'${named[byte]}'`
-  if (byte < 0x20 || byte === 0x7f) return `'\\x${byte.toString(16).padStart(2, '0')}'`
-  return `'${String.fromCharCode(byte)}'`
 }

@@ -39,7 +39,7 @@ export function positionOf(doc: RegistriesConfDocument, path: KeyPath, part: 'ke
  */
 export function loadFile(doc: RegistriesConfDocument, options: {dropIn: boolean}): LoadResult {
   const errors: Finding[] = [...doc.syntaxFindings]
-  const warnings: Finding[] = []
+  const warnings: Finding[] = [...doc.parseWarnings]
   if (!doc.data) return {config: null, rejected: true, errors, warnings}
   const data = doc.data
   const fail = (rule: RuleMeta, path: KeyPath, message: string, part: 'key' | 'value' = 'key', hint?: string) =>

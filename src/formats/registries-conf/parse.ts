@@ -1,8 +1,10 @@
-import {getStaticTOMLValue, parseTOML, type AST} from 'toml-eslint-parser'
+import {getStaticTOMLValue, type AST} from 'toml-eslint-parser'
 import {LineIndex, detectEol} from '../../core/line-index.js'
 import type {Finding} from '../../lint/finding.js'
 import {report} from '../../lint/rule.js'
 import {rules} from './rules.js'
+import {parseTomlGuarded} from './toml-guard.js'
+import {MAX_TOML_DEPTH} from './toml-scan.js'
 
 /** A key path inside the TOML document: ["registry", 0, "mirror", 1, "location"]. */
 export type KeyPath = readonly (string | number)[]
@@ -44,6 +46,8 @@ export interface RegistriesConfDocument {
   /** End of the top-level key/values before the first table (offset where a new top-level key goes). */
   topLevelEnd: number
   syntaxFindings: Finding[]
+  /** Accepted by the decoder, but worth a word (deep nesting); the loader reports them as warnings. */
+  parseWarnings: Finding[]
 }
 
 /** Encodes a key path for map lookups; NUL cannot occur in TOML keys written by people. */
@@ -64,19 +68,35 @@ export function parseRegistriesConf(text: string, path: string): RegistriesConfD
     tables: [],
     topLevelEnd: 0,
     syntaxFindings: [],
+    parseWarnings: [],
   }
-  let ast: AST.TOMLProgram
-  try {
-    // BOM: Go's TOML decoder skips a leading UTF-8 BOM; the parser is given the same text without it.
-    ast = parseTOML(text.startsWith('\uFEFF') ? ' ' + text.slice(1) : text)
-  } catch (error) {
-    const e = error as {index?: number; message?: string}
-    const at = lines.position(typeof e.index === 'number' ? e.index : 0)
+  // BurntSushi/toml skips a UTF-8 BOM only since v1.3.0; the parser gets a space in its place.
+  const bom = text.startsWith('\uFEFF')
+  if (bom) {
     doc.syntaxFindings.push(
-      report(rules['toml-syntax'], {file: path, ...at}, `TOML syntax error: ${e.message ?? String(error)}`),
+      report(
+        rules['bom'],
+        {file: path, line: 1, column: 1},
+        "the file starts with a UTF-8 byte order mark; containers/image 5.25 and older (BurntSushi/toml before 1.3.0) refuse it: \"toml: line 1: expected '.' or '=', but got '\\ufeff' instead\"",
+      ),
     )
+  }
+  const parsed = parseTomlGuarded(bom ? ' ' + text.slice(1) : text)
+  if (parsed.firstDeep >= 0) {
+    doc.parseWarnings.push(
+      report(
+        rules['deep-nesting'],
+        {file: path, ...lines.position(parsed.firstDeep)},
+        `arrays and inline tables are nested ${parsed.maxDepth} levels deep; BurntSushi/toml 1.6.0 and older accept it, newer releases stop at ${MAX_TOML_DEPTH} levels`,
+      ),
+    )
+  }
+  if (!parsed.ast) {
+    const e = parsed.error ?? {offset: 0, message: 'invalid TOML'}
+    doc.syntaxFindings.push(report(rules['toml-syntax'], {file: path, ...lines.position(e.offset)}, `TOML syntax error: ${e.message}`))
     return doc
   }
+  const ast = parsed.ast
   doc.data = getStaticTOMLValue(ast) as Record<string, unknown>
   collectSpans(ast, doc)
   return doc

@@ -13,6 +13,12 @@ export const rules = defineRules('registries-conf', {
     hint: 'fix the TOML syntax at the position shown; every engine that reads this file fails until then',
     source: 'https://toml.io/en/v1.0.0',
   },
+  bom: {
+    severity: 'error',
+    description: 'The file starts with a UTF-8 byte order mark, which containers/image 5.25 and older (BurntSushi/toml before 1.3.0) refuse.',
+    hint: "save the file as UTF-8 without BOM (for example `sed -i '1s/^\\xEF\\xBB\\xBF//' FILE`)",
+    source: 'https://github.com/BurntSushi/toml/pull/381',
+  },
   'wrong-type': {
     severity: 'error',
     description: 'A known key has a value of the wrong type (for example insecure = "true"), which the TOML decoder rejects.',
@@ -149,6 +155,12 @@ export const rules = defineRules('registries-conf', {
       'V1 tables ([registries.search|insecure|block]) and V2 keys in one file where one side holds only empty lists. containers/image 5.23 and earlier (skopeo 1.9, podman 4.3) ignore the empty side; 5.24 and later (podman 4.4+) refuse the file.',
     hint: 'remove the empty [registries.*] tables (or the empty V2 keys)',
     source: 'https://github.com/containers/image/pull/1753',
+  },
+  'deep-nesting': {
+    severity: 'warning',
+    description: 'Arrays or inline tables nested more than 128 levels deep: BurntSushi/toml 1.6.0 and older accept them, later releases refuse them (Decoder.MaxDepth).',
+    hint: 'flatten the value; no key of registries.conf takes more than one level of nesting',
+    source: 'https://github.com/BurntSushi/toml/pull/514',
   },
   'unknown-key': {
     severity: 'warning',
