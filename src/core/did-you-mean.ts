@@ -11,6 +11,8 @@ export function closest(name: string, candidates: readonly string[]): string | n
   let best: string | null = null
   let bestDistance = limit + 1
   for (const c of candidates) {
+    // The distance is at least the difference in length (norm keeps lengths).
+    if (Math.abs(c.length - n.length) >= bestDistance) continue
     const d = editDistance(n, norm(c))
     if (d < bestDistance) {
       best = c
@@ -20,16 +22,24 @@ export function closest(name: string, candidates: readonly string[]): string | n
   return best
 }
 
-/** Levenshtein distance with adjacent transpositions counted as one edit. */
+/**
+ * Levenshtein distance with adjacent transpositions counted as one edit. Three rolling rows: a
+ * file with thousands of unknown keys asks this thousands of times per candidate.
+ */
 function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({length: a.length + 1}, (_, i) => Array.from({length: b.length + 1}, (_, j) => (i === 0 ? j : j === 0 ? i : 0)))
+  let prev2 = new Int32Array(b.length + 1)
+  let prev = new Int32Array(b.length + 1)
+  let row = new Int32Array(b.length + 1)
+  for (let j = 0; j <= b.length; j++) prev[j] = j
   for (let i = 1; i <= a.length; i++) {
+    row[0] = i
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost)
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1)
-      d[i]![j] = v
+      let v = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + cost)
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, prev2[j - 2]! + 1)
+      row[j] = v
     }
+    ;[prev2, prev, row] = [prev, row, prev2]
   }
-  return d[a.length]![b.length]!
+  return prev[b.length]!
 }

@@ -153,8 +153,10 @@ function findDuplicates(doc: DaemonJsonDoc, node: JsonNode, where: string): void
     return
   }
   if (node.kind !== 'object') return
+  const last = new Map<string, JsonMember>()
+  for (const m of node.members) last.set(m.key, m)
   for (const m of node.members) {
-    const winner = lastMember(node.members, m.key)!
+    const winner = last.get(m.key)!
     if (winner !== m) {
       const line = doc.lines.position(winner.keyStart).line
       const inside = where ? ` in "${where}"` : ''
