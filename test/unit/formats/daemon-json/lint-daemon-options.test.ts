@@ -1,14 +1,6 @@
 import {describe, expect, test} from 'vitest'
-import {lintDaemonJson, type DaemonJsonLintContext} from '../../../../src/formats/daemon-json/lint.js'
-import {parseDaemonJson} from '../../../../src/formats/daemon-json/parse.js'
+import {FILE, lint, only, ruleIds as ids} from './lint-helpers.js'
 
-const FILE = '/etc/docker/daemon.json'
-const lint = (text: string, ctx: DaemonJsonLintContext = {}) => lintDaemonJson(parseDaemonJson(text, FILE), ctx)
-const only = (rule: string, text: string, ctx: DaemonJsonLintContext = {}) =>
-  lint(text, ctx)
-    .filter((f) => f.rule === `daemon-json/${rule}`)
-    .map((f) => ({at: `${f.line}:${f.column}`, severity: f.severity, message: f.message, hint: f.hint}))
-const ids = (text: string, ctx: DaemonJsonLintContext = {}) => lint(text, ctx).map((f) => f.rule.replace('daemon-json/', ''))
 const at = (version: string) => ({dockerVersion: version})
 
 describe('empty-file', () => {

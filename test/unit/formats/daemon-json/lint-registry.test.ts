@@ -1,13 +1,5 @@
 import {describe, expect, test} from 'vitest'
-import {lintDaemonJson, type DaemonJsonLintContext} from '../../../../src/formats/daemon-json/lint.js'
-import {parseDaemonJson} from '../../../../src/formats/daemon-json/parse.js'
-
-const FILE = '/etc/docker/daemon.json'
-const lint = (text: string, ctx: DaemonJsonLintContext = {}) => lintDaemonJson(parseDaemonJson(text, FILE), ctx)
-const only = (rule: string, text: string, ctx: DaemonJsonLintContext = {}) =>
-  lint(text, ctx)
-    .filter((f) => f.rule === `daemon-json/${rule}`)
-    .map((f) => ({at: `${f.line}:${f.column}`, severity: f.severity, message: f.message, hint: f.hint}))
+import {lint, only} from './lint-helpers.js'
 
 describe('nondistributable-invalid', () => {
   const text = '{"allow-nondistributable-artifacts": ["10.0.0.0/8", "https://r.example.com", "reg-.example.com", "ok.example.com:5000"]}'
