@@ -16,13 +16,22 @@ const START = 'dockerd refuses to start'
 
 export function lintEmptyFile(s: LintScope): void {
   if (!s.doc.empty || s.doc.bom || atLeast(s.version, BOUNDARIES.emptyFile.since)) return
+  // json.Decoder skips only JSON's own white space; another space character (U+00A0…) is a syntax error.
+  const other = /[^ \t\n\r]/.exec(s.doc.text)
+  const goError = other ? `invalid character '${firstByteAsLatin1(other[0])}' looking for beginning of value` : 'EOF'
   s.out.push(
     report(
       rules['empty-file'],
       {file: s.doc.path, line: 1, column: 1},
-      `the file is empty or holds only white space, which ${s.engine} does not accept: ${START}: "unable to configure the Docker daemon with file ${s.doc.path}: EOF" (Engine ${BOUNDARIES.emptyFile.since} and newer read it as an empty configuration)`,
+      `the file is empty or holds only white space, which ${s.engine} does not accept: ${START}: "unable to configure the Docker daemon with file ${s.doc.path}: ${goError}" (Engine ${BOUNDARIES.emptyFile.since} and newer read it as an empty configuration)`,
     ),
   )
+}
+
+/** Go's scanner quotes the first UTF-8 byte of a character, shown as Latin-1 (U+00A0 → 'Â'). */
+function firstByteAsLatin1(ch: string): string {
+  const byte = new TextEncoder().encode(ch)[0]!
+  return String.fromCharCode(byte)
 }
 
 /** Only keys the decoder reads in this version: anything else is the name check's finding. */

@@ -15,6 +15,10 @@ describe('empty-file', () => {
     ])
   })
 
+  test('a no-break space is not JSON white space: 20.10 reports a syntax error instead of EOF', () => {
+    expect(only('empty-file', '\u00a0\n', at('20.10.24'))[0]?.message).toContain(`with file ${FILE}: invalid character 'Â' looking for beginning of value"`)
+  })
+
   test('23.0 and newer (and no version) read it as an empty configuration', () => {
     for (const ctx of [at('23.0.0'), at('29.1.0'), {}]) expect(lint('  \n', ctx)).toEqual([])
   })

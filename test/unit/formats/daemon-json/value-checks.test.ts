@@ -60,6 +60,14 @@ describe('labels', () => {
     expect(labelProblem('IO.Docker.x=y', v('28.0.0'))).toContain('is not allowed')
     expect(labelProblem('org.dockerproject.a=b', null)).toContain('is not allowed')
     expect(labelProblem('com.dockerhub.x=y', null)).toBeNull()
+    // Cases from moby daemon/pkg/opts/opts_test.go TestValidateLabel.
+    expect(labelProblem('com.dockerpsychnotreserved.label=value', null)).toBeNull()
+    expect(labelProblem('io.dockerproject.not=reserved', null)).toBeNull()
+    expect(labelProblem('org.docker.not=reserved', null)).toBeNull()
+    expect(labelProblem('Org.Dockerproject.Setting=on', null)).toBe(
+      'label Org.Dockerproject.Setting=on is not allowed: the namespaces com.docker.*, io.docker.*, and org.dockerproject.* are reserved for internal use',
+    )
+    expect(labelProblem('key1=value1=value2=value3', null)).toBeNull()
     expect(labelProblem('com.docker.role=x', v('19.03.15'))).toBeNull()
     expect(BOUNDARIES.reservedLabels.since).toBe('20.10')
   })
