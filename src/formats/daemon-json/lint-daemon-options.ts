@@ -1,6 +1,6 @@
 /**
  * Options other than the registry keys that dockerd validates when it loads the file and refuses
- * to start over: the empty file (before 23.0), dns, labels, the max-* limits and graph with
+ * to start over: the empty file (before 23.0), dns, dns-search, labels, the max-* limits and graph with
  * data-root; plus the proxies object. Version boundaries and sources: value-checks.ts.
  */
 import {report} from '../../lint/rule.js'
@@ -9,7 +9,7 @@ import {ASSUMED, type LintScope} from './lint-scope.js'
 import {NO_MATCH} from './lint-names.js'
 import type {JsonMember} from './parse.js'
 import {rules} from './rules.js'
-import {BOUNDARIES, LIMIT_KEYS, dnsProblem, labelConflicts, labelProblem, limitMinimum, limitProblem} from './value-checks.js'
+import {BOUNDARIES, LIMIT_KEYS, dnsProblem, dnsSearchProblem, labelConflicts, labelProblem, limitMinimum, limitProblem} from './value-checks.js'
 
 /** The first error the daemon prints is prefixed like this at start. */
 const START = 'dockerd refuses to start'
@@ -58,6 +58,16 @@ export function lintDns(s: LintScope, members: ReadonlyMap<string, JsonMember>):
           : rules['dns-invalid'].hint,
       ),
     )
+  }
+}
+
+export function lintDnsSearch(s: LintScope, members: ReadonlyMap<string, JsonMember>): void {
+  const m = readArray(s, members, 'dns-search')
+  if (!m || m.value.kind !== 'array') return
+  for (const item of m.value.items) {
+    if (item.kind !== 'string') continue
+    const problem = dnsSearchProblem(item.value)
+    if (problem) s.out.push(report(rules['dns-search-invalid'], s.at(item.start), `"dns-search" entry ${JSON.stringify(item.value)} is not a domain; ${START}: "${problem}"`))
   }
 }
 

@@ -9,7 +9,7 @@
 import {compareFindings, type Finding} from '../../lint/finding.js'
 import {report} from '../../lint/rule.js'
 import {FREE_FORM, atLeast, engineVersion} from './known-keys.js'
-import {lintDns, lintEmptyFile, lintGraph, lintLabels, lintLimits, lintProxies} from './lint-daemon-options.js'
+import {lintDns, lintDnsSearch, lintEmptyFile, lintGraph, lintLabels, lintLimits, lintProxies} from './lint-daemon-options.js'
 import {lintFlagConflicts, lintNames, type FlatName} from './lint-names.js'
 import {lintInsecureRegistries, lintMirrors, lintNondistributable} from './lint-registry.js'
 import {lintScope, winners, type DaemonJsonLintContext} from './lint-scope.js'
@@ -44,6 +44,7 @@ export function lintDaemonJson(doc: DaemonJsonDoc, ctx: DaemonJsonLintContext = 
   lintInsecureRegistries(s, top.get('insecure-registries'))
   lintNondistributable(s, top.get('allow-nondistributable-artifacts'))
   lintDns(s, top)
+  lintDnsSearch(s, top)
   lintLabels(s, top)
   lintLimits(s, top)
   lintGraph(s, top)

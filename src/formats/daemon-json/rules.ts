@@ -86,6 +86,12 @@ export const rules = defineRules('daemon-json', {
     hint: 'list DNS servers by IP address, e.g. "dns": ["192.0.2.53", "2001:db8::53"]',
     source: CONFIG_GO,
   },
+  'dns-search-invalid': {
+    severity: 'error',
+    description: 'A "dns-search" entry that is not a domain (no letter, a label starting or ending with "-", 255 characters or more); dockerd refuses to start.',
+    hint: 'list search domains such as "example.com", or "." for none',
+    source: OPTS_GO,
+  },
   'label-invalid': {
     severity: 'error',
     description: 'A "labels" entry without "=", or in the com.docker.*, io.docker.* or org.dockerproject.* namespaces (refused from 20.10); dockerd refuses to start.',

@@ -5,7 +5,7 @@
  * Where dockerd does it (moby daemon/config/config.go):
  *   - getConflictFreeConfiguration: the empty file, the decoding of typed values (dns from 25.0),
  *     and "graph" with "data-root" (until the key was removed);
- *   - Validate: dns (before 25.0), labels (opts.ValidateLabel), max-concurrent-downloads/uploads,
+ *   - Validate: dns (before 25.0), dns-search, labels (opts.ValidateLabel), max-concurrent-downloads/uploads,
  *     max-download-attempts;
  *   - GetConflictFreeLabels (cmd/dockerd and Reload): one label key with two values.
  */
@@ -80,6 +80,22 @@ function isNetipAddr(s: string): boolean {
   const pct = s.indexOf('%')
   if (pct === -1) return isIP(s) !== 0
   return pct < s.length - 1 && isIP(s.slice(0, pct)) === 6
+}
+
+// ---- dns-search
+
+/**
+ * opts.validateDomain's pattern, kept as moby wrote it: "(:?" (not "(?:") is a group whose colon
+ * is optional, so ":foo" passes. Go's \s is ASCII white space.
+ */
+const DOMAIN = /^(:?(:?[a-zA-Z0-9]|(:?[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))(:?\.(:?[a-zA-Z0-9]|(:?[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])))*)\.?[\t\n\f\r ]*$/
+
+/** opts.ValidateDNSSearch (every version): "." or a domain with a letter, shorter than 255. */
+export function dnsSearchProblem(value: string): string | null {
+  const v = value.replace(/^ +| +$/g, '')
+  if (v === '.') return null
+  const m = /[a-zA-Z]/.test(v) ? DOMAIN.exec(v) : null
+  return m && m[1]!.length < 255 ? null : `${v} is not a valid domain`
 }
 
 // ---- labels

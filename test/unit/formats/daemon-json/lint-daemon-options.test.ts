@@ -58,6 +58,21 @@ describe('dns-invalid', () => {
   })
 })
 
+describe('dns-search-invalid', () => {
+  test('each entry that is not a domain, in every version', () => {
+    for (const ctx of [at('20.10.24'), {}]) {
+      expect(only('dns-search-invalid', '{"dns-search": ["example.com", "-bad.example.com", "."]}', ctx)).toEqual([
+        {
+          at: '1:32',
+          severity: 'error',
+          message: '"dns-search" entry "-bad.example.com" is not a domain; dockerd refuses to start: "-bad.example.com is not a valid domain"',
+          hint: expect.stringContaining('search domains'),
+        },
+      ])
+    }
+  })
+})
+
 describe('label-invalid and label-conflict', () => {
   test('a label without "=" and a label in a reserved namespace', () => {
     const text = '{"labels": ["role=builder", "gpu", "com.docker.x=1"]}'

@@ -5,7 +5,7 @@
  */
 import {describe, expect, test} from 'vitest'
 import {engineVersion} from '../../../../src/formats/daemon-json/known-keys.js'
-import {BOUNDARIES, dnsProblem, labelConflicts, labelProblem, limitMinimum, limitProblem} from '../../../../src/formats/daemon-json/value-checks.js'
+import {BOUNDARIES, dnsProblem, dnsSearchProblem, labelConflicts, labelProblem, limitMinimum, limitProblem} from '../../../../src/formats/daemon-json/value-checks.js'
 
 const v = engineVersion
 
@@ -44,6 +44,23 @@ describe('dns', () => {
   test('IPv4-mapped IPv6 is an address', () => {
     expect(dnsProblem('::ffff:192.0.2.1', v('20.10.0'))).toBeNull()
     expect(dnsProblem('::ffff:192.0.2.1', v('29.0.0'))).toBeNull()
+  })
+})
+
+describe('dns-search (opts.ValidateDNSSearch, every version; cases from moby daemon/pkg/opts/opts_test.go)', () => {
+  test.each(['.', 'a', 'a.', '1.foo', '17.foo', 'foo.bar', 'foo.bar.', 'foo1.bar2.baz', '1foo.2bar.', 'foo-1.bar-2.', '1-foo.2-bar.baz', ' example.com '])(
+    '%j is a search domain',
+    (domain) => expect(dnsSearchProblem(domain)).toBeNull(),
+  )
+
+  const long = 'foo.bar.baz.this.should.fail.on.long.name.because.it.is.longer.thanitshouldbe'.repeat(4)
+  test.each(['', ' ', '  ', '17', '17.', '.17', '17-.', '17-.foo', '.foo', 'foo-.bar', '-foo.bar', 'foo.bar-', 'foo.bar-.baz', 'foo.-bar', 'foo.-bar.baz', long])(
+    '%j is refused',
+    (domain) => expect(dnsSearchProblem(domain)).toBe(`${domain.trim()} is not a valid domain`),
+  )
+
+  test('moby\'s pattern has "(:?" where "(?:" was meant, so a colon before a label passes', () => {
+    expect(dnsSearchProblem(':example.com')).toBeNull()
   })
 })
 
