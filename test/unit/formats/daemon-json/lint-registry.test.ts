@@ -44,18 +44,18 @@ describe('long lists are linear (issue 11: 43k mirrors gave no answer)', () => {
     expect(last.column).toBe(text.lastIndexOf('"http://') + 1)
   })
 
-  test('40,000 duplicated mirrors and labels, 5,000 unknown top-level keys: one finding each, none lost', () => {
-    const mirrors = many(40_000, () => 'https://mirror.example.com')
-    const labels = many(40_000, (i) => `k=${i % 2}`)
+  test('10,000 duplicated mirrors and labels, 3,000 unknown top-level keys: one finding each, none lost', () => {
+    const mirrors = many(10_000, () => 'https://mirror.example.com')
+    const labels = many(10_000, (i) => `k=${i % 2}`)
     const keys: Record<string, number> = {}
-    for (let i = 0; i < 5_000; i++) keys[`unknown-${i}`] = i
+    for (let i = 0; i < 3_000; i++) keys[`unknown-${i}`] = i
     const text = JSON.stringify({'registry-mirrors': mirrors, labels, ...keys}, null, 1)
     const counts = new Map<string, number>()
     for (const f of lint(text, {dockerVersion: '27.0.0'})) counts.set(f.rule, (counts.get(f.rule) ?? 0) + 1)
     expect(Object.fromEntries(counts)).toEqual({
-      'daemon-json/mirror-duplicate': 39_999,
-      'daemon-json/label-conflict': 20_000,
-      'daemon-json/unknown-key': 5_000,
+      'daemon-json/mirror-duplicate': 9_999,
+      'daemon-json/label-conflict': 5_000,
+      'daemon-json/unknown-key': 3_000,
     })
   })
 })
