@@ -28,7 +28,8 @@ export async function planDaemonJsonChange(
     ...(options.dockerVersion ? {dockerVersion: options.dockerVersion} : {}),
     ...(command ? {dockerdArgs: command.argv.slice(1), unitPath: command.unitPath} : {}),
   }
-  const existing = lintDaemonJson(loaded.doc, ctx).find((f) => f.severity === 'error')
+  // A missing file means defaults; only an existing one can be refused (an empty one by 20.10).
+  const existing = loaded.text === null ? undefined : lintDaemonJson(loaded.doc, ctx).find((f) => f.severity === 'error')
   if (existing) throw configRejected(existing)
   if (loaded.invalidUtf8) {
     const at = loaded.invalidUtf8

@@ -244,8 +244,13 @@ export function engineVersion(text: string | undefined): EngineVersion {
 /** True when the version is at least `min` (like "25.0"); an unknown version counts as the newest. */
 export function atLeast(version: EngineVersion, min: string): boolean {
   if (version === null) return true
-  return gte(version, engineVersion(min)!)
+  let parsed = MINIMUMS.get(min)
+  if (!parsed) MINIMUMS.set(min, (parsed = engineVersion(min)!))
+  return gte(version, parsed)
 }
+
+/** The handful of boundary versions the catalogue compares against, parsed once. */
+const MINIMUMS = new Map<string, SemVer>()
 
 /** True when a spec exists in the given Engine (an unknown version counts as the newest). */
 export function present(spec: Pick<OptionSpec, 'since' | 'removed'>, version: EngineVersion): boolean {
@@ -312,8 +317,13 @@ export function optionForKey(key: string, parent = ''): OptionSpec | undefined {
 
 /** Options the decoder reads in this version, for did-you-mean suggestions. */
 export function readableOptions(version: EngineVersion): OptionSpec[] {
-  return OPTIONS.filter((o) => o.key && present(o, version) && !o.ignoredSince && acceptedNames(o).includes(o.key))
+  const cacheKey = version?.version ?? ''
+  let found = READABLE.get(cacheKey)
+  if (!found) READABLE.set(cacheKey, (found = OPTIONS.filter((o) => o.key && present(o, version) && !o.ignoredSince && acceptedNames(o).includes(o.key))))
+  return found
 }
+
+const READABLE = new Map<string, OptionSpec[]>()
 
 /** Whether a SIGHUP reload applies the key; false means a restart is needed. */
 export function isReloadable(key: string): boolean {

@@ -104,14 +104,41 @@ export function checkInsecureRegistry(entry: string): InsecureCheck {
   }
   const cidr = parseCidr(value)
   if (cidr) return {ok: true, value, cidr: true, strippedScheme, loopback: cidr.loopback}
-  const {host, port} = splitHostPort(value)
-  if (!isDomain(value) && isIP(host) === 0) return {ok: false, message: `insecure registry ${value} is not valid: invalid host ${JSON.stringify(host)}`}
-  if (port !== '') {
-    if (!/^[+-]?\d+$/.test(port)) return {ok: false, message: `insecure registry ${value} is not valid: strconv.Atoi: parsing ${JSON.stringify(port)}: invalid syntax`}
-    const n = Number(port)
-    if (n < 0 || n > 65535) return {ok: false, message: `insecure registry ${value} is not valid: invalid port ${JSON.stringify(port)}`}
+  const problem = hostPortProblem(value)
+  if (problem) return {ok: false, message: `insecure registry ${value} is not valid: ${problem}`}
+  return {ok: true, value, cidr: false, strippedScheme, loopback: isLoopbackHost(splitHostPort(value).host)}
+}
+
+// ---- allow-nondistributable-artifacts
+
+export type NondistributableCheck = {ok: true; cidr: boolean} | {ok: false; message: string}
+
+/**
+ * loadAllowNondistributableArtifacts for one entry (Engine 20.10 to 28.x; from 29.0 the key is
+ * tolerated and ignored): no leading or trailing hyphen, no "://" at all (unlike
+ * insecure-registries, http:// is not stripped), then a CIDR or a host[:port].
+ */
+export function checkNondistributable(entry: string): NondistributableCheck {
+  const indexName = entry === 'index.docker.io' ? 'docker.io' : entry
+  if (indexName.startsWith('-') || indexName.endsWith('-')) {
+    return {ok: false, message: `invalid index name (${indexName}). Cannot begin or end with a hyphen`}
   }
-  return {ok: true, value, cidr: false, strippedScheme, loopback: isLoopbackHost(host)}
+  if (entry.includes('://')) return {ok: false, message: `allow-nondistributable-artifacts registry ${entry} should not contain '://'`}
+  if (parseCidr(entry)) return {ok: true, cidr: true}
+  const problem = hostPortProblem(entry)
+  return problem ? {ok: false, message: `allow-nondistributable-artifacts registry ${entry} is not valid: ${problem}`} : {ok: true, cidr: false}
+}
+
+/** validateHostPort: the whole value matches the domain grammar, or its host is an IP; a port fits 16 bits. */
+function hostPortProblem(value: string): string | null {
+  const {host, port} = splitHostPort(value)
+  if (!isDomain(value) && (isIP(host) === 0 || host.includes('%'))) return `invalid host ${JSON.stringify(host)}`
+  if (port !== '') {
+    if (!/^[+-]?\d+$/.test(port)) return `strconv.Atoi: parsing ${JSON.stringify(port)}: invalid syntax`
+    const n = Number(port)
+    if (n < 0 || n > 65535) return `invalid port ${JSON.stringify(port)}`
+  }
+  return null
 }
 
 /** Go's net.SplitHostPort, falling back to the whole string as host as dockerd does. */

@@ -7,6 +7,7 @@ const MIRROR_DOCS = 'https://distribution.github.io/distribution/recipes/mirror/
 const PROXY_DOCS = 'https://docs.docker.com/engine/daemon/proxy/'
 const HARBOR = 'https://goharbor.io/docs/latest/administration/configure-proxy-cache/'
 const PATHS_COMMIT = 'https://github.com/moby/moby/commit/c587ba34229948e5c0b8fdc4bbdb1eaf6727aaa6'
+const OPTS_GO = 'https://github.com/moby/moby/blob/master/daemon/pkg/opts/opts.go'
 
 /**
  * Every daemon.json rule. error = dockerd refuses to start (or a reload is rejected and the old
@@ -37,6 +38,12 @@ export const rules = defineRules('daemon-json', {
     description: 'A key appears twice in the same object; dockerd silently keeps the last one.',
     hint: 'delete the occurrence you do not want, so the file says one thing',
     source: 'https://pkg.go.dev/encoding/json#Unmarshal',
+  },
+  'empty-file': {
+    severity: 'error',
+    description: 'An empty or white-space-only file, which Docker Engine before 23.0 refuses ("… with file /etc/docker/daemon.json: EOF"); 23.0 and newer read it as an empty configuration.',
+    hint: 'write {} into the file, or delete it (a missing default daemon.json means defaults)',
+    source: 'https://github.com/moby/moby/pull/42393',
   },
   'bom-before-24': {
     severity: 'error',
@@ -75,6 +82,45 @@ export const rules = defineRules('daemon-json', {
     description: 'A value of the wrong JSON type for its option (e.g. a string where a list is expected); decoding fails and dockerd refuses to start.',
     hint: 'use the type the option takes: lists in [ ], booleans unquoted, numbers unquoted, log-opts values as strings',
     source: DOCKERD,
+  },
+
+
+  // ---- other values dockerd validates at start (daemon/config Validate, GetConflictFreeLabels)
+  'dns-invalid': {
+    severity: 'error',
+    description: 'A "dns" entry that is not an IP address (a host name, a port, brackets, spaces on 25.0+); dockerd refuses to start.',
+    hint: 'list DNS servers by IP address, e.g. "dns": ["192.0.2.53", "2001:db8::53"]',
+    source: CONFIG_GO,
+  },
+  'dns-search-invalid': {
+    severity: 'error',
+    description: 'A "dns-search" entry that is not a domain (no letter, a label starting or ending with "-", 255 characters or more); dockerd refuses to start.',
+    hint: 'list search domains such as "example.com", or "." for none',
+    source: OPTS_GO,
+  },
+  'label-invalid': {
+    severity: 'error',
+    description: 'A "labels" entry without "=", or in the com.docker.*, io.docker.* or org.dockerproject.* namespaces (refused from 20.10); dockerd refuses to start.',
+    hint: 'write labels as key=value with your own namespace, e.g. "com.example.role=builder"',
+    source: OPTS_GO,
+  },
+  'label-conflict': {
+    severity: 'error',
+    description: 'The same label key given two different values in "labels"; dockerd refuses to start ("conflict labels for …").',
+    hint: 'keep one value per label key',
+    source: CONFIG_GO,
+  },
+  'limit-out-of-range': {
+    severity: 'error',
+    description: 'max-concurrent-downloads or max-concurrent-uploads below 0, or max-download-attempts below 1 (Engine 20.10) or below 0 (23.0+); dockerd refuses to start.',
+    hint: 'use a positive number, or leave the option out for the default (3 downloads, 5 uploads, 5 attempts)',
+    source: CONFIG_GO,
+  },
+  'graph-and-data-root': {
+    severity: 'error',
+    description: '"graph" and "data-root" both set, which Docker Engine before 23.0 refuses (from 23.0 "graph" is gone: key-removed).',
+    hint: 'remove "graph" and keep "data-root" (its replacement since 17.05)',
+    source: CONFIG_GO,
   },
 
   // ---- registry-mirrors (ValidateMirror)
@@ -162,6 +208,13 @@ export const rules = defineRules('daemon-json', {
     severity: 'info',
     description: 'An insecure-registries entry on the loopback network, which dockerd already treats as insecure (127.0.0.0/8, ::1).',
     hint: 'the entry can go; registries on localhost/127.0.0.1 work without it',
+    source: REGISTRY_GO,
+  },
+
+  'nondistributable-invalid': {
+    severity: 'error',
+    description: 'An allow-nondistributable-artifacts entry that is neither a CIDR nor a host[:port] (a scheme, a leading or trailing hyphen, a bad port); Docker Engine before 29.0 refuses to start.',
+    hint: 'write host, host:port, an IP address or a CIDR such as 10.0.0.0/8, without a scheme',
     source: REGISTRY_GO,
   },
 

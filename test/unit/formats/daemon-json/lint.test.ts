@@ -1,15 +1,6 @@
 import {describe, expect, test} from 'vitest'
-import {lintDaemonJson, type DaemonJsonLintContext} from '../../../../src/formats/daemon-json/lint.js'
-import {parseDaemonJson} from '../../../../src/formats/daemon-json/parse.js'
+import {FILE, lint, only, ruleIds} from './lint-helpers.js'
 
-const FILE = '/etc/docker/daemon.json'
-const lint = (text: string, ctx: DaemonJsonLintContext = {}) => lintDaemonJson(parseDaemonJson(text, FILE), ctx)
-/** Findings of one rule as [line:column, message]. */
-const only = (rule: string, text: string, ctx: DaemonJsonLintContext = {}) =>
-  lint(text, ctx)
-    .filter((f) => f.rule === `daemon-json/${rule}`)
-    .map((f) => ({at: `${f.line}:${f.column}`, severity: f.severity, message: f.message, hint: f.hint}))
-const ruleIds = (text: string, ctx: DaemonJsonLintContext = {}) => lint(text, ctx).map((f) => f.rule.replace('daemon-json/', ''))
 const mirrors = (...urls: string[]) => JSON.stringify({'registry-mirrors': urls})
 
 const STOCK_UNIT_ARGS = ['/usr/bin/dockerd', '-H', 'fd://', '--containerd=/run/containerd/containerd.sock']

@@ -2,6 +2,7 @@ import {describe, expect, test} from 'vitest'
 import {engineVersion} from '../../../../src/formats/daemon-json/known-keys.js'
 import {
   checkInsecureRegistry,
+  checkNondistributable,
   checkMirror,
   isDockerHubSource,
   maskPassword,
@@ -117,8 +118,43 @@ describe('checkInsecureRegistry', () => {
     ['r.example.com/path', 'insecure registry r.example.com/path is not valid: invalid host "r.example.com/path"'],
     ['http://r.example.com:5000/', 'insecure registry r.example.com:5000/ is not valid: invalid host "r.example.com"'],
     ['under_score.example.com', 'insecure registry under_score.example.com is not valid: invalid host "under_score.example.com"'],
+    ['reg-.example.com', 'insecure registry reg-.example.com is not valid: invalid host "reg-.example.com"'],
+    ['r.-example.com:5000', 'insecure registry r.-example.com:5000 is not valid: invalid host "r.-example.com"'],
+    ['fe80::1%eth0', 'insecure registry fe80::1%eth0 is not valid: invalid host "fe80::1%eth0"'],
+    ['r.example.com:http', 'insecure registry r.example.com:http is not valid: invalid host "r.example.com"'],
   ])('%s is rejected', (entry, message) => {
     expect(checkInsecureRegistry(entry)).toEqual({ok: false, message})
+  })
+
+  test('a hyphen inside a label is fine', () => {
+    expect(checkInsecureRegistry('my-registry.ex-ample.com:5000')).toMatchObject({ok: true})
+  })
+})
+
+describe('checkNondistributable (loadAllowNondistributableArtifacts, 20.10 to 28.x)', () => {
+  test.each([
+    ['myregistry.example.com:5000', {ok: true, cidr: false}],
+    ['my-registry.example.com', {ok: true, cidr: false}],
+    ['10.0.0.0/8', {ok: true, cidr: true}],
+    ['2001:db8::/32', {ok: true, cidr: true}],
+    ['[2001:db8::1]:5000', {ok: true, cidr: false}],
+    ['index.docker.io', {ok: true, cidr: false}],
+  ])('%s is accepted', (entry, expected) => {
+    expect(checkNondistributable(entry)).toEqual(expected)
+  })
+
+  test.each([
+    ['-registry.example.com', 'invalid index name (-registry.example.com). Cannot begin or end with a hyphen'],
+    ['registry.example.com-', 'invalid index name (registry.example.com-). Cannot begin or end with a hyphen'],
+    // Unlike insecure-registries, http:// is not stripped: any scheme is an error.
+    ['http://registry.example.com', "allow-nondistributable-artifacts registry http://registry.example.com should not contain '://'"],
+    ['https://registry.example.com:5000', "allow-nondistributable-artifacts registry https://registry.example.com:5000 should not contain '://'"],
+    ['reg-.example.com', 'allow-nondistributable-artifacts registry reg-.example.com is not valid: invalid host "reg-.example.com"'],
+    ['registry.example.com/path', 'allow-nondistributable-artifacts registry registry.example.com/path is not valid: invalid host "registry.example.com/path"'],
+    ['registry.example.com:70000', 'allow-nondistributable-artifacts registry registry.example.com:70000 is not valid: invalid port "70000"'],
+    ['10.0.0.0/33', 'allow-nondistributable-artifacts registry 10.0.0.0/33 is not valid: invalid host "10.0.0.0/33"'],
+  ])('%s is rejected', (entry, message) => {
+    expect(checkNondistributable(entry)).toEqual({ok: false, message})
   })
 })
 
