@@ -7,7 +7,7 @@ import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {afterEach, beforeEach, expect, test} from 'vitest'
-import {runDaemonJsonChange} from '../../../src/cli/docker-change.js'
+import {planDaemonJsonChange} from '../../../src/cli/docker-change.js'
 import {LocalHost} from '../../../src/hosts/local-host.js'
 import {parseMirrorArgument} from '../../../src/policy/mirror-policy.js'
 import type {MirrorChange} from '../../../src/policy/mirror-policy.js'
@@ -27,16 +27,16 @@ const change: MirrorChange = {
   position: 'last',
 }
 const location = {path: '/etc/docker/daemon.json', explicit: false, mode: 'rootful' as const}
-const options = {dryRun: false, backup: false, systemWideBackups: false, dockerVersion: '20.10.24'}
+const options = {dockerVersion: '20.10.24'}
 
-test('a missing daemon.json on Engine 20.10 is created', async () => {
-  const results = await runDaemonJsonChange(new LocalHost(root), location, change, options)
-  expect(results).toHaveLength(1)
-  expect(JSON.parse(readFileSync(path.join(root, 'etc/docker/daemon.json'), 'utf8'))).toEqual({'registry-mirrors': ['https://mirror.example.com']})
+test('a missing daemon.json on Engine 20.10 is planned as a new file', async () => {
+  const planned = await planDaemonJsonChange(new LocalHost(root), location, change, options)
+  expect(planned?.before).toBeNull()
+  expect(JSON.parse(planned!.after!)).toEqual({'registry-mirrors': ['https://mirror.example.com']})
 })
 
 test('an existing empty daemon.json on Engine 20.10 is refused with the empty-file rule, and left alone', async () => {
   writeFileSync(path.join(root, 'etc/docker/daemon.json'), '\n')
-  await expect(runDaemonJsonChange(new LocalHost(root), location, change, options)).rejects.toMatchObject({rule: 'daemon-json/empty-file'})
+  await expect(planDaemonJsonChange(new LocalHost(root), location, change, options)).rejects.toMatchObject({rule: 'daemon-json/empty-file'})
   expect(readFileSync(path.join(root, 'etc/docker/daemon.json'), 'utf8')).toBe('\n')
 })
