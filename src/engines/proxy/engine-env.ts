@@ -4,7 +4,9 @@
  * variables the process does not have).
  */
 import {configFromSourcedEnv, maskUrlCredentials, PROXY_VARIABLES, type ProxyConfig, type Setting, type SourcedEnv} from '../../net/proxy.js'
-import {getStaticTOMLValue, parseTOML} from 'toml-eslint-parser'
+import {getStaticTOMLValue} from 'toml-eslint-parser'
+import {parseTomlGuarded} from '../../formats/toml/toml-guard.js'
+import {LineIndex} from '../../core/line-index.js'
 import type {SourceWarning} from './source-warning.js'
 
 // ---------------------------------------------------------------------------------------
@@ -131,12 +133,10 @@ export function podmanProxyConfig(input: {processEnv: SourcedEnv; containersConf
 
 /** A containers.conf as a plain object, or its TOML syntax error. */
 export function parseContainersConf(text: string): {value: Record<string, unknown>} | {error: string; line: number | null} {
-  try {
-    // Go's TOML decoder skips a leading BOM; keep offsets by replacing it with a space.
-    const ast = parseTOML(text.startsWith('\uFEFF') ? ` ${text.slice(1)}` : text)
-    return {value: getStaticTOMLValue(ast) as Record<string, unknown>}
-  } catch (error) {
-    const e = error as {message?: string; lineNumber?: number}
-    return {error: e.message ?? String(error), line: typeof e.lineNumber === 'number' ? e.lineNumber : null}
-  }
+  // Go's TOML decoder skips a leading BOM; keep offsets by replacing it with a space. Guarded:
+  // deep nesting or megabyte strings must not overflow the stack.
+  const source = text.startsWith('\uFEFF') ? ` ${text.slice(1)}` : text
+  const {ast, error} = parseTomlGuarded(source)
+  if (!ast) return {error: error?.message ?? 'not valid TOML', line: error ? new LineIndex(source).position(error.offset).line : null}
+  return {value: getStaticTOMLValue(ast) as Record<string, unknown>}
 }

@@ -2,7 +2,8 @@
  * Pure text edits that extend NO_PROXY where an engine reads it: a systemd drop-in, an
  * EnvironmentFile= file, a containers.conf [engine] env list. Every other byte is kept.
  */
-import {parseTOML, type AST} from 'toml-eslint-parser'
+import type {AST} from 'toml-eslint-parser'
+import {parseTomlGuarded} from '../../formats/toml/toml-guard.js'
 import {UserError} from '../../core/errors.js'
 import {parseContainersConf} from './engine-env.js'
 import {serviceEnvironment, parseEnvironmentFile} from './environment-file.js'
@@ -190,12 +191,9 @@ export function setContainersConfNoProxy(existingText: string | null, value: str
   const entry = tomlString(`NO_PROXY=${value}`)
   const text = existingText ?? ''
   const eol = eolOf(text)
-  let ast: AST.TOMLProgram
-  try {
-    ast = parseTOML(text.startsWith('\uFEFF') ? ` ${text.slice(1)}` : text)
-  } catch (error) {
-    throw new UserError(`cannot edit containers.conf: TOML syntax error (${(error as Error).message}); fix the file first`)
-  }
+  const parsed = parseTomlGuarded(text.startsWith('\uFEFF') ? ` ${text.slice(1)}` : text)
+  if (!parsed.ast) throw new UserError(`cannot edit containers.conf: TOML syntax error (${parsed.error?.message ?? 'not valid TOML'}); fix the file first`)
+  const ast: AST.TOMLProgram = parsed.ast
   const top = ast.body[0]
   let envNode: AST.TOMLKeyValue | null = null
   let engineTable: AST.TOMLTable | null = null

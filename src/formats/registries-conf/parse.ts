@@ -3,8 +3,8 @@ import {LineIndex, detectEol} from '../../core/line-index.js'
 import type {Finding} from '../../lint/finding.js'
 import {report} from '../../lint/rule.js'
 import {rules} from './rules.js'
-import {parseTomlGuarded} from './toml-guard.js'
-import {MAX_TOML_DEPTH} from './toml-scan.js'
+import {parseTomlGuarded} from '../toml/toml-guard.js'
+import {MAX_TOML_DEPTH} from '../toml/toml-scan.js'
 
 /** A key path inside the TOML document: ["registry", 0, "mirror", 1, "location"]. */
 export type KeyPath = readonly (string | number)[]

@@ -292,3 +292,16 @@ describe('containers.conf [engine] env and podman', () => {
     expect(podmanProxyConfig({processEnv: {}, containersConfEnv: entries}).httpsProxy?.value).toBe('http://first:1')
   })
 })
+
+describe('containers.conf on hostile input', () => {
+  it('parses deep nesting and megabyte strings without overflowing the stack', async () => {
+    const {parseContainersConf} = await import('../../../src/engines/proxy/engine-env.js')
+    const {setContainersConfNoProxy} = await import('../../../src/engines/proxy/no-proxy-edits.js')
+    const deep = `x = ${'['.repeat(5000)}${']'.repeat(5000)}\n[engine]\nenv = ["A=1"]\n`
+    expect(parseContainersConf(deep)).toHaveProperty('value.engine.env', ['A=1'])
+    const long = `x = "${'a'.repeat(1_000_000)}"\n[engine]\nenv = []\n`
+    expect(parseContainersConf(long)).toHaveProperty('value.engine.env', [])
+    expect(setContainersConfNoProxy(long, 'mirror.local')).toContain('"NO_PROXY=mirror.local"')
+    expect(parseContainersConf('[engine\n')).toMatchObject({error: expect.stringMatching(/Unterminated/), line: expect.any(Number)})
+  })
+})
