@@ -154,11 +154,11 @@ describe('bytes that are not UTF-8', () => {
   it('daemon.json: a warning in lint (dockerd replaces the bytes), and mirror add refuses to edit it (exit 1, bytes kept)', async () => {
     mkdirSync(path.join(root, 'etc/docker'))
     const file = path.join(root, 'etc/docker/daemon.json')
-    const bytes = Buffer.concat([Buffer.from('{\n  "labels": ["caf'), Buffer.from([0xe9]), Buffer.from('"]\n}\n')])
+    const bytes = Buffer.concat([Buffer.from('{\n  "labels": ["name=caf'), Buffer.from([0xe9]), Buffer.from('"]\n}\n')])
     writeFileSync(file, bytes)
     const lint = await cli(['lint', file, '--json'])
     expect(lint.exitCode).toBe(0)
-    expect(json(lint.stdout).findings).toEqual([expect.objectContaining({rule: 'daemon-json/invalid-utf8', severity: 'warning', line: 2, column: 18})])
+    expect(json(lint.stdout).findings).toEqual([expect.objectContaining({rule: 'daemon-json/invalid-utf8', severity: 'warning', line: 2, column: 23})])
     const add = await cli(['mirror', 'add', 'docker.io', 'm.example.com', '--root', root, '--engine', 'docker', '--json'])
     expect(add.exitCode).toBe(1)
     expect(json(add.stdout).error).toMatchObject({rule: 'daemon-json/invalid-utf8', file: '/etc/docker/daemon.json'})
