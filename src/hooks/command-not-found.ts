@@ -9,7 +9,7 @@ import {ExitCode} from '../core/exit-codes.js'
  * nearest command or topic, print the error as commands do (JSON under --json) and exit 2.
  */
 const hook: Hook<'command_not_found'> = async function ({id, config}) {
-  const typed = displayId(config, id)
+  const typed = displayId(config, mistypedId(config, id))
   if (typed.startsWith('-')) {
     const message = `"${typed}" is not a ${config.bin} command: flags go after the command`
     renderError(message, {json: process.argv.includes('--json'), error: new UserError(message, {hint: `${config.bin} --help lists the commands`})})
@@ -24,6 +24,17 @@ const hook: Hook<'command_not_found'> = async function ({id, config}) {
 }
 
 export default hook
+
+/**
+ * oclif joins every word before the first flag into the id (`mirror ad docker.io` ->
+ * mirror:ad:docker.io); the mistyped part ends at the first word that is not a topic.
+ */
+function mistypedId(config: Interfaces.Config, id: string): string {
+  const parts = id.split(':')
+  let n = 1
+  while (n < parts.length && config.findTopic(parts.slice(0, n).join(':'))) n++
+  return parts.slice(0, n).join(':')
+}
 
 /** Command ids as the user types them: oclif's ":" becomes the topic separator (a space here). */
 function displayId(config: Interfaces.Config, id: string): string {
