@@ -34,10 +34,12 @@ const camel = (name) => name.replace(/\.js$/, '').replace(/-([a-z0-9])/g, (_, c)
 
 const commands = jsFiles(path.join(dist, 'commands'))
 const hooks = jsFiles(path.join(dist, 'hooks')).filter((f) => !f.includes('/'))
+// Each command is a getter that require()s its module: esbuild then wraps the module so that it
+// (and the Node built-ins it imports) is evaluated only when oclif asks for that command, so one
+// command's start-up does not pay for the others. `oclif manifest` reads them all.
 const entry = [
   "export {execute} from '@oclif/core'",
-  ...commands.map((f, i) => `import C${i} from './commands/${f}'`),
-  `export const COMMANDS = {${commands.map((f, i) => `${JSON.stringify(commandId(f))}: C${i}`).join(', ')}}`,
+  `export const COMMANDS = {${commands.map((f) => `get ${JSON.stringify(commandId(f))}() { return require('./commands/${f}').default }`).join(', ')}}`,
   ...hooks.map((f) => `export {default as ${camel(f)}} from './hooks/${f}'`),
 ].join('\n')
 
