@@ -7,7 +7,8 @@
 //      and the resolve core in-process for 1,000..8,000 images; target: no worse than linear.
 //   3. inputs that were quadratic: lint of N [[registry]] tables with one prefix (2k, 10k) and of
 //      a daemon.json whose registry-mirrors has N entries (1k, 8k, 43k). Time per entry is the
-//      run's time less a one-entry run's (start-up); target: it does not grow with N (linear work).
+//      run's time less a one-entry run's (start-up); target: it does not grow with N (linear work):
+//      from the second largest size to the largest, at most 2.5x.
 //      Each run is bounded (BENCH_CASE_TIMEOUT seconds, default 60): a run past it is killed and
 //      reported, and the larger sizes of that case are not tried.
 // Prints a table, and with --json the raw numbers. Exit 1 only with --strict when a target is missed.
@@ -80,15 +81,17 @@ function scaling(dir, name, sizes, write) {
   }
   const done = rows.filter((r) => r.ms !== null)
   const timedOut = rows.length > done.length || done.length < sizes.length
-  // Per-entry time of the largest finished size against the smallest: linear work keeps it near 1.
-  const growth = done.length >= 2 ? done.at(-1).perEntryUs / Math.max(done[0].perEntryUs, 1e-3) : null
+  // Per-entry time of the two largest sizes (where the work outweighs start-up noise): linear work
+  // keeps it near 1, quadratic work multiplies it by the size ratio (5x and more here).
+  const growth = done.length >= 2 ? done.at(-1).perEntryUs / Math.max(done.at(-2).perEntryUs, 1e-3) : null
   const ok = !timedOut && growth !== null && growth <= TARGET.perEntryGrowth
   return {name, baseMs, rows, growth, timedOut, ok}
 }
 
+/** The same [[registry]] table n times (prefix and location docker.io): the layout that was quadratic. */
 function registryTables(n) {
   let s = 'unqualified-search-registries = ["docker.io"]\n'
-  for (let i = 0; i < n; i++) s += `\n[[registry]]\nprefix = "docker.io/library"\nlocation = "mirror${i}.example.com/library"\n`
+  for (let i = 0; i < n; i++) s += `\n[[registry]]\nprefix = "docker.io"\nlocation = "docker.io"\n`
   return s
 }
 registryTables.ext = '.conf'
