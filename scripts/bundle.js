@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Bundles the compiled CLI (dist/, from tsc) into one ES module, dist/mirrorctl.js: @oclif/core,
-// every command and every dependency they import. Start-up then reads and compiles one file
-// instead of resolving a few hundred modules, which is most of a short command's run time.
+// Bundles the compiled CLI (dist/, from tsc) into one file, dist/mirrorctl.cjs: @oclif/core, every
+// command and every dependency they import. Start-up then reads one file instead of resolving a
+// few hundred modules, which was most of a short command's run time. CommonJS, because only a
+// CommonJS script can use V8's code cache on Node 20 (bin/load-bundle.js, scripts/code-cache.js).
 // oclif finds the commands through package.json oclif.commands {strategy: "explicit"}: the
 // bundle exports COMMANDS (id -> class), generated here from dist/commands/** so that a new
 // command file needs no registration, and the hooks under dist/hooks/ (each exported under
@@ -50,7 +51,6 @@ const result = await build({
   bundle: true,
   platform: 'node',
   format: 'cjs',
-
   target: 'node20',
   // jsonc-parser's "main" is a UMD build whose require() calls esbuild cannot follow; its ES build can.
   mainFields: ['module', 'main'],
