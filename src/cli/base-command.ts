@@ -57,23 +57,39 @@ export abstract class BaseCommand extends Command {
   }
 
   private renderError(message: string, code: ExitCode, e?: UserError): void {
-    if (this.jsonOutput) {
-      this.printJson({
-        error: {
-          file: e?.position?.file ?? null,
-          line: e?.position?.line ?? null,
-          ...(e?.position?.column ? {column: e.position.column} : {}),
-          message,
-          ...(e?.rule ? {rule: e.rule} : {}),
-          ...(e?.hint ? {hint: e.hint} : {}),
-        },
-      })
-    } else {
-      const p = e?.position
-      const where = p ? `${p.file}${p.line ? `:${p.line}${p.column ? `:${p.column}` : ''}` : ''}: ` : ''
-      const rule = e?.rule ? ` [${e.rule}]` : ''
-      process.stderr.write(`mirrorctl: error: ${where}${message}${rule}\n${e?.hint ? `  hint: ${e.hint}\n` : ''}`)
-    }
+    renderError(message, {json: this.jsonOutput, error: e})
     this.setExit(code)
+  }
+}
+
+/**
+ * Prints an error as every command does: under --json `{"error": {...}}` on stdout, else
+ * `mirrorctl: error: FILE:LINE:COL: message [rule]` and a hint on stderr. Shared with the
+ * oclif hooks (src/hooks/), which run outside any command.
+ */
+export function renderError(message: string, options: {json: boolean; error?: UserError | undefined}): void {
+  const e = options.error
+  if (options.json) {
+    process.stdout.write(
+      JSON.stringify(
+        {
+          error: {
+            file: e?.position?.file ?? null,
+            line: e?.position?.line ?? null,
+            ...(e?.position?.column ? {column: e.position.column} : {}),
+            message,
+            ...(e?.rule ? {rule: e.rule} : {}),
+            ...(e?.hint ? {hint: e.hint} : {}),
+          },
+        },
+        null,
+        2,
+      ) + '\n',
+    )
+  } else {
+    const p = e?.position
+    const where = p ? `${p.file}${p.line ? `:${p.line}${p.column ? `:${p.column}` : ''}` : ''}: ` : ''
+    const rule = e?.rule ? ` [${e.rule}]` : ''
+    process.stderr.write(`mirrorctl: error: ${where}${message}${rule}\n${e?.hint ? `  hint: ${e.hint}\n` : ''}`)
   }
 }

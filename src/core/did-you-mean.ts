@@ -24,7 +24,7 @@ export function closest(name: string, candidates: readonly string[]): string | n
 }
 
 /** Levenshtein distance with adjacent transpositions counted as one edit (three rolling rows). */
-function editDistance(a: string, b: string): number {
+export function editDistance(a: string, b: string): number {
   let before = new Int32Array(b.length + 1)
   let prev = Int32Array.from({length: b.length + 1}, (_, j) => j)
   let row = new Int32Array(b.length + 1)
