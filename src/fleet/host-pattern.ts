@@ -32,6 +32,7 @@ export function selectHosts(inv: Inventory, pattern: string): {hosts: string[]; 
 function matchTerm(inv: Inventory, term: string): Set<string> {
   if (term === 'all' || term === '*') return new Set(inv.hosts.keys())
   let test: (name: string) => boolean
+  let exact = false
   if (term.startsWith('~')) {
     let re: RegExp
     try {
@@ -44,9 +45,13 @@ function matchTerm(inv: Inventory, term: string): Set<string> {
   } else if (/[*?[]/.test(term)) {
     const re = globToRegExp(term)
     test = (name) => re.test(name)
-  } else test = (name) => name === term
+  } else {
+    exact = true
+    test = (name) => name === term
+  }
   const out = new Set<string>()
-  for (const g of inv.groups.keys()) if (test(g)) for (const h of groupHosts(inv, g)) out.add(h)
+  // A glob such as a* should not pull in the implicit groups "all" and "ungrouped".
+  for (const g of inv.groups.keys()) if ((exact || (g !== 'all' && g !== 'ungrouped')) && test(g)) for (const h of groupHosts(inv, g)) out.add(h)
   for (const h of inv.hosts.keys()) if (test(h)) out.add(h)
   return out
 }
