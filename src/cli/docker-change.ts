@@ -58,5 +58,6 @@ export async function runDaemonJsonChange(
 
 function describe(change: MirrorChange): string {
   if (change.action === 'add') return `add ${change.mirrors.map((m) => m.given).join(', ')} to registry-mirrors`
+  if (change.action === 'set') return change.mirrors.length ? `set registry-mirrors to ${change.mirrors.map((m) => m.given).join(', ')}` : 'clear registry-mirrors (written as [] so a reload clears them)'
   return change.mirrors ? `remove ${change.mirrors.map((m) => m.given).join(', ')} from registry-mirrors` : 'clear registry-mirrors (written as [] so a reload clears them)'
 }

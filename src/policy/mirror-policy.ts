@@ -37,6 +37,14 @@ export type MirrorChange =
       /** Mirrors to remove, matched by location; null removes all of the source's mirrors. */
       mirrors: MirrorTarget[] | null
     }
+  | {
+      /** Declarative (fleet spec): afterwards the source's mirrors are exactly `mirrors`, in order; [] clears them. */
+      action: 'set'
+      source: string
+      mirrors: MirrorTarget[]
+      /** undefined leaves the redirect as it is, a string sets it, null removes it (location = the prefix). */
+      location?: string | null
+    }
 
 const HOST_PORT = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::\d{1,5})?$/
 

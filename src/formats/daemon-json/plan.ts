@@ -47,13 +47,16 @@ export function planDaemonJson(doc: DaemonJsonDoc, change: MirrorChange): TextEd
   const firstError = doc.syntaxFindings.find((f) => f.severity === 'error')
   if (firstError) throw configRejected(firstError)
   assertDockerHubSource(change.source)
-  return change.action === 'add' ? planAdd(doc, change) : planRemove(doc, change.mirrors)
+  if (change.action === 'add') return planAdd(doc, change)
+  if (change.action === 'set') return planSet(doc, change)
+  return planRemove(doc, change.mirrors)
 }
 
 // ---- add
 
-function planAdd(doc: DaemonJsonDoc, change: Extract<MirrorChange, {action: 'add'}>): TextEdit[] {
-  if (change.location !== null) {
+/** What daemon.json cannot say: a redirect of Docker Hub, or a mirror limited to some pulls. */
+function assertExpressible(change: {location?: string | null; mirrors: MirrorTarget[]}): void {
+  if (typeof change.location === 'string') {
     throw new UserError(`daemon.json cannot redirect Docker Hub to "${change.location}"; registry-mirrors only adds mirrors in front of it`, {
       hint: 'drop --location for Docker; registries.conf can redirect a prefix with location = …',
     })
@@ -64,20 +67,64 @@ function planAdd(doc: DaemonJsonDoc, change: Extract<MirrorChange, {action: 'add
       hint: 'drop --pull-from-mirror for Docker (pull-from-mirror is a registries.conf setting)',
     })
   }
-  const urls = unique(change.mirrors.map(mirrorUrl), mirrorKey)
-  // dockerd skips TLS verification only for hosts in insecure-registries; plain http:// needs nothing.
-  const insecureHosts = unique(
-    change.mirrors.filter((m) => m.insecure && mirrorUrl(m).startsWith('https://')).map((m) => m.host),
+}
+
+/** dockerd skips TLS verification only for hosts in insecure-registries; plain http:// needs nothing. */
+function insecureHostsOf(mirrors: MirrorTarget[]): string[] {
+  return unique(
+    mirrors.filter((m) => m.insecure && mirrorUrl(m).startsWith('https://')).map((m) => m.host),
     (h) => h.toLowerCase(),
   )
+}
+
+function planAdd(doc: DaemonJsonDoc, change: Extract<MirrorChange, {action: 'add'}>): TextEdit[] {
+  assertExpressible(change)
+  const urls = unique(change.mirrors.map(mirrorUrl), mirrorKey)
   const wanted: NewMember[] = [
     {key: 'registry-mirrors', items: urls, position: change.position, same: mirrorKey},
-    {key: 'insecure-registries', items: insecureHosts, position: 'last', same: insecureKey},
+    {key: 'insecure-registries', items: insecureHostsOf(change.mirrors), position: 'last', same: insecureKey},
   ]
+  return planMembers(doc, wanted)
+}
+
+/**
+ * 'set': registry-mirrors becomes exactly these URLs in this order ([] stays written as [], since a
+ * reload keeps the old mirrors when the key is absent). Entries already there keep their text
+ * (scheme case, trailing slash); a list that already says it is left alone.
+ */
+function planSet(doc: DaemonJsonDoc, change: Extract<MirrorChange, {action: 'set'}>): TextEdit[] {
+  assertExpressible(change)
+  const urls = unique(change.mirrors.map(mirrorUrl), mirrorKey)
+  const member = doc.root?.kind === 'object' ? lastMember(doc.root.members, 'registry-mirrors') : undefined
+  const edits: TextEdit[] = []
+  if (member?.value.kind === 'array') {
+    const items = member.value.items
+    const present = items.map((n) => (n.kind === 'string' ? mirrorKey(n.value) : null))
+    if (present.length !== urls.length || urls.some((u, i) => present[i] !== mirrorKey(u))) {
+      const texts = urls.map((u) => {
+        const same = items.find((n) => n.kind === 'string' && mirrorKey(n.value) === mirrorKey(u))
+        return same ? doc.text.slice(same.start, same.end) : quote(u)
+      })
+      const style = detectStyle(doc, doc.root as JsonObject)
+      const multiline = /[\r\n]/.test(doc.text.slice(member.value.start, member.value.end))
+      const indent = lineIndent(doc.text, member.keyStart) ?? ''
+      const text = texts.length === 0 ? '[]' : renderArrayTexts(texts, indent, {...style, compact: style.compact || (!multiline && items.length > 0)})
+      edits.push({start: member.value.start, end: member.value.end, text})
+    }
+  } else if (member && member.value.kind !== 'null') throw notAList(doc, member)
+  const wanted: NewMember[] = [
+    ...(member?.value.kind === 'array' ? [] : [{key: 'registry-mirrors', items: urls, position: 'last' as const, same: mirrorKey, keepEmpty: true}]),
+    {key: 'insecure-registries', items: insecureHostsOf(change.mirrors), position: 'last', same: insecureKey},
+  ]
+  return [...edits, ...planMembers(doc, wanted)]
+}
+
+/** Adds the missing items of each wanted member: into its list, or as a new member. */
+function planMembers(doc: DaemonJsonDoc, wanted: NewMember[]): TextEdit[] {
 
   const root = doc.root
   if (doc.empty || root?.kind === 'null') {
-    const members = wanted.filter((w) => w.items.length > 0)
+    const members = wanted.filter((w) => w.items.length > 0 || w.keepEmpty)
     if (members.length === 0) return []
     const fresh = renderObject(members, doc.empty ? '\n' : doc.eol)
     return doc.empty
@@ -92,7 +139,7 @@ function planAdd(doc: DaemonJsonDoc, change: Extract<MirrorChange, {action: 'add
     const member = lastMember(object.members, w.key)
     const present = new Set(member?.value.kind === 'array' ? member.value.items.flatMap((n) => (n.kind === 'string' ? [w.same(n.value)] : [])) : [])
     const items = w.items.filter((v) => !present.has(w.same(v)))
-    if (items.length === 0) continue
+    if (items.length === 0 && !(w.keepEmpty && member?.value.kind !== 'array')) continue
     if (!member) {
       appended.push({...w, items})
     } else if (member.value.kind === 'null') {
@@ -114,6 +161,8 @@ interface NewMember {
   position: 'first' | 'last'
   /** Comparison key: equal keys are the same entry for dockerd. */
   same: (value: string) => string
+  /** Written even with no items (as []). */
+  keepEmpty?: boolean
 }
 
 function insecureKey(entry: string): string {
@@ -235,6 +284,7 @@ function renderArray(items: string[], indent: string, style: Style): string {
 
 /** A list whose key sits at `indent`: one entry per line, or on one line in a compact file. */
 function renderArrayTexts(texts: string[], indent: string, style: Style): string {
+  if (texts.length === 0) return '[]'
   if (style.compact) return `[${texts.join(style.comma)}]`
   const inner = indent + style.unit
   return `[${style.eol}${inner}${texts.join(',' + style.eol + inner)}${style.eol}${indent}]`

@@ -1,38 +1,9 @@
 import {readFileSync} from 'node:fs'
 import {describe, it, expect} from 'vitest'
-import {evaluateConfigSet, type SourceFile} from '../../../../src/formats/registries-conf/config-set.js'
-import {planMirrorChange, type FileChange} from '../../../../src/formats/registries-conf/plan.js'
-import {parseMirrorArgument, type MirrorChange} from '../../../../src/policy/mirror-policy.js'
+import {evaluateConfigSet} from '../../../../src/formats/registries-conf/config-set.js'
+import {MANAGED_COMMENT} from '../../../../src/formats/registries-conf/table-state.js'
 import {UserError} from '../../../../src/core/errors.js'
-
-const MAIN = '/etc/containers/registries.conf'
-const DIR = '/etc/containers/registries.conf.d'
-
-function files(main: string | null, dropIns: Record<string, string> = {}): SourceFile[] {
-  const out: SourceFile[] = main === null ? [] : [{path: MAIN, text: main, dropIn: false}]
-  for (const [name, text] of Object.entries(dropIns).sort()) out.push({path: `${DIR}/${name}`, text, dropIn: true})
-  return out
-}
-
-const add = (mirrors: string[], opts: {insecure?: boolean; position?: 'first' | 'last'; location?: string; source?: string} = {}): MirrorChange => ({
-  action: 'add',
-  source: opts.source ?? 'docker.io',
-  mirrors: mirrors.map((m) => parseMirrorArgument(m, {insecure: opts.insecure})),
-  location: opts.location ?? null,
-  position: opts.position ?? 'first',
-})
-const remove = (mirrors: string[] | null, source = 'docker.io'): MirrorChange => ({action: 'remove', source, mirrors: mirrors && mirrors.map((m) => parseMirrorArgument(m))})
-
-function plan(fs: SourceFile[], change: MirrorChange, extra: {dropIn?: string; convert?: boolean} = {}): FileChange[] {
-  return planMirrorChange(evaluateConfigSet(fs), change, {mainPath: MAIN, dropInDir: DIR, ...extra})
-}
-
-/** Applies a plan to the file list, as the writer would. */
-function applyPlan(fs: SourceFile[], changes: FileChange[]): SourceFile[] {
-  const next = fs.map((f) => ({...f, text: changes.find((c) => c.path === f.path)?.after ?? f.text}))
-  for (const c of changes) if (!fs.some((f) => f.path === c.path)) next.push({path: c.path, text: c.after, dropIn: c.path.startsWith(DIR)})
-  return next
-}
+import {DIR, MAIN, add, applyPlan, files, plan, remove} from './plan-helpers.js'
 
 const fedora = readFileSync('fixtures/registries-conf/fedora-default.conf', 'utf8')
 const hub = `# Docker Hub through our caches
@@ -55,7 +26,9 @@ describe('mirror add', () => {
     const [c] = plan(files(fedora), add(['127.0.0.1:5000'], {insecure: true}))
     expect(c!.path).toBe(MAIN)
     expect(c!.after.startsWith(fedora)).toBe(true)
-    expect(c!.after.slice(fedora.length)).toBe('\n[[registry]]\nprefix = "docker.io"\nlocation = "docker.io"\n\n[[registry.mirror]]\nlocation = "127.0.0.1:5000"\ninsecure = true\n')
+    expect(c!.after.slice(fedora.length)).toBe(
+      `\n${MANAGED_COMMENT}\n[[registry]]\nprefix = "docker.io"\nlocation = "docker.io"\n\n[[registry.mirror]]\nlocation = "127.0.0.1:5000"\ninsecure = true\n`,
+    )
     const again = plan(applyPlan(files(fedora), [c!]), add(['127.0.0.1:5000'], {insecure: true}))
     expect(again).toEqual([])
   })
@@ -107,9 +80,10 @@ describe('mirror add', () => {
     expect(c!.path).toBe(`${DIR}/90-site.conf`)
   })
 
-  it('creates the main file when no file exists', () => {
+  it('writes the drop-in, not a new main file, when no main file exists (a distribution can still install its own)', () => {
     const [c] = plan(files(null), add(['m.example.com/dockerhub-proxy']))
-    expect(c!.path).toBe(MAIN)
+    expect(c!.path).toBe(`${DIR}/50-mirrorctl.conf`)
+    expect(c!.before).toBeNull()
     expect(c!.after).toContain('location = "m.example.com/dockerhub-proxy"')
   })
 
