@@ -7,7 +7,6 @@ import {runMirrorChange, type FileResult, type MirrorFlowOptions} from '../cli/m
 import {detectDockerVersion, locateDaemonJson, type DaemonJsonLocation} from '../engines/docker-engine.js'
 import type {Host} from '../hosts/host.js'
 import type {FileWrite} from '../hosts/write-plan.js'
-import type {MirrorChange} from '../policy/mirror-policy.js'
 import {changesForHost, type SetChange} from '../policy/spec-changes.js'
 import type {Spec} from '../policy/spec.js'
 import {OverlayHost} from './overlay-host.js'
@@ -51,7 +50,7 @@ export async function planHost(base: Host, spec: Spec, options: PlanHostOptions)
       backup: false,
       systemWideBackups: true,
     }
-    const r = await runMirrorChange(overlay, change as unknown as MirrorChange, flow)
+    const r = await runMirrorChange(overlay, change, flow)
     results.push(...r.files)
   }
   for (const c of changes.podman) await run('podman', c)

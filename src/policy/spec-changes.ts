@@ -1,14 +1,8 @@
-import {mirrorUrl, type MirrorTarget} from './mirror-policy.js'
+import {mirrorUrl, type MirrorChange} from './mirror-policy.js'
 import type {Spec, SpecEngine} from './spec.js'
 
-/** After it, a source's mirrors are exactly `mirrors`, in order (see MirrorChange 'set'). */
-export interface SetChange {
-  action: 'set'
-  source: string
-  mirrors: MirrorTarget[]
-  /** undefined: leave as is; a string: redirect the prefix there. */
-  location?: string | null
-}
+/** After it, a source's mirrors are exactly `mirrors`, in order. */
+export type SetChange = Extract<MirrorChange, {action: 'set'}>
 
 export interface HostChanges {
   podman: SetChange[]
