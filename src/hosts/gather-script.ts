@@ -149,14 +149,16 @@ function decodeName(token: string): string {
   throw new GatherFormatError(`bad name token ${JSON.stringify(token.slice(0, 40))}`)
 }
 
-function fileInfo(fields: string[]): {kind: SnapshotEntry['kind']; info: NonNullable<SnapshotEntry['info']>} {
+function fileInfo(fields: string[]): {kind: SnapshotEntry['kind']; info: NonNullable<SnapshotEntry['info']>; special?: string} {
   const [hex, uid, gid, size] = fields
   const raw = Number.parseInt(hex ?? '', 16)
   if (!Number.isFinite(raw) || fields.length !== 4) throw new GatherFormatError(`bad stat line "T ${fields.join(' ')}"`)
   const type = raw & 0o170000
   const kind = type === 0o100000 ? 'file' : type === 0o040000 ? 'directory' : 'other'
-  return {kind, info: {kind, mode: raw & 0o7777, uid: Number(uid), gid: Number(gid), size: Number(size)}}
+  return {kind, info: {kind, mode: raw & 0o7777, uid: Number(uid), gid: Number(gid), size: Number(size)}, ...(kind === 'other' ? {special: SPECIAL[type] ?? 'special file'} : {})}
 }
+
+const SPECIAL: Record<number, string> = {0o010000: 'a FIFO', 0o140000: 'a socket', 0o020000: 'a device', 0o060000: 'a device'}
 
 /** Parses GATHER_SCRIPT's answer to `requests`. `home` resolves "~/" paths when no facts were asked. */
 export function decodeGatherOutput(stdout: string, requests: readonly GatherRequest[], options: {home?: string | undefined} = {}): Snapshot {
@@ -188,8 +190,7 @@ export function decodeGatherOutput(stdout: string, requests: readonly GatherRequ
     }
     if (line === 'missing' || line === 'err stat') return {kind: 'missing', info: null, linkTarget}
     if (!line.startsWith('T ')) throw new GatherFormatError(`expected a stat line, got ${JSON.stringify(line.slice(0, 40))}`)
-    const {kind, info} = fileInfo(line.slice(2).split(' '))
-    const entry: SnapshotEntry = {kind, info, linkTarget}
+    const entry: SnapshotEntry = {...fileInfo(line.slice(2).split(' ')), linkTarget}
     for (;;) {
       const peek = lines[at]
       if (peek === 'big') {

@@ -2,7 +2,8 @@
  * SnapshotHost: a Host answered from a gathered snapshot, so the engine modules and the
  * (pure) planners run unchanged against a remote machine without a round trip per read.
  *
- * - Reads behave like LocalHost's: regular files only, MAX_CONFIG_BYTES limit, missing -> null.
+ * - Reads behave like LocalHost's: regular files only (NotRegularFileError), MAX_CONFIG_BYTES
+ *   (TooLargeError), strict UTF-8 (InvalidUtf8Error), missing -> null.
  * - A read the snapshot cannot answer is recorded in `missed` (and answered as "missing");
  *   gatherUntilComplete gathers just those paths in one more round trip and plans again.
  * - Writes go to an overlay: later reads see earlier planned writes, so several planned
@@ -10,7 +11,9 @@
  * - Nothing is ever written to the host from here.
  */
 import {posix} from 'node:path'
+import {NotRegularFileError, TooLargeError} from '../core/io-errors.js'
 import {MAX_CONFIG_BYTES} from '../core/limits.js'
+import {decodeUtf8} from '../core/text-decode.js'
 import type {ExecResult, FileInfo, Host, WriteOptions} from './host.js'
 import {mergeSnapshots, type GatherMode, type GatherRequest, type Snapshot, type SnapshotEntry} from './snapshot.js'
 import type {FileWrite} from './write-plan.js'
@@ -89,17 +92,15 @@ export class SnapshotHost implements Host {
       return null
     }
     const entry = found.entry
-    if (entry.kind === 'directory') throw errno('EISDIR', 'illegal operation on a directory, read', path)
-    if (entry.kind === 'other') throw errno('EINVAL', 'not a regular file', path)
-    if (entry.info && entry.info.size > MAX_CONFIG_BYTES) {
-      throw errno('EFBIG', `file is larger than ${MAX_CONFIG_BYTES} bytes`, path)
-    }
+    if (entry.kind === 'directory') throw new NotRegularFileError('a folder')
+    if (entry.kind === 'other') throw new NotRegularFileError(entry.special ?? 'special file')
+    if (entry.info && entry.info.size > MAX_CONFIG_BYTES) throw new TooLargeError(entry.info.size)
     if (entry.contentState === 'unreadable') throw errno('EACCES', 'permission denied, open', path)
     if (entry.content === undefined) {
       this.miss(path, 'read')
       return null
     }
-    return entry.content.toString('utf8')
+    return decodeUtf8(entry.content)
   }
 
   async stat(p: string): Promise<FileInfo | null> {
@@ -199,7 +200,7 @@ export class SnapshotHost implements Host {
       let expect: string | null = null
       if (found.state === 'known') {
         if (found.entry.kind !== 'file' || found.entry.content === undefined) throw new Error(`${this.name}: ${path} was written without being read`)
-        expect = found.entry.content.toString('utf8')
+        expect = decodeUtf8(found.entry.content)
       } else if (found.state === 'unknown') {
         throw new Error(`${this.name}: ${path} was written without being read`)
       }

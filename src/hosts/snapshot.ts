@@ -24,6 +24,8 @@ export interface SnapshotEntry {
   kind: 'missing' | 'file' | 'directory' | 'other'
   /** null when missing (a dangling link is missing, as stat(2) sees it). */
   info: FileInfo | null
+  /** For kind "other": what it is, in LocalHost's words ("a FIFO", "a socket", "a device"). */
+  special?: string
   /** The link's own target text when the path is a symbolic link. */
   linkTarget: string | null
   /** File bytes; undefined when not gathered (stat only, or too big / unreadable: see contentState). */
