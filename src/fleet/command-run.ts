@@ -23,6 +23,7 @@ export class FleetRun {
     readonly sessions: HostSession[],
     readonly warnings: string[],
     private readonly flags: FleetCommandFlags,
+    private readonly closeSessions: () => Promise<void>,
   ) {
     process.once('SIGINT', this.onSigint)
   }
@@ -30,8 +31,8 @@ export class FleetRun {
   static async open(flags: FleetCommandFlags): Promise<FleetRun> {
     // The spec is validated before any host is contacted.
     const spec = await loadSpec(flags.spec)
-    const {sessions, warnings} = await openSessions(flags)
-    return new FleetRun(spec, sessions, warnings, flags)
+    const {sessions, warnings, close} = await openSessions(flags)
+    return new FleetRun(spec, sessions, warnings, flags, close)
   }
 
   /** Progress lines only over SSH; the local run prints its result alone. */
@@ -62,6 +63,7 @@ export class FleetRun {
   async close(): Promise<void> {
     process.removeListener('SIGINT', this.onSigint)
     await Promise.all(this.sessions.map((s) => s.close().catch(() => undefined)))
+    await this.closeSessions().catch(() => undefined)
   }
 }
 

@@ -1,4 +1,5 @@
 import {UserError} from '../core/errors.js'
+import {SshError} from '../hosts/ssh-errors.js'
 import type {Spec} from '../policy/spec.js'
 import {applyRequest, hostResultOf} from './apply-host.js'
 import {planHost, type HostPlan} from './plan-host.js'
@@ -25,6 +26,8 @@ export interface PlannedHost {
 /** A failure said in one line: position and hint for UserErrors, the cause for ssh errors. */
 export function reasonOf(error: unknown): string {
   if (error instanceof TaskTimeout || error instanceof TaskCancelled) return error.message
+  // The summary already names the host: the transport's reason alone.
+  if (error instanceof SshError) return error.reason
   if (error instanceof UserError) {
     const p = error.position
     const where = p ? `${p.file}${p.line ? `:${p.line}${p.column ? `:${p.column}` : ''}` : ''}: ` : ''

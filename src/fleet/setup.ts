@@ -38,19 +38,24 @@ export async function loadSpec(file: string): Promise<Spec> {
  * (under --root when given) when no target flag is set. Every value is validated before
  * any connection is made.
  */
-export async function openSessions(flags: FleetFlags): Promise<{sessions: HostSession[]; warnings: string[]}> {
+export async function openSessions(flags: FleetFlags): Promise<{sessions: HostSession[]; warnings: string[]; close: () => Promise<void>}> {
   const inventory = flags.inventory === undefined ? null : parseInventory(await readInput(flags.inventory), flags.inventory)
   const resolved = resolveTargets(flags, inventory)
   if (!resolved) {
     for (const f of ['ssh-config', 'user', 'become', 'accept-new-host-keys'] as const)
       if (flags[f] !== undefined && flags[f] !== false) throw new UserError(`--${f} needs --hosts or --inventory`, {hint: 'without targets the command acts on this machine'})
-    return {sessions: [new LocalSession(flags.root)], warnings: []}
+    return {sessions: [new LocalSession(flags.root)], warnings: [], close: async () => {}}
   }
   if (flags.root !== undefined) throw new UserError('--root acts on this machine; it cannot be combined with --hosts or --inventory', {hint: 'drop --root, or the target flags'})
-  return {sessions: await sshSessions(resolved.targets, flags), warnings: resolved.warnings}
+  return {...(await sshSessions(resolved.targets, flags)), warnings: resolved.warnings}
 }
 
-async function sshSessions(targets: FleetTarget[], flags: FleetFlags): Promise<HostSession[]> {
-  const {SshSession} = await import('./ssh-session.js')
-  return targets.map((t) => new SshSession(t, {sshConfig: flags['ssh-config'] ?? null, acceptNewHostKeys: flags['accept-new-host-keys'] === true, timeoutSeconds: flags.timeout}))
+async function sshSessions(targets: FleetTarget[], flags: FleetFlags): Promise<{sessions: HostSession[]; close: () => Promise<void>}> {
+  const {SshSession, sshTargetOf} = await import('./ssh-session.js')
+  const {SshControl} = await import('../hosts/ssh-host.js')
+  const options = {sshConfig: flags['ssh-config'] ?? null, acceptNewHostKeys: flags['accept-new-host-keys'] === true, timeoutSeconds: flags.timeout}
+  // Every target is validated before the first connection.
+  const sshTargets = targets.map((t) => sshTargetOf(t, options))
+  const control = await SshControl.create()
+  return {sessions: sshTargets.map((t) => new SshSession(t, control, options)), close: () => control.close()}
 }
