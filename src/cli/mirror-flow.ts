@@ -43,7 +43,7 @@ export interface MirrorPlan {
  * a prefix: when Docker was detected rather than asked for, such a change skips it with a
  * note; when asked for, the reason is an error.
  */
-export async function planMirrorRun(host: Host, change: MirrorChange, options: Omit<MirrorFlowOptions, 'dryRun' | 'backup' | 'systemWideBackups'>): Promise<MirrorPlan> {
+export async function planMirrorRun(host: Host, change: MirrorChange, options: Omit<MirrorFlowOptions, 'dryRun' | 'backup' | 'systemWideBackups'> & {backup?: boolean}): Promise<MirrorPlan> {
   if (options.dropIn !== undefined) checkDropInName(options.dropIn)
   const writes: PlannedFile[] = []
   const skipped: MirrorPlan['skipped'] = []
@@ -91,7 +91,7 @@ export async function runMirrorChange(host: Host, change: MirrorChange, options:
 async function planRegistriesConfChange(
   host: Host,
   change: MirrorChange,
-  options: RegistriesConfOptions & {dropIn?: string | undefined; convert?: boolean | undefined},
+  options: RegistriesConfOptions & {dropIn?: string | undefined; convert?: boolean | undefined; backup?: boolean | undefined},
 ): Promise<{writes: PlannedFile[]; notes: string[]}> {
   const loaded = await loadRegistriesConf(host, options)
   const changes = planMirrorChange(loaded.set, change, {
@@ -99,8 +99,10 @@ async function planRegistriesConfChange(
     dropInDir: loaded.writableDropInDir,
     dropIn: options.dropIn,
     convert: options.convert,
+    backup: options.backup,
   })
   verifyStillLoads(loaded.set.files, changes)
+  // A drop-in left holding nothing (deleteFile) is written empty: whole-file writes cannot delete yet (merge of edit-core and plan-edits).
   return {writes: changes.map((c) => ({engine: 'podman', path: c.path, before: c.before, after: c.after, actions: c.actions})), notes: loaded.notes}
 }
 

@@ -3,7 +3,7 @@ import {unifiedDiff} from '../edit/text-edit.js'
 import {selectEngines, type EngineName} from '../cli/engine-selection.js'
 import {fixNoProxy} from '../cli/fix-no-proxy.js'
 import {collectLintTargets, lintTargets} from '../cli/lint-targets.js'
-import {runMirrorChange, type FileResult, type MirrorFlowOptions} from '../cli/mirror-flow.js'
+import {planMirrorRun, type FileResult} from '../cli/mirror-flow.js'
 import {detectDockerVersion, locateDaemonJson, type DaemonJsonLocation} from '../engines/docker-engine.js'
 import type {Host} from '../hosts/host.js'
 import type {FileWrite} from '../hosts/write-plan.js'
@@ -76,9 +76,11 @@ export async function planHost(base: Host, intent: HostIntent, options: PlanHost
   const results: FileResult[] = []
   const used = new Set<EngineName>()
   for (const run of runs) {
-    const flow: MirrorFlowOptions = {engines: {engines: run.engines, explicit: run.explicit, daemonJson}, dockerVersion, dryRun: false, backup: false, systemWideBackups: true}
-    const r = await runMirrorChange(overlay, run.change, flow)
+    const r = await planMirrorRun(overlay, run.change, {engines: {engines: run.engines, explicit: run.explicit, daemonJson}, dockerVersion})
+    // Later changes see this one's text (the whole-file writes land in the overlay, mode as a local edit).
+    for (const w of r.writes) await overlay.writeFileAtomic(w.path, w.after, {mode: 0o644})
     results.push(...r.files)
+    warnings.push(...r.notes)
     for (const sk of r.skipped) warnings.push(`skipped ${sk.engine}: ${sk.reason}`)
     for (const e of run.engines) if (!r.skipped.some((sk) => sk.engine === e)) used.add(e)
   }
@@ -106,9 +108,17 @@ async function foundEngines(host: Host, treeRoot: boolean): Promise<EngineName[]
 
 /** What lint says about the files as found (errors stop the plan later, in the engine code). */
 async function lintWarnings(host: Host, daemonJson: DaemonJsonLocation, dockerVersion: string | null): Promise<string[]> {
-  const targets = await collectLintTargets(host, [], {daemonJson, stdin: async () => ''})
+  const notes: string[] = []
+  let targets
+  try {
+    targets = await collectLintTargets(host, [], {daemonJson, stdin: async () => '', note: (text) => notes.push(text)})
+  } catch (error) {
+    // A host without any of the files is fine for a plan: they are created.
+    if (error instanceof UserError && error.message.startsWith('no configuration to lint')) return []
+    throw error
+  }
   const {findings} = lintTargets(targets, dockerVersion ? {dockerVersion} : {})
-  return findings.filter((f) => f.severity !== 'info').map((f) => `lint ${f.severity}: ${f.file}:${f.line}:${f.column}: ${f.message} [${f.rule}]`)
+  return [...notes, ...findings.filter((f) => f.severity !== 'info').map((f) => `lint ${f.severity}: ${f.file}:${f.line}:${f.column}: ${f.message} [${f.rule}]`)]
 }
 
 /** Turns the overlay into whole-file writes against the texts read from the base host. */

@@ -178,9 +178,7 @@ function planRemove(doc: DaemonJsonDoc, targets: MirrorTarget[] | null): TextEdi
   if (!member || member.value.kind === 'null') return []
   if (member.value.kind !== 'array') throw notAList(doc, member)
   const items = member.value.items
-  // Removal matches by location (host and path), whatever scheme the file uses.
-  const wanted = targets === null ? null : new Set(targets.map((t) => `${t.host}/${t.path}`.replace(/\/+$/, '').toLowerCase()))
-  const removed = items.map((n) => n.kind === 'string' && (wanted === null || wanted.has(locationKey(n.value))))
+  const removed = items.map((n) => n.kind === 'string' && (targets === null || targets.some((t) => removesMirrorUrl(t, n.value))))
   if (!removed.includes(true)) return []
   // An empty list, not a deleted key: a reload applies only keys present in the file.
   if (!removed.includes(false)) return [{start: member.value.start, end: member.value.end, text: '[]'}]
@@ -196,9 +194,10 @@ function planRemove(doc: DaemonJsonDoc, targets: MirrorTarget[] | null): TextEdi
   return edits
 }
 
-/** host[/path] of a mirror URL, lower-cased, without scheme or trailing slash. */
-function locationKey(url: string): string {
-  return url.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\//, '').replace(/\/+$/, '').toLowerCase()
+/** Whether `mirror remove` of this target removes the registry-mirrors entry `url`: same host and path, any scheme. */
+export function removesMirrorUrl(target: MirrorTarget, url: string): boolean {
+  const key = (s: string) => s.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\//, '').replace(/\/+$/, '').toLowerCase()
+  return key(url) === key(`${target.host}/${target.path}`)
 }
 
 // ---- layout

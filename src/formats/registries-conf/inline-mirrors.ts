@@ -32,14 +32,14 @@ export function editInlineMirrors(doc: RegistriesConfDocument, table: RegistryTa
   const items = desired.map((_, k) => render(k))
   const original = text.slice(start, end)
 
-  const lineAfter = (offset: number) => /^[ \t]*(,?)([ \t]*(?:#.*)?)$/.exec(text.slice(offset, lineEnd(text, offset)))
+  const lineAfter = (offset: number) => /^([ \t]*,)?([ \t]*(?:#.*)?)$/.exec(text.slice(offset, lineEnd(text, offset)))
   const ownLines = elements.length > 0 && elements.every((el) => blank(text, lineStart(text, el.start), el.start) && lineAfter(el.end) !== null)
   let rendered: string
   if (ownLines) {
     const parts = elements.map((el, i) => {
       const after = lineAfter(el.end)!
       const leadStart = i === 0 ? nextLineStart(text, start) : nextLineStart(text, elements[i - 1]!.end)
-      return {lead: text.slice(leadStart, el.start), comma: after[1] === ',', trail: after[2]!}
+      return {lead: text.slice(leadStart, el.start), comma: after[1] !== undefined, trail: after[2]!}
     })
     const header = text.slice(start, nextLineStart(text, start))
     const footer = text.slice(nextLineStart(text, elements.at(-1)!.end), end)

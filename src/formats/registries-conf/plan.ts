@@ -88,6 +88,13 @@ export function planMirrorChange(set: ConfigSet, change: MirrorChange, options: 
   const current = describeTable(winner)
   const desired = change.action === 'add' ? applyAdd(current, change) : change.action === 'remove' ? applyRemove(current, change) : applySet(current, change, prefix)
   if (sameTable(current, desired)) return []
+  const perMirror = desired.mirrors.find((m) => m.pullFromMirror)
+  if (winner?.mirrorByDigestOnly && perMirror)
+    throw new UserError(`"${prefix}" has mirror-by-digest-only = true, which the engines refuse together with pull-from-mirror on a mirror ("${perMirror.location}")`, {
+      rule: 'registries-conf/digest-only-conflict',
+      position: {file: winner.file, line: null},
+      hint: 'drop pull-from-mirror, or replace mirror-by-digest-only with pull-from-mirror = "digest-only" on each mirror',
+    })
 
   const fileFor = (p: string) => set.files.find((f) => f.path === p)
   const formatOf = (p: string) => fileFor(p)?.result.config?.format
@@ -121,8 +128,10 @@ export function planMirrorChange(set: ConfigSet, change: MirrorChange, options: 
   }
   describeChange(current, desired, prefix, actions)
   if (after === before) return []
-  const created = before !== null && after === '' && (file!.dropIn || before.startsWith(MANAGED_COMMENT))
-  return [{path: target, before, after, actions, ...(created ? {deleteFile: true} : {})}]
+  // A drop-in left empty held only what mirrorctl wrote: it goes. A main file stays, even empty.
+  const deleteFile = before !== null && after === '' && file!.dropIn
+  if (deleteFile) actions.push(`delete ${target}: nothing is left in it`)
+  return [{path: target, before, after, actions, ...(deleteFile ? {deleteFile} : {})}]
 }
 
 /** A table mirrorctl created (its managed comment alone above it) that would be left saying nothing. */
@@ -162,9 +171,20 @@ function applyAdd(current: TableState, change: Extract<MirrorChange, {action: 'a
 }
 
 function applyRemove(current: TableState, change: Extract<MirrorChange, {action: 'remove'}>): TableState {
-  if (change.mirrors === null) return {...current, mirrors: []}
-  const drop = new Set(change.mirrors.map((m) => mirrorLocation(m)))
-  return {...current, mirrors: current.mirrors.filter((m) => !drop.has(m.location))}
+  const targets = change.mirrors
+  if (targets === null) return {...current, mirrors: []}
+  return {...current, mirrors: current.mirrors.filter((m) => !targets.some((t) => removesMirror(t, m.location)))}
+}
+
+/** Whether `mirror remove` of this target removes a [[registry.mirror]] at `location` (matched as written). */
+export function removesMirror(target: MirrorTarget, location: string): boolean {
+  return location === mirrorLocation(target)
+}
+
+/** The locations of the mirrors the engines use for a source, in order (none when the set is rejected). */
+export function configuredMirrors(set: ConfigSet, source: string): string[] {
+  const prefix = normalizeSource(source)
+  return set.merged?.registries.find((r) => r.prefix === prefix)?.mirrors.map((m) => m.location) ?? []
 }
 
 /** 'set': exactly these mirrors in this order; location undefined keeps, null removes the redirect. */

@@ -5,6 +5,22 @@ import {parseMirrorArgument, type MirrorChange, type PullFromMirror} from '../..
 export const MAIN = '/etc/containers/registries.conf'
 export const DIR = '/etc/containers/registries.conf.d'
 
+/** A hand-written Docker Hub entry with comments everywhere an edit could lose them. */
+export const hub = `# Docker Hub through our caches
+[[registry]]
+prefix = "docker.io"   # all of Docker Hub
+location = "docker.io"
+
+# primary cache
+[[registry.mirror]]
+location = "cache-a.example.com"  # rack A
+
+[[registry.mirror]]
+location = "cache-b.example.com"
+
+# trailing comment stays
+`
+
 /** A file set: the main file (null = absent) and drop-ins by name. */
 export function files(main: string | null, dropIns: Record<string, string> = {}): SourceFile[] {
   const out: SourceFile[] = main === null ? [] : [{path: MAIN, text: main, dropIn: false}]

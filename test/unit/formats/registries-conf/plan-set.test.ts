@@ -1,24 +1,12 @@
 import {describe, it, expect} from 'vitest'
 import {evaluateConfigSet} from '../../../../src/formats/registries-conf/config-set.js'
 import {MANAGED_COMMENT} from '../../../../src/formats/registries-conf/table-state.js'
-import {DIR, MAIN, applyPlan, files, mirrorsOf, plan, set} from './plan-helpers.js'
+import {DIR, MAIN, applyPlan, files, hub as baseHub, mirrorsOf, plan, set} from './plan-helpers.js'
 
-const hub = `# Docker Hub through our caches
-[[registry]]
-prefix = "docker.io"   # all of Docker Hub
-location = "docker.io"
-
-# primary cache
-[[registry.mirror]]
-location = "cache-a.example.com"  # rack A
-
-# secondary cache
-[[registry.mirror]]
-location = "cache-b.example.com"
-insecure = true
-
-# trailing comment stays
-`
+const hub = baseHub.replace(
+  '\n[[registry.mirror]]\nlocation = "cache-b.example.com"\n',
+  '\n# secondary cache\n[[registry.mirror]]\nlocation = "cache-b.example.com"\ninsecure = true\n',
+)
 
 /** Plans, applies, and checks the second run is a no-op (converged = no edit). */
 function converge(fs: ReturnType<typeof files>, change: ReturnType<typeof set>) {
@@ -132,6 +120,11 @@ location = "cache-a.example.com"  # rack A
   it('no main file: a drop-in is created; a main file that exists and is V2 gets the entry', () => {
     expect(plan(files(null), set(['m.example.com']))[0]!.path).toBe(`${DIR}/50-mirrorctl.conf`)
     expect(plan(files('unqualified-search-registries = ["docker.io"]\n'), set(['m.example.com']))[0]!.path).toBe(MAIN)
+  })
+
+  it('refuses pull-from-mirror under a registry with mirror-by-digest-only, which the engines reject (exit 2, nothing planned)', () => {
+    const digestOnly = hub.replace('location = "docker.io"\n', 'location = "docker.io"\nmirror-by-digest-only = true\n')
+    expect(() => plan(files(digestOnly), set([['cache-a.example.com', {pull: 'tag-only'}]]))).toThrow(expect.objectContaining({exitCode: 2, rule: 'registries-conf/digest-only-conflict'}))
   })
 
   it('keeps CRLF line endings when reordering', () => {

@@ -3,23 +3,9 @@ import {describe, it, expect} from 'vitest'
 import {evaluateConfigSet} from '../../../../src/formats/registries-conf/config-set.js'
 import {MANAGED_COMMENT} from '../../../../src/formats/registries-conf/table-state.js'
 import {UserError} from '../../../../src/core/errors.js'
-import {DIR, MAIN, add, applyPlan, files, plan, remove} from './plan-helpers.js'
+import {DIR, MAIN, add, applyPlan, files, hub, plan, remove} from './plan-helpers.js'
 
 const fedora = readFileSync('fixtures/registries-conf/fedora-default.conf', 'utf8')
-const hub = `# Docker Hub through our caches
-[[registry]]
-prefix = "docker.io"   # all of Docker Hub
-location = "docker.io"
-
-# primary cache
-[[registry.mirror]]
-location = "cache-a.example.com"  # rack A
-
-[[registry.mirror]]
-location = "cache-b.example.com"
-
-# trailing comment stays
-`
 
 describe('mirror add', () => {
   it('appends a new table to a commented distribution default, keeping every byte', () => {
