@@ -21,6 +21,7 @@ import {UserError} from '../core/errors.js'
 import type {Host} from '../hosts/host.js'
 import {parseDaemonJson, toValue} from '../formats/daemon-json/parse.js'
 import {dockerdCommand, parseDockerdArgs} from '../formats/daemon-json/dockerd-flags.js'
+import {SYSTEM_MANAGER_FILES, SYSTEM_UNIT_DIRS} from './systemd-paths.js'
 import {configFromSourcedEnv, PROXY_VARIABLES, type ProxyConfig, type Setting, type SourcedEnv} from '../net/proxy.js'
 import {
   containersConfEngineEnv,
@@ -229,20 +230,10 @@ async function dockerScope(reader: Reader): Promise<SystemdScope> {
   }
   return {
     mode: 'rootful',
-    unitDirs: [
-      '/etc/systemd/system.control',
-      '/run/systemd/system.control',
-      '/run/systemd/transient',
-      '/etc/systemd/system',
-      '/run/systemd/system',
-      '/usr/local/lib/systemd/system',
-      '/usr/lib/systemd/system',
-      // Distributions without merged /usr keep packaged units here.
-      '/lib/systemd/system',
-    ],
+    unitDirs: [...SYSTEM_UNIT_DIRS],
     adminDir: '/etc/systemd/system/docker.service.d',
-    managerFiles: ['/etc/systemd/system.conf', '/run/systemd/system.conf', '/usr/local/lib/systemd/system.conf', '/usr/lib/systemd/system.conf'],
-    managerDropInDirs: ['/etc/systemd/system.conf.d', '/run/systemd/system.conf.d', '/usr/local/lib/systemd/system.conf.d', '/usr/lib/systemd/system.conf.d'],
+    managerFiles: [...SYSTEM_MANAGER_FILES],
+    managerDropInDirs: SYSTEM_MANAGER_FILES.map(f => `${f}.d`),
     systemctl: 'systemctl',
     daemonJson: '/etc/docker/daemon.json',
   }

@@ -4,20 +4,8 @@
  * optimisation: whatever an engine reads beyond it is recorded by SnapshotHost and gathered
  * in one more round trip (gatherUntilComplete), so a missing entry costs time, never truth.
  */
+import {SYSTEM_MANAGER_FILES, SYSTEM_UNIT_DIRS} from '../engines/systemd-paths.js'
 import type {GatherRequest} from './snapshot.js'
-
-// systemd unit folders, highest priority first (as engine-proxy.ts reads them for docker.service).
-const UNIT_DIRS = [
-  '/etc/systemd/system.control',
-  '/run/systemd/system.control',
-  '/run/systemd/transient',
-  '/etc/systemd/system',
-  '/run/systemd/system',
-  '/usr/local/lib/systemd/system',
-  '/usr/lib/systemd/system',
-  '/lib/systemd/system',
-]
-const MANAGER_FILES = ['/etc/systemd/system.conf', '/run/systemd/system.conf', '/usr/local/lib/systemd/system.conf', '/usr/lib/systemd/system.conf']
 
 const read = (path: string): GatherRequest => ({path, mode: 'read'})
 const list = (path: string): GatherRequest => ({path, mode: 'list'})
@@ -43,9 +31,9 @@ export function candidateRequests(): GatherRequest[] {
     read('/etc/docker/daemon.json'),
     read('~/.config/docker/daemon.json'),
     stat('~/.config/systemd/user/docker.service'),
-    ...UNIT_DIRS.flatMap((dir) => [read(`${dir}/docker.service`), list(`${dir}/docker.service.d`), list(`${dir}/service.d`)]),
-    ...MANAGER_FILES.map(read),
-    ...MANAGER_FILES.map((f) => list(`${f}.d`)),
+    ...SYSTEM_UNIT_DIRS.flatMap((dir) => [read(`${dir}/docker.service`), list(`${dir}/docker.service.d`), list(`${dir}/service.d`)]),
+    ...SYSTEM_MANAGER_FILES.map(read),
+    ...SYSTEM_MANAGER_FILES.map((f) => list(`${f}.d`)),
     read('/etc/default/docker'),
     read('/etc/sysconfig/docker'),
     // engine detection looks for the binaries (stat only: their bytes never travel)

@@ -4,7 +4,8 @@
  * byte outside a plain set written as a printf %b octal escape), never in the command line.
  * The answer is line-framed text: names that are not plain are base64, contents are base64
  * blocks ended by "." (a character base64 never produces), and the last line is "done", so a
- * cut-off answer is detected. Needs sh, coreutils (stat -c, base64, readlink, id, env).
+ * cut-off answer is detected. Needs sh, coreutils (stat -c, base64, readlink, id, env, tr):
+ * without them it exits 4 and says which one is missing.
  *
  *   request:  "mirrorctl-gather 1" / "facts 1|0" / "<s|r|l> <encoded path>"...
  *   answer:   "mirrorctl-gather 1"
@@ -33,6 +34,9 @@ childmax=${CHILD_CONTENT_BYTES}
 IFS= read -r magic || magic=
 if [ "$magic" != "mirrorctl-gather 1" ]; then echo "mirrorctl-gather: unexpected request" >&2; exit 3; fi
 IFS= read -r facts || facts=
+for t in base64 stat readlink id tr; do
+  command -v "$t" >/dev/null 2>&1 || { echo "mirrorctl-gather: the host lacks $t (coreutils), which mirrorctl needs there" >&2; exit 4; }
+done
 echo "mirrorctl-gather 1"
 if [ "$facts" = "facts 1" ]; then
   if env -0 >/dev/null 2>&1; then echo env0; env -0 | base64; else echo envnl; env | base64; fi
@@ -83,9 +87,12 @@ if [ "$facts" = "facts 1" ]; then
     echo "ver $t $rc"; printf "%s" "$out" | base64; echo .
   done
   if command -v systemctl >/dev/null 2>&1; then
+    # One call: systemctl prints one state per unit, in order (nothing without a running systemd).
+    set -- $(systemctl is-active ${GATHERED_UNITS.join(' ')} 2>/dev/null)
     for u in ${GATHERED_UNITS.join(' ')}; do
-      s=$(systemctl is-active "$u" 2>/dev/null)
-      case $s in ""|*[!a-z-]*) s=unknown ;; esac
+      s=\${1:-unknown}
+      [ $# -eq 0 ] || shift
+      case $s in *[!a-z-]*) s=unknown ;; esac
       echo "unit $u $s"
     done
   fi
@@ -108,6 +115,8 @@ while IFS= read -r line; do
 done
 echo done
 `
+
+const HEADER = 'mirrorctl-gather 1\n'
 
 /** Bytes that travel as themselves in a request line; everything else is an octal escape. */
 const PLAIN_BYTE = /^[A-Za-z0-9/._+@,=:~-]$/
@@ -162,7 +171,10 @@ const SPECIAL: Record<number, string> = {0o010000: 'a FIFO', 0o140000: 'a socket
 
 /** Parses GATHER_SCRIPT's answer to `requests`. `home` resolves "~/" paths when no facts were asked. */
 export function decodeGatherOutput(stdout: string, requests: readonly GatherRequest[], options: {home?: string | undefined} = {}): Snapshot {
-  const lines = stdout.split('\n')
+  // A login shell's rc file may print before the script runs (bash sources ~/.bashrc under
+  // sshd): the script's header is the last one, as its body never holds that line.
+  const start = stdout.lastIndexOf(`\n${HEADER}`) + 1
+  const lines = stdout.slice(start).split('\n')
   let at = 0
   const next = (): string => {
     if (at >= lines.length) throw new GatherFormatError('cut off before "done"')
@@ -176,7 +188,7 @@ export function decodeGatherOutput(stdout: string, requests: readonly GatherRequ
       parts.push(line)
     }
   }
-  if (next() !== 'mirrorctl-gather 1') throw new GatherFormatError('does not start with the gather header')
+  if (next() !== HEADER.trimEnd()) throw new GatherFormatError('does not start with the gather header')
   const snapshot = emptySnapshot()
 
   // An entry: its lines up to the next "@", "child", "end" or "done" (peeked, not consumed).

@@ -15,6 +15,7 @@ import {NotRegularFileError, TooLargeError} from '../core/io-errors.js'
 import {MAX_CONFIG_BYTES} from '../core/limits.js'
 import {decodeUtf8} from '../core/text-decode.js'
 import type {ExecResult, FileInfo, Host, WriteOptions} from './host.js'
+import {candidateRequests} from './gather-candidates.js'
 import {mergeSnapshots, type GatherMode, type GatherRequest, type Snapshot, type SnapshotEntry} from './snapshot.js'
 import type {FileWrite} from './write-plan.js'
 
@@ -228,21 +229,36 @@ export interface GatheredPlan<T> {
 
 export const MAX_GATHER_ROUNDS = 3
 
+/** Planning still read paths the host was never asked about after the last gather round. */
+export class IncompleteGatherError extends Error {
+  constructor(
+    readonly host: string,
+    readonly missed: readonly GatherRequest[],
+  ) {
+    const shown = missed.slice(0, 5).map((m) => m.path).join(', ')
+    super(`${host}: planning kept reading paths not gathered after ${MAX_GATHER_ROUNDS} round trips (${shown}${missed.length > 5 ? ', ...' : ''}); nothing was planned from guesses`)
+    this.name = 'IncompleteGatherError'
+  }
+}
+
 /**
- * Gathers `initial` (with the facts), runs the pure `plan` on a fresh SnapshotHost, and while
- * it read something the snapshot lacked, gathers just those paths and plans again, at most
- * maxRounds round trips. With `snapshot` given, the first gather is skipped.
+ * Gathers `initial` (default: candidateRequests(), what the engine modules read) with the
+ * facts, runs the pure `plan` on a fresh SnapshotHost, and while it read something the
+ * snapshot lacked, gathers just those paths and plans again, at most maxRounds round trips.
+ * With `snapshot` given (e.g. SshHost.snapshot after open()), the first gather is skipped.
+ * Reads still unanswered after maxRounds throw IncompleteGatherError (a plan must not rest
+ * on guesses), unless allowIncomplete is set: then `complete: false` says so.
  */
 export async function gatherUntilComplete<T>(
   gatherer: Gatherer,
   plan: (host: SnapshotHost) => Promise<T>,
-  options: {initial?: readonly GatherRequest[]; snapshot?: Snapshot; maxRounds?: number} = {},
+  options: {initial?: readonly GatherRequest[]; snapshot?: Snapshot; maxRounds?: number; allowIncomplete?: boolean} = {},
 ): Promise<GatheredPlan<T>> {
   const maxRounds = options.maxRounds ?? MAX_GATHER_ROUNDS
   let rounds = 0
   let snapshot = options.snapshot
   if (!snapshot) {
-    snapshot = await gatherer.gather(options.initial ?? [], {facts: true})
+    snapshot = await gatherer.gather(options.initial ?? candidateRequests(), {facts: true})
     rounds++
   }
   for (;;) {
@@ -253,13 +269,17 @@ export async function gatherUntilComplete<T>(
     } catch (error) {
       // A read answered "missing" for want of data can make the plan fail (an explicitly
       // named file that "does not exist"): gather what it missed and plan again.
-      if (host.missed.size === 0 || rounds >= maxRounds) throw error
+      if (host.missed.size === 0) throw error
+      if (rounds >= maxRounds) throw new IncompleteGatherError(gatherer.name, host.missedRequests())
       snapshot = mergeSnapshots(snapshot, await gatherer.gather(host.missedRequests(), {facts: false, home: snapshot.env.HOME}))
       rounds++
       continue
     }
     if (host.missed.size === 0) return {host, result, rounds, complete: true}
-    if (rounds >= maxRounds) return {host, result, rounds, complete: false}
+    if (rounds >= maxRounds) {
+      if (!options.allowIncomplete) throw new IncompleteGatherError(gatherer.name, host.missedRequests())
+      return {host, result, rounds, complete: false}
+    }
     const more = await gatherer.gather(host.missedRequests(), {facts: false, home: snapshot.env.HOME})
     rounds++
     snapshot = mergeSnapshots(snapshot, more)

@@ -11,6 +11,19 @@
  *
  * Failures become SshError with a per-host reason (connection refused, host key, auth,
  * sudo, timeout); a command never needs to parse ssh's stderr itself.
+ *
+ * Use (one run over many hosts):
+ *
+ *   const control = await SshControl.create()              // once per run; close() at the end
+ *   const target = makeSshTarget({name, hostname, port, user, identityFile, sshArgs, become,
+ *                                 sshConfig, acceptNewHostKeys})  // throws SshTargetError (exit 2)
+ *   const host = new SshHost(target, control, {timeoutMs, signal})
+ *   const {host: view, result, complete} = await gatherUntilComplete(host, plan)  // 1 round trip usually
+ *   // plan(view) reads through `view` (a SnapshotHost) and may overlay() its writes;
+ *   // complete === false: the plan rests on reads never answered -> fail the host.
+ *   const applied = await host.applyWrites({writes: view.overlayWrites(), backupDir, keep}) // 1 round trip
+ *   // SshError (kind, reason) and ApplyScriptError are per-host failures; others are bugs.
+ *   await control.close()
  */
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
@@ -134,7 +147,11 @@ export class SshHost implements Host, Gatherer {
   /** One round trip: GATHER_SCRIPT with `requests`; the answer is merged into this host's snapshot. */
   async gather(requests: readonly GatherRequest[], options: {facts: boolean; home?: string | undefined}): Promise<Snapshot> {
     const home = options.home ?? this.snapshotData?.env.HOME
-    const r = await this.call(GATHER_SCRIPT, encodeGatherRequest(requests, options))
+    const r = await this.runScript(GATHER_SCRIPT, encodeGatherRequest(requests, options))
+    if (r.exitCode !== 0) {
+      const why = r.stderr.trim().split('\n').at(-1) || `exit ${r.exitCode} without a message`
+      throw new SshError(this.name, 'remote-failed', `gathering failed: ${why}`, r.stderr)
+    }
     let snapshot: Snapshot
     try {
       snapshot = decodeGatherOutput(r.stdout, requests, {home})
@@ -146,7 +163,11 @@ export class SshHost implements Host, Gatherer {
     return snapshot
   }
 
-  private async call(script: string, input: string): Promise<SshCallResult> {
+  /**
+   * One round trip running a fixed script (never text built from data) with `input` on
+   * stdin, as root with become. For later fixed scripts (reload, verify) as well.
+   */
+  async runScript(script: string, input: string): Promise<SshCallResult> {
     this.roundTrips++
     return this.control.run(this.target, script, input, this.options)
   }
@@ -205,8 +226,11 @@ export class SshHost implements Host, Gatherer {
     const input = encodeApplyRequest(request, {lockPath: this.lockPath()})
     // A refused request (lock timeout, bad manifest) exits 3 and says why on stdout:
     // decodeApplyResult turns that into an ApplyScriptError.
-    const r = await this.call(APPLY_SCRIPT, input)
-    const result = decodeApplyResult(r.stdout)
+    const r = await this.runScript(APPLY_SCRIPT, input)
+    // Skip anything a login shell's rc file printed before the script's own lines: the
+    // script's header is the last line of that form (its result lines are "lock"/"file").
+    const headers = [...r.stdout.matchAll(/^mirrorctl-apply-(?:result|error) /gm)]
+    const result = decodeApplyResult(r.stdout.slice(headers.at(-1)?.index ?? 0))
     for (const [i, outcome] of result.files.entries()) {
       const write = request.writes[i]
       if (!write || (outcome.status !== 'written' && outcome.status !== 'unchanged')) continue

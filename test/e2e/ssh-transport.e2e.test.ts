@@ -2,12 +2,17 @@
 // gather, ControlMaster reuse, host key policy, sudo -n, failures as per-host reasons, and
 // APPLY_SCRIPT over ssh (lock, compare, atomic write, backup).
 import {readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {createServer, type AddressInfo} from 'node:net'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {loadEngineProxyConfig} from '../../src/engines/engine-proxy.js'
 import {detectDockerVersion, detectEngines, loadDaemonJson, locateDaemonJson} from '../../src/engines/docker-engine.js'
 import {locateRegistriesConf, readRegistriesConf} from '../../src/engines/registries-conf-files.js'
+import {planMirrorRun} from '../../src/cli/mirror-flow.js'
+import {selectEngines} from '../../src/cli/engine-selection.js'
+import {backupFolder} from '../../src/hosts/backup.js'
 import {candidateRequests} from '../../src/hosts/gather-candidates.js'
+import {parseMirrorArgument, type MirrorChange} from '../../src/policy/mirror-policy.js'
 import type {Host} from '../../src/hosts/host.js'
 import {SshError} from '../../src/hosts/ssh-errors.js'
 import {SshControl, SshHost} from '../../src/hosts/ssh-host.js'
@@ -25,7 +30,7 @@ describe('ssh transport', {timeout: 120_000}, () => {
   let scratch: string
 
   beforeAll(async () => {
-    hs = await startSshHosts(7, {
+    hs = await startSshHosts(8, {
       hosts: [
         {}, // h1
         {}, // h2
@@ -34,6 +39,7 @@ describe('ssh transport', {timeout: 120_000}, () => {
         {unknownHostKey: true}, // h5
         {readOnly: ['/etc/docker']}, // h6
         {fullDisk: '/etc/docker'}, // h7
+        {shell: '/bin/bash'}, // h8
       ],
     })
     for (const h of hs.hosts) {
@@ -98,6 +104,16 @@ describe('ssh transport', {timeout: 120_000}, () => {
     expect(got.result.engines).toMatchObject({docker: true, podman: true})
   })
 
+  it('a login shell that prints from its rc file does not confuse gather or apply', async () => {
+    const t = hs.host('h8')
+    t.writeFile('/home/mctl/.bashrc', 'echo "Welcome to h8"\necho "mirrorctl-gather 1"\necho "mirrorctl-apply-result 1"\necho "mirrorctl-apply-error eA=="\n')
+    const h = await host('h8').open()
+    expect(await h.readFile('/etc/docker/daemon.json')).toBe(DAEMON_JSON)
+    const result = await h.applyWrites({writes: [{path: '/etc/docker/daemon.json', expect: DAEMON_JSON, content: '{}\n', mode: 0o644}], backupDir: null, keep: 1})
+    expect(result.files.map((f) => f.status)).toEqual(['written'])
+    expect(t.readFile('/etc/docker/daemon.json')).toBe('{}\n')
+  })
+
   it('reuses one master connection: later calls are sessions on it (ssh -O check, one login)', async () => {
     const own = await SshControl.create()
     try {
@@ -140,6 +156,19 @@ describe('ssh transport', {timeout: 120_000}, () => {
     expect(e).toMatchObject({host: 'h4', kind: 'connection-refused'})
   })
 
+  it('a host that accepts the connection but never answers times out (ConnectTimeout)', async () => {
+    const silent = createServer(() => {}) // accepts, never sends a banner
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    try {
+      const port = (silent.address() as AddressInfo).port
+      const h = new SshHost(makeSshTarget({name: 'silent', hostname: '127.0.0.1', port, connectTimeoutSeconds: 1, sshConfig: hs.sshConfig}), control)
+      const e = await failure(h.open())
+      expect(e).toMatchObject({host: 'silent', kind: 'timeout'})
+    } finally {
+      silent.close()
+    }
+  })
+
   it('refuses an unknown host key by default and accepts it only with accept-new', async () => {
     const known = join(scratch, 'known_hosts-h5')
     writeFileSync(known, '')
@@ -171,6 +200,30 @@ describe('ssh transport', {timeout: 120_000}, () => {
   it('a wrong key for the user is an authentication failure', async () => {
     const e = await failure(host('h2', {user: 'nosuchuser'}).open())
     expect(e.kind).toBe('auth-failed')
+  })
+
+  it('a real mirror change: planned on the snapshot (1 round trip), written by applyWrites (1 more), then converged', async () => {
+    const t = hs.host('h1')
+    t.writeFile('/etc/docker/daemon.json', DAEMON_JSON)
+    t.writeFile('/etc/containers/registries.conf', REGISTRIES_CONF)
+    const h = host('h1')
+    const change: MirrorChange = {action: 'add', source: 'docker.io', mirrors: [parseMirrorArgument('127.0.0.1:5000', {insecure: true})], location: null, position: 'first'}
+    const plan = async (view: Host) => planMirrorRun(view, change, {engines: await selectEngines(view, {}), dockerVersion: null})
+    const first = await gatherUntilComplete(h, plan)
+    expect(first).toMatchObject({complete: true, rounds: 1})
+    expect(first.result.writes.map((w) => w.path).sort()).toEqual(['/etc/containers/registries.conf', '/etc/docker/daemon.json'])
+    const applied = await h.applyWrites({
+      writes: first.result.writes.map((w) => ({path: w.path, expect: w.before, content: w.after, mode: 0o644})),
+      backupDir: backupFolder(h, true),
+      keep: 5,
+    })
+    expect(applied.files.map((f) => f.status)).toEqual(['written', 'written'])
+    expect(h.roundTrips).toBe(2)
+    for (const w of first.result.writes) expect(t.readFile(w.path)).toBe(w.after)
+    expect(t.readFile('/etc/docker/daemon.json')).toContain('"http://127.0.0.1:5000"')
+    expect(t.readFile('/etc/containers/registries.conf')).toContain('# distribution default')
+    const again = await gatherUntilComplete(host('h1'), plan)
+    expect(again.result.writes).toEqual([])
   })
 
   describe('applyWrites over ssh', () => {

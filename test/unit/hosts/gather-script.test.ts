@@ -155,6 +155,7 @@ describe('GATHER_SCRIPT through /bin/sh', () => {
     mkdirSync(bin, {recursive: true})
     writeFileSync(path.join(bin, 'dockerd'), '#!/bin/sh\necho "Docker version 27.1.1, build cafe"\n', {mode: 0o755})
     writeFileSync(path.join(bin, 'podman'), '#!/bin/sh\necho "broken" >&2\nexit 3\n', {mode: 0o755})
+    writeFileSync(path.join(bin, 'systemctl'), '#!/bin/sh\nshift\nfor u; do if [ "$u" = docker ]; then echo active; else echo inactive; fi; done\nexit 3\n', {mode: 0o755})
     const {snapshot} = await gather([], {facts: true, env: {PATH: `${bin}:/usr/bin:/bin`, MULTI: 'a\nb=c', NO_PROXY: 'localhost,.corp'}})
     expect(snapshot.uid).toBe(0)
     expect(snapshot.env.MULTI).toBe('a\nb=c')
@@ -165,6 +166,11 @@ describe('GATHER_SCRIPT through /bin/sh', () => {
     expect(snapshot.commands.base64).toMatch(/\/base64$/)
     expect(snapshot.versions.dockerd).toEqual({exitCode: 0, output: 'Docker version 27.1.1, build cafe'})
     expect(snapshot.versions.podman).toEqual({exitCode: 3, output: 'broken'})
+    expect(snapshot.units).toEqual({docker: 'active', crio: 'inactive', containerd: 'inactive'})
+    // systemctl without a running systemd prints nothing: every unit is "unknown".
+    writeFileSync(path.join(bin, 'systemctl'), '#!/bin/sh\necho "System has not been booted with systemd" >&2\nexit 1\n', {mode: 0o755})
+    const down = await gather([], {facts: true, env: {PATH: `${bin}:/usr/bin:/bin`}})
+    expect(down.snapshot.units).toEqual({docker: 'unknown', crio: 'unknown', containerd: 'unknown'})
   })
 
   it('refuses a request that is not the gather protocol, and a cut-off answer', async () => {
@@ -175,6 +181,16 @@ describe('GATHER_SCRIPT through /bin/sh', () => {
     const {stdout} = await gather(requests)
     expect(() => decodeGatherOutput(stdout.slice(0, stdout.length - 10), requests)).toThrow(GatherFormatError)
     expect(() => decodeGatherOutput(stdout, [])).toThrow(GatherFormatError)
+    // Whatever a login shell's rc file printed first is skipped.
+    const noisy = decodeGatherOutput(`Welcome!\nmirrorctl-gather 1 is not the header\n${stdout}`, requests)
+    expect(noisy.entries.get(path.join(root, 'd'))?.entries).toContain('plain.conf')
+  })
+
+  it('says which tool is missing on a host without coreutils', async () => {
+    const r = await execa('/bin/sh', ['-c', GATHER_SCRIPT], {input: encodeGatherRequest([], {facts: true}), env: {PATH: '/nonexistent'}, extendEnv: false, reject: false})
+    expect(r.exitCode).toBe(4)
+    expect(r.stdout).toBe('')
+    expect(r.stderr).toMatch(/^mirrorctl-gather: the host lacks base64 \(coreutils\)/)
   })
 
   it('encodes requests with only plain characters on the wire', () => {

@@ -12,7 +12,7 @@ import {candidateRequests} from '../../../src/hosts/gather-candidates.js'
 import {decodeGatherOutput, encodeGatherRequest, GATHER_SCRIPT} from '../../../src/hosts/gather-script.js'
 import type {Host} from '../../../src/hosts/host.js'
 import {LocalHost} from '../../../src/hosts/local-host.js'
-import {gatherUntilComplete, SnapshotHost, type Gatherer} from '../../../src/hosts/snapshot-host.js'
+import {gatherUntilComplete, IncompleteGatherError, SnapshotHost, type Gatherer} from '../../../src/hosts/snapshot-host.js'
 import {emptySnapshot, mergeSnapshots, type GatherRequest} from '../../../src/hosts/snapshot.js'
 
 /** The real gather script through /bin/sh on this machine, counting round trips. */
@@ -214,10 +214,14 @@ describe('gatherUntilComplete', () => {
         while ((await host.stat(path.join(root, `chain-${depth}`))) !== null) depth++
         return depth
       },
-      {initial: [], maxRounds: 2},
+      {initial: [], maxRounds: 2, allowIncomplete: true},
     )
-    expect(got).toMatchObject({complete: false, rounds: 2})
+    expect(got).toMatchObject({complete: false, rounds: 2, result: 1})
     expect(gatherer.calls).toHaveLength(2)
+    // By default a plan that still misses reads is refused, naming what it missed.
+    await expect(gatherUntilComplete(localGatherer(env), async (host) => host.stat(path.join(root, `chain-${gatherer.calls.length}`)), {initial: [], maxRounds: 1})).rejects.toThrow(
+      new IncompleteGatherError('local-test', [{path: path.join(root, 'chain-2'), mode: 'stat'}]),
+    )
   })
 
   it('merges gathers: later facts and entries win, content only an earlier gather had is kept', async () => {
