@@ -3,13 +3,11 @@ import {styles, shouldColor} from '../ui/color.js'
 import {loadSpec, openSessions, type FleetFlags} from './setup.js'
 import {Progress} from './progress.js'
 import {fleetReport, renderDiffs, renderSummary, type FleetReport} from './report.js'
-import {specIntent} from './plan-host.js'
+import {specIntent, type HostIntent} from './plan-host.js'
 import {applyPlanned, runFleet, type FleetRunOptions, type PlannedHost} from './run-fleet.js'
 import type {HostSession} from './session.js'
-import type {Spec} from '../policy/spec.js'
 
 export interface FleetCommandFlags extends FleetFlags {
-  spec: string
   concurrency: number
   json?: boolean | undefined
 }
@@ -20,7 +18,7 @@ export class FleetRun {
   private readonly onSigint = () => this.controller.abort()
 
   private constructor(
-    readonly spec: Spec,
+    readonly intent: HostIntent,
     readonly sessions: HostSession[],
     readonly warnings: string[],
     private readonly flags: FleetCommandFlags,
@@ -29,11 +27,11 @@ export class FleetRun {
     process.once('SIGINT', this.onSigint)
   }
 
-  static async open(flags: FleetCommandFlags): Promise<FleetRun> {
-    // The spec is validated before any host is contacted.
-    const spec = await loadSpec(flags.spec)
+  /** Opens the run for a spec file (validated before any host is contacted) or a given intent. */
+  static async open(flags: FleetCommandFlags & {spec?: string}, intent?: HostIntent): Promise<FleetRun> {
+    const what = intent ?? specIntent(await loadSpec(flags.spec!))
     const {sessions, warnings, close} = await openSessions(flags)
-    return new FleetRun(spec, sessions, warnings, flags, close)
+    return new FleetRun(what, sessions, warnings, flags, close)
   }
 
   /** Progress lines only over SSH; the local run prints its result alone. */
@@ -49,7 +47,7 @@ export class FleetRun {
 
   async run(apply: boolean): Promise<PlannedHost[]> {
     const options = this.options()
-    const out = await runFleet(this.sessions, specIntent(this.spec), apply, options)
+    const out = await runFleet(this.sessions, this.intent, apply, options)
     options.progress.end()
     return out
   }
