@@ -178,6 +178,25 @@ describe('apply --spec to a fleet over SSH', {timeout: 300_000}, () => {
     for (const h of good()) expect(configFiles(h)).toEqual(before[h.name])
   })
 
+  test('mirror add and remove with --hosts act on every host; add then remove gives back the bytes', async () => {
+    const two = good().slice(1, 3)
+    const before = two.map((h) => configFiles(h))
+    const common = ['--hosts', two.map((h) => h.name).join(','), '--ssh-config', hosts.sshConfig, '--become', '--engine', 'podman', '--json']
+    const dry = await cli(['mirror', 'add', 'docker.io', 'second-cache.example.com:5000', ...common, '--dry-run'])
+    expect(dry.exitCode, dry.stderr).toBe(0)
+    expect((JSON.parse(dry.stdout) as {hosts: {status: string; diff: string}[]}).hosts.map((h) => [h.status, h.diff.includes('+location = "second-cache.example.com:5000"')])).toEqual([
+      ['changed', true],
+      ['changed', true],
+    ])
+    expect(two.map((h) => configFiles(h))).toEqual(before)
+    const add = await cli(['mirror', 'add', 'docker.io', 'second-cache.example.com:5000', ...common])
+    expect(add.exitCode, add.stderr).toBe(0)
+    for (const h of two) expect((await effectiveMirrors(treeHost(h.hostDir))).podman.map((x) => x.reference.split('/')[0])).toEqual(['second-cache.example.com:5000', mirror.host, 'docker.io'])
+    const remove = await cli(['mirror', 'remove', 'docker.io', 'second-cache.example.com:5000', ...common])
+    expect(remove.exitCode, remove.stderr).toBe(0)
+    expect(two.map((h) => configFiles(h))).toEqual(before)
+  })
+
   test('local mode (--root) writes the same files as SSH', async () => {
     const roots = START_NAMES.map((kind) => copyStart(kind, path.join(work, `local-${kind}`)))
     const runs = await Promise.all(roots.map((root) => cli(['apply', '--spec', specFile, '--root', root, '--yes', '--json'])))
