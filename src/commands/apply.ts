@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
 import {UserError} from '../core/errors.js'
-import {targetFlags} from '../fleet/flags.js'
+import {specFlags} from '../fleet/flags.js'
 import {exitCodeOf, FleetRun, renderReport, reportOf} from '../fleet/command-run.js'
 
 export default class Apply extends BaseCommand {
@@ -9,9 +9,7 @@ export default class Apply extends BaseCommand {
   static override description =
     'Plans like `plan`, then on each host takes the lock (/run/lock/mirrorctl.lock), refuses files that changed since they were read, keeps a backup (/var/lib/mirrorctl/backups, the last 5 per file), writes atomically keeping owner and mode, and re-reads what it wrote. A host that fails does not stop the others; exit 1 when any host failed. Without --yes it shows the plan and asks in a terminal. Without --hosts or --inventory it acts on this machine (or the --root tree) with the same code.'
   static override flags = {
-    spec: Flags.string({description: 'the TOML spec: which mirrors serve which sources', helpValue: 'FILE', required: true}),
-    ...targetFlags,
-    root: Flags.string({description: 'act on the files under DIR instead of this machine\'s / (an image tree, a chroot)', helpValue: 'DIR'}),
+    ...specFlags,
     yes: Flags.boolean({char: 'y', description: 'apply without asking'}),
   }
   static override examples = [

@@ -12,3 +12,10 @@ export const targetFlags = {
   concurrency: Flags.integer({description: 'hosts worked on at once', default: 10, min: 1, max: 1000, helpGroup: 'TARGETS'}),
   timeout: Flags.integer({description: 'seconds allowed per host (connect, gather, plan, write)', default: 120, min: 1, helpGroup: 'TARGETS'}),
 }
+
+/** plan and apply: the spec and the fleet targets (or this machine, under --root). */
+export const specFlags = {
+  spec: Flags.string({description: 'the TOML spec: which mirrors serve which sources', helpValue: 'FILE', required: true}),
+  ...targetFlags,
+  root: Flags.string({description: "act on the files under DIR instead of this machine's / (an image tree, a chroot)", helpValue: 'DIR'}),
+}

@@ -1,20 +1,12 @@
 import {readFileSync} from 'node:fs'
 import {describe, expect, test} from 'vitest'
-import {UserError} from '../../../src/core/errors.js'
+import {thrownUserError} from './thrown.js'
 import {expandHostRange} from '../../../src/fleet/host-range.js'
 import {groupHosts, hostVars, parseInventory, parseIniInventory, parseYamlInventory} from '../../../src/fleet/inventory.js'
 
 const fixture = (name: string) => readFileSync(new URL(`../../../fixtures/fleet/${name}`, import.meta.url), 'utf8')
 
-function thrown(fn: () => unknown): UserError {
-  try {
-    fn()
-  } catch (e) {
-    expect(e).toBeInstanceOf(UserError)
-    return e as UserError
-  }
-  throw new Error('expected a UserError')
-}
+const thrown = thrownUserError
 
 describe('host ranges', () => {
   test('numeric with padding, letters, strides and several ranges', () => {

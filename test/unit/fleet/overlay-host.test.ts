@@ -5,7 +5,7 @@ import {afterAll, expect, test} from 'vitest'
 import {changeIntent} from '../../../src/fleet/imperative.js'
 import {OverlayHost} from '../../../src/fleet/overlay-host.js'
 import {LocalHost} from '../../../src/hosts/local-host.js'
-import {parseMirrorArgument} from '../../../src/policy/mirror-policy.js'
+import {parseMirrorArgument, type MirrorChange} from '../../../src/policy/mirror-policy.js'
 
 const root = mkdtempSync(path.join(tmpdir(), 'mirrorctl-overlay-'))
 afterAll(() => rmSync(root, {recursive: true, force: true}))
@@ -43,7 +43,7 @@ test('applyWrites on the overlay compares like a host and records', async () => 
 })
 
 test('an imperative change goes to --engine, else to the engines found', () => {
-  const change = {action: 'add', source: 'docker.io', mirrors: [parseMirrorArgument('m.example.com')], location: null, position: 'first'} as const
+  const change: MirrorChange = {action: 'add', source: 'docker.io', mirrors: [parseMirrorArgument('m.example.com')], location: null, position: 'first'}
   expect(changeIntent(change, undefined, false).runs(['podman'], null).runs).toEqual([{change, engines: ['podman'], explicit: false}])
   expect(changeIntent(change, 'all', false).runs([], null).runs).toEqual([{change, engines: ['podman', 'docker'], explicit: true}])
   expect(changeIntent(change, 'docker', false).needsDockerVersion([])).toBe(true)

@@ -1,20 +1,12 @@
 import {readFileSync} from 'node:fs'
 import {describe, expect, test} from 'vitest'
-import {UserError} from '../../../src/core/errors.js'
+import {thrownUserError} from '../fleet/thrown.js'
 import {changesForHost} from '../../../src/policy/spec-changes.js'
 import {parseSpec} from '../../../src/policy/spec.js'
 
 const specText = readFileSync(new URL('../../../fixtures/fleet/spec.toml', import.meta.url), 'utf8')
 
-function thrown(text: string): UserError {
-  try {
-    parseSpec(text, 'spec.toml')
-  } catch (e) {
-    expect(e).toBeInstanceOf(UserError)
-    return e as UserError
-  }
-  throw new Error('expected a UserError')
-}
+const thrown = (text: string) => thrownUserError(() => parseSpec(text, 'spec.toml'))
 
 describe('parseSpec', () => {
   test('the documented form', () => {
