@@ -1,4 +1,5 @@
 import {createHash} from 'node:crypto'
+import {backupSlotName} from './backup.js'
 import type {ApplyRequest, ApplyResult, FileWriteOutcome, FileWriteStatus} from './write-plan.js'
 
 /**
@@ -237,11 +238,6 @@ export interface ApplyEncodeOptions {
 
 const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64')
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex')
-
-/** The backup slot of a file: one folder per file named by its encoded path (as backup.ts). */
-export function backupSlotName(file: string): string {
-  return encodeURIComponent(file)
-}
 
 /**
  * The manifest APPLY_SCRIPT reads on stdin: fixed header lines, then six lines per file.

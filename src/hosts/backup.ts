@@ -17,7 +17,11 @@ export function backupFolder(host: Host, systemWide: boolean): string {
 }
 
 /**
- * The backups themselves are taken by the apply script (apply-script.ts) under the host
- * lock: one folder per file, named by its encoded path (backupSlotName), newest BACKUPS_KEPT
- * kept, an identical consecutive version stored once, and only when the write succeeded.
+ * The folder of one file's backups inside the backup folder, named by its encoded path so
+ * two files never share one. The apply script (apply-script.ts) fills it under the host
+ * lock: newest BACKUPS_KEPT kept, an identical consecutive version stored once, and a
+ * version kept only when the write succeeded.
  */
+export function backupSlotName(file: string): string {
+  return encodeURIComponent(file)
+}

@@ -1,11 +1,10 @@
 import {constants, promises as fs, type Stats} from 'node:fs'
 import path from 'node:path'
-import {randomBytes} from 'node:crypto'
 import {HOST_LOCK_PATH, MAX_CONFIG_BYTES} from '../core/limits.js'
 import {NotRegularFileError, TooLargeError} from '../core/io-errors.js'
 import {decodeUtf8} from '../core/text-decode.js'
 import {APPLY_SCRIPT, ApplyScriptError, decodeApplyResult, encodeApplyRequest} from './apply-script.js'
-import type {ExecResult, FileInfo, Host, WriteOptions} from './host.js'
+import type {ExecResult, FileInfo, Host} from './host.js'
 import type {ApplyRequest, ApplyResult} from './write-plan.js'
 
 /** Links followed while resolving one path before giving up with ELOOP (Linux's limit). */
@@ -146,31 +145,6 @@ export class LocalHost implements Host {
     }
   }
 
-  async writeFileAtomic(p: string, text: string, options: WriteOptions = {}): Promise<void> {
-    const target = await this.resolve(p)
-    const previous = await fs.stat(target).catch(() => null)
-    const temp = path.join(path.dirname(target), `.${path.basename(target)}.mirrorctl-${randomBytes(4).toString('hex')}`)
-    const handle = await fs.open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600)
-    try {
-      await handle.writeFile(text, 'utf8')
-      await handle.chmod(previous ? previous.mode & 0o7777 : (options.mode ?? 0o644))
-      if (previous && this.isRoot) await handle.chown(previous.uid, previous.gid)
-      await handle.sync()
-    } catch (error) {
-      await handle.close()
-      await fs.rm(temp, {force: true})
-      throw error
-    }
-    await handle.close()
-    try {
-      await fs.rename(temp, target)
-    } catch (error) {
-      await fs.rm(temp, {force: true})
-      throw error
-    }
-    await syncDir(path.dirname(target))
-  }
-
   /**
    * Runs APPLY_SCRIPT with /bin/sh, the manifest on stdin; under a root every path (files,
    * backup folder, lock) is resolved inside it first, so the script never leaves the tree.
@@ -212,15 +186,6 @@ export class LocalHost implements Host {
     return path.join(state, 'mirrorctl/mirrorctl.lock')
   }
 
-  async mkdirp(p: string): Promise<void> {
-    await fs.mkdir(await this.resolve(p), {recursive: true})
-  }
-
-  /** Removes the entry itself (a link, not its target). */
-  async remove(p: string): Promise<void> {
-    await fs.rm(path.join(await this.resolve(path.dirname(p)), path.basename(p)), {force: true})
-  }
-
   async exec(command: string, args: readonly string[], options: {input?: string} = {}): Promise<ExecResult> {
     const {execa} = await import('execa')
     const r = await execa(command, args, {reject: false, input: options.input ?? '', env: this.env as NodeJS.ProcessEnv})
@@ -236,17 +201,4 @@ function checkReadable(s: Stats): void {
 function isMissing(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | undefined)?.code
   return code === 'ENOENT' || code === 'ENOTDIR'
-}
-
-/** Makes the rename durable: without it a crash can leave the old name pointing at nothing. */
-async function syncDir(dir: string): Promise<void> {
-  let handle: fs.FileHandle | undefined
-  try {
-    handle = await fs.open(dir, constants.O_RDONLY)
-    await handle.sync()
-  } catch {
-    // Some filesystems refuse fsync on directories; the rename itself is still atomic.
-  } finally {
-    await handle?.close()
-  }
 }

@@ -222,6 +222,25 @@ describe('APPLY_SCRIPT through /bin/sh', () => {
     expect(existsSync(slot) ? readdirSync(slot, {withFileTypes: true}).length : 0).toBe(0)
   })
 
+  it('a full file system (ENOSPC) leaves the file old and no temp file behind', async () => {
+    requireTools(['unshare', 'mount'])
+    const small = at('small')
+    mkdirSync(small)
+    // A private 64 KiB tmpfs holding the old file, then filled to the last block.
+    const setup = 'mount -t tmpfs -o size=64k tmpfs "$0" && printf old > "$0/a.conf" && (head -c 1048576 /dev/zero > "$0/fill" 2>/dev/null; true) && exec "$@"'
+    const wrap = ['unshare', '-m', 'sh', '-c', setup, small]
+    const check = '; echo; cat "$0/a.conf"; echo; ls -a "$0"'
+    const input = encodeApplyRequest({writes: [write(path.join(small, 'a.conf'), 'old', 'x'.repeat(32768))], backupDir: null, keep: 5}, {lockPath: at('lock')})
+    const r = await execa(wrap[0]!, [...wrap.slice(1), 'sh', '-c', `sh -c "$1"${check}`, small, APPLY_SCRIPT], {input, reject: false, env: {PATH: '/usr/sbin:/usr/bin:/sbin:/bin'}, extendEnv: false})
+    const [result, rest] = String(r.stdout).split(/\n(?=\n)/)
+    const f = decodeApplyResult(result!).files[0]!
+    expect(f.status).toBe('failed')
+    expect(reasonCode(f.reason)).toBe('ENOSPC')
+    const after = rest!.trim().split('\n')
+    expect(after[0]).toBe('old')
+    expect(after.slice(1).sort()).toEqual(['.', '..', 'a.conf', 'fill'])
+  })
+
   it('falls back to an mkdir lock where flock is missing, and clears a stale one', async () => {
     const bin = at('bin')
     mkdirSync(bin)

@@ -22,25 +22,33 @@ describe('LocalHost with --root', () => {
     await expect(host.readFile('etc/x.conf')).rejects.toThrow(/absolute/)
   })
 
-  it('writes atomically: same folder temp file, renamed; mode kept; no leftovers', async () => {
+  it('writes through applyWrites: same folder temp file, renamed; mode kept; no leftovers', async () => {
     const host = new LocalHost(root)
     mkdirSync(path.join(root, 'etc/containers'), {recursive: true})
     const file = path.join(root, 'etc/containers/registries.conf')
     writeFileSync(file, 'old')
     chmodSync(file, 0o600)
-    await host.writeFileAtomic('/etc/containers/registries.conf', 'new')
+    const r = await host.applyWrites({
+      writes: [
+        {path: '/etc/containers/registries.conf', expect: 'old', content: 'new', mode: 0o644},
+        {path: '/etc/containers/new.conf', expect: null, content: 'n', mode: 0o640},
+      ],
+      backupDir: null,
+      keep: 5,
+    })
+    expect(r.files.map((f) => f.status)).toEqual(['written', 'written'])
     expect(readFileSync(file, 'utf8')).toBe('new')
     expect(statSync(file).mode & 0o777).toBe(0o600)
-    expect(readdirSync(path.dirname(file))).toEqual(['registries.conf'])
-    await host.writeFileAtomic('/etc/containers/new.conf', 'n', {mode: 0o640})
     expect(statSync(path.join(root, 'etc/containers/new.conf')).mode & 0o777).toBe(0o640)
+    expect(readdirSync(path.dirname(file)).sort()).toEqual(['new.conf', 'registries.conf'])
   })
 
   it('leaves the old file and no temp file when the write cannot happen', async () => {
     const host = new LocalHost(root)
-    // The target is a directory: rename fails, the temp file must be cleaned up.
+    // The target is a directory: the file is reported failed, nothing is left behind.
     mkdirSync(path.join(root, 'etc/target.conf'), {recursive: true})
-    await expect(host.writeFileAtomic('/etc/target.conf', 'x')).rejects.toThrow()
+    const r = await host.applyWrites({writes: [{path: '/etc/target.conf', expect: null, content: 'x', mode: 0o644}], backupDir: null, keep: 5})
+    expect(r.files[0]!.status).toBe('failed')
     expect(readdirSync(path.join(root, 'etc'))).toEqual(['target.conf'])
   })
 })
