@@ -80,7 +80,6 @@ export async function planMirrorRun(host: Host, change: MirrorChange, options: O
 /** Plans, then (unless dry-run) writes all files as one request, planning again when a file changed meanwhile. */
 export async function runMirrorChange(host: Host, change: MirrorChange, options: MirrorFlowOptions): Promise<MirrorRunResult & {notes: string[]}> {
   const {plan, outcomes} = await planAndWrite(host, () => planMirrorRun(host, change, options), options)
-  for (const w of options.dryRun ? [] : plan.writes) if (w.deleteFile && outcomes.some((o) => o.path === w.path)) await host.remove(w.path)
   return {
     files: plan.files.map((f) => ({...f, backup: outcomes.find((o) => o.path === f.path)?.backup ?? null})),
     skipped: plan.skipped,
@@ -103,7 +102,7 @@ async function planRegistriesConfChange(
     backup: options.backup,
   })
   verifyStillLoads(loaded.set.files, changes)
-  // A drop-in left holding nothing (deleteFile) is written empty through the lock, then removed by runMirrorChange.
+  // A drop-in left holding nothing (deleteFile) is written empty: Host has no delete yet (edit-core and plan-edits to settle).
   return {writes: changes.map((c) => ({engine: 'podman', path: c.path, before: c.before, after: c.after, actions: c.actions, ...(c.deleteFile ? {deleteFile: true} : {})})), notes: loaded.notes}
 }
 

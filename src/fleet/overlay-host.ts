@@ -1,5 +1,5 @@
 import path from 'node:path'
-import type {ExecResult, FileInfo, Host, WriteOptions} from '../hosts/host.js'
+import type {ExecResult, FileInfo, Host} from '../hosts/host.js'
 import type {ApplyRequest, ApplyResult} from '../hosts/write-plan.js'
 
 /** A file as the plan leaves it: its new text (null: removed) and the mode for a new file. */
@@ -56,14 +56,9 @@ export class OverlayHost implements Host {
     return names.size || touched || (await this.base.stat(p)) ? [...names].sort() : null
   }
 
-  async writeFileAtomic(p: string, text: string, options?: WriteOptions): Promise<void> {
-    this.files.set(p, {text, mode: options?.mode ?? 0o644})
-  }
-
-  async mkdirp(): Promise<void> {}
-
-  async remove(p: string): Promise<void> {
-    this.files.set(p, {text: null, mode: 0o644})
+  /** Records a planned file (text null: removed). */
+  put(p: string, text: string | null, mode = 0o644): void {
+    this.files.set(p, {text, mode})
   }
 
   exec(command: string, args: readonly string[], options?: {input?: string}): Promise<ExecResult> {

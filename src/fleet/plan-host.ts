@@ -78,7 +78,7 @@ export async function planHost(base: Host, intent: HostIntent, options: PlanHost
   for (const run of runs) {
     const r = await planMirrorRun(overlay, run.change, {engines: {engines: run.engines, explicit: run.explicit, daemonJson}, dockerVersion})
     // Later changes see this one's text (the whole-file writes land in the overlay, mode as a local edit).
-    for (const w of r.writes) await overlay.writeFileAtomic(w.path, w.after, {mode: 0o644})
+    for (const w of r.writes) overlay.put(w.path, w.after)
     results.push(...r.files)
     warnings.push(...r.notes)
     for (const sk of r.skipped) warnings.push(`skipped ${sk.engine}: ${sk.reason}`)

@@ -14,7 +14,9 @@ import {posix} from 'node:path'
 import {NotRegularFileError, TooLargeError} from '../core/io-errors.js'
 import {MAX_CONFIG_BYTES} from '../core/limits.js'
 import {decodeUtf8} from '../core/text-decode.js'
-import type {ExecResult, FileInfo, Host, WriteOptions} from './host.js'
+import type {ExecResult, FileInfo, Host} from './host.js'
+
+type WriteOptions = {mode?: number}
 import {candidateRequests} from './gather-candidates.js'
 import {mergeSnapshots, type GatherMode, type GatherRequest, type Snapshot, type SnapshotEntry} from './snapshot.js'
 import type {FileWrite} from './write-plan.js'
