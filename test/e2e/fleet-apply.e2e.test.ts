@@ -178,6 +178,19 @@ describe('apply --spec to a fleet over SSH', {timeout: 300_000}, () => {
     for (const h of good()) expect(configFiles(h)).toEqual(before[h.name])
   })
 
+  test('lint with --hosts lints each host\'s own files; a host down is named as failed', async () => {
+    const r = await cli(['lint', '--hosts', `h2,h4,${FAILING.down}`, '--ssh-config', hosts.sshConfig, '--become', '--json'])
+    expect(r.exitCode, r.stderr).toBe(1)
+    const out = JSON.parse(r.stdout) as {hosts: {host: string; status: string; reason: string | null; filesChecked: number}[]}
+    expect(out.hosts.map((h) => [h.host, h.status === 'failed'])).toEqual([
+      ['h2', false],
+      ['h4', false],
+      [FAILING.down, true],
+    ])
+    // h4 has the V1 main file and the drop-in beside it, and daemon.json.
+    expect(out.hosts[1]!.filesChecked).toBe(3)
+  })
+
   test('mirror add and remove with --hosts act on every host; add then remove gives back the bytes', async () => {
     const two = good().slice(1, 3)
     const before = two.map((h) => configFiles(h))
