@@ -14,8 +14,6 @@ export interface FileResult {
 export interface PlannedFile extends PlannedWrite {
   engine: FileResult['engine']
   actions: string[]
-  /** A drop-in left empty: written empty under the lock (backed up), then removed where the host can. */
-  deleteFile?: boolean
 }
 
 export interface MirrorRunResult {

@@ -103,7 +103,7 @@ async function planRegistriesConfChange(
   })
   verifyStillLoads(loaded.set.files, changes)
   // A drop-in left holding nothing (deleteFile) is written empty: Host has no delete yet (edit-core and plan-edits to settle).
-  return {writes: changes.map((c) => ({engine: 'podman', path: c.path, before: c.before, after: c.after, actions: c.actions, ...(c.deleteFile ? {deleteFile: true} : {})})), notes: loaded.notes}
+  return {writes: changes.map((c) => ({engine: 'podman', path: c.path, before: c.before, after: c.after, actions: c.actions})), notes: loaded.notes}
 }
 
 /** A guard before writing: the new set must load as cleanly as the engines require. */

@@ -15,11 +15,12 @@ import {NotRegularFileError, TooLargeError} from '../core/io-errors.js'
 import {MAX_CONFIG_BYTES} from '../core/limits.js'
 import {decodeUtf8} from '../core/text-decode.js'
 import type {ExecResult, FileInfo, Host} from './host.js'
-
-type WriteOptions = {mode?: number}
 import {candidateRequests} from './gather-candidates.js'
 import {mergeSnapshots, type GatherMode, type GatherRequest, type Snapshot, type SnapshotEntry} from './snapshot.js'
 import type {FileWrite} from './write-plan.js'
+
+/** Host no longer has write methods (edit-core); the overlay writes keep their own options type. */
+type WriteOptions = {mode?: number}
 
 function errno(code: string, message: string, path: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`${code}: ${message}, '${path}'`), {code, path})
