@@ -43,7 +43,7 @@ export interface MirrorPlan {
  * a prefix: when Docker was detected rather than asked for, such a change skips it with a
  * note; when asked for, the reason is an error.
  */
-export async function planMirrorRun(host: Host, change: MirrorChange, options: Omit<MirrorFlowOptions, 'dryRun' | 'backup' | 'systemWideBackups'>): Promise<MirrorPlan> {
+export async function planMirrorRun(host: Host, change: MirrorChange, options: Omit<MirrorFlowOptions, 'dryRun' | 'backup' | 'systemWideBackups'> & {backup?: boolean}): Promise<MirrorPlan> {
   if (options.dropIn !== undefined) checkDropInName(options.dropIn)
   const writes: PlannedFile[] = []
   const skipped: MirrorPlan['skipped'] = []

@@ -3,6 +3,9 @@ import {BaseCommand} from '../cli/base-command.js'
 import {locationFlags} from '../cli/flags.js'
 import {ExitCode} from '../core/exit-codes.js'
 import {LocalHost} from '../hosts/local-host.js'
+import {targetFlags} from '../fleet/flags.js'
+import {hasTargets} from '../fleet/imperative.js'
+import {lintFleet} from '../fleet/lint-fleet.js'
 import {hasErrors} from '../lint/finding.js'
 import {allRules} from '../lint/catalog.js'
 import {collectLintTargets, lintTargets, proxyRouteFindings} from '../cli/lint-targets.js'
@@ -21,6 +24,7 @@ export default class Lint extends BaseCommand {
   static override args = {path: Args.string({description: 'file, drop-in folder, or - for stdin'})}
   static override flags = {
     ...locationFlags,
+    ...targetFlags,
     format: Flags.string({char: 'f', options: ['text', 'json', 'sarif', 'github'], default: 'text', description: 'output format (--json is --format json)'}),
     'list-rules': Flags.boolean({description: 'list every rule with its severity and description'}),
     'daemon-json': Flags.string({description: "Docker's daemon.json to lint with the engines' files (default: the one dockerd reads)", helpValue: 'FILE'}),
@@ -42,6 +46,13 @@ export default class Lint extends BaseCommand {
       if (format === 'json') this.printJson({rules})
       else this.print(rules.map((r) => `${r.id.padEnd(48)} ${r.severity.padEnd(8)} ${r.description}`).join('\n'))
       return
+    }
+    if (hasTargets(flags)) {
+      const out = await lintFleet(flags, {color: this.color, version: this.config.version, paths: argv as string[], format})
+      for (const w of out.warnings) this.note(w)
+      if (format === 'json') this.printJson({hosts: out.hosts})
+      else this.print(out.text)
+      return this.setExit(out.exitCode)
     }
     await checkRoot(flags.root)
     const host = new LocalHost(flags.root)

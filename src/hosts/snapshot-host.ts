@@ -19,6 +19,9 @@ import {candidateRequests} from './gather-candidates.js'
 import {mergeSnapshots, type GatherMode, type GatherRequest, type Snapshot, type SnapshotEntry} from './snapshot.js'
 import type {FileWrite} from './write-plan.js'
 
+/** Host no longer has write methods (edit-core); the overlay writes keep their own options type. */
+type WriteOptions = {mode?: number}
+
 function errno(code: string, message: string, path: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`${code}: ${message}, '${path}'`), {code, path})
 }

@@ -8,6 +8,8 @@ import {UserError} from '../../core/errors.js'
 import {LocalHost} from '../../hosts/local-host.js'
 import {parseLocationArgument, parseMirrorArgument, type PullFromMirror} from '../../policy/mirror-policy.js'
 import {fixNoProxy} from '../../cli/fix-no-proxy.js'
+import {targetFlags} from '../../fleet/flags.js'
+import {changeIntent, hasTargets, runFleetChange} from '../../fleet/imperative.js'
 import {checkRoot} from '../../cli/root-flag.js'
 import {checkDropInName, writeFlags} from '../../cli/write-flags.js'
 
@@ -24,6 +26,7 @@ export default class MirrorAdd extends BaseCommand {
     ...locationFlags,
     ...engineFlags,
     ...writeFlags,
+    ...targetFlags,
     location: Flags.string({description: 'redirect SOURCE itself to another registry or namespace (docker.io/library -> quay.io/myorg)', helpValue: 'LOC'}),
     insecure: Flags.boolean({description: 'allow plain HTTP and unverified TLS for the new mirrors'}),
     'pull-from-mirror': Flags.string({options: ['all', 'digest-only', 'tag-only'], description: 'which references the new mirrors serve'}),
@@ -49,6 +52,14 @@ export default class MirrorAdd extends BaseCommand {
     const pull = (flags['pull-from-mirror'] as PullFromMirror | undefined) ?? null
     const mirrors = given.map((m) => parseMirrorArgument(m, {insecure: flags.insecure, pullFromMirror: pull, source: args.source}))
     const location = flags.location === undefined ? null : parseLocationArgument(flags.location, args.source)
+    const change = {action: 'add', source: args.source, mirrors, location, position: flags.position as 'first' | 'last'} as const
+    if (hasTargets(flags)) {
+      const out = await runFleetChange(flags, changeIntent(change, flags.engine, flags['fix-no-proxy']))
+      for (const w of out.warnings) this.note(w)
+      if (flags.json) this.printJson(out.report)
+      else this.print(out.text)
+      return this.setExit(out.exitCode)
+    }
     if (flags['drop-in'] !== undefined) checkDropInName(flags['drop-in'])
     await checkRoot(flags.root)
     const host = new LocalHost(flags.root)
@@ -56,7 +67,7 @@ export default class MirrorAdd extends BaseCommand {
     const dockerVersion = engines.engines.includes('docker') ? await detectDockerVersion(host, {flag: flags['docker-version'], treeRoot: flags.root !== undefined}) : null
     const results = await runMirrorChange(
       host,
-      {action: 'add', source: args.source, mirrors, location, position: flags.position as 'first' | 'last'},
+      change,
       {
         registriesConf: flags['registries-conf'],
         registriesConfDir: flags['registries-conf-dir'],

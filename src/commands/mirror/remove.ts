@@ -13,6 +13,8 @@ import {removesMirrorUrl} from '../../formats/daemon-json/plan.js'
 import {configuredMirrors, removesMirror} from '../../formats/registries-conf/plan.js'
 import type {Host} from '../../hosts/host.js'
 import {LocalHost} from '../../hosts/local-host.js'
+import {targetFlags} from '../../fleet/flags.js'
+import {changeIntent, hasTargets, runFleetChange} from '../../fleet/imperative.js'
 import {parseMirrorArgument, type MirrorTarget} from '../../policy/mirror-policy.js'
 
 export default class MirrorRemove extends BaseCommand {
@@ -24,13 +26,20 @@ export default class MirrorRemove extends BaseCommand {
     source: Args.string({description: 'registry or prefix: docker.io, quay.io/org', required: true}),
     mirror: Args.string({description: 'mirror host[:port][/namespace] to remove'}),
   }
-  static override flags = {...locationFlags, ...engineFlags, ...writeFlags}
+  static override flags = {...locationFlags, ...engineFlags, ...writeFlags, ...targetFlags}
   static override examples = ['<%= config.bin %> mirror remove docker.io mirror.example.com:5000', '<%= config.bin %> mirror remove docker.io --dry-run']
 
   async run(): Promise<void> {
     const {args, argv, flags} = await this.parse(MirrorRemove)
     const given = (argv as string[]).slice(1)
     const targets = given.length ? given.map((m) => parseMirrorArgument(m)) : null
+    if (hasTargets(flags)) {
+      const out = await runFleetChange(flags, changeIntent({action: 'remove', source: args.source, mirrors: targets}, flags.engine, false))
+      for (const w of out.warnings) this.note(w)
+      if (flags.json) this.printJson(out.report)
+      else this.print(out.text)
+      return this.setExit(out.exitCode)
+    }
     const host = new LocalHost(flags.root)
     const engines = await selectEngines(host, flags)
     const confOptions = {registriesConf: flags['registries-conf'], registriesConfDir: flags['registries-conf-dir']}

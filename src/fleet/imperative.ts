@@ -1,0 +1,49 @@
+import {UserError} from '../core/errors.js'
+import type {EngineName} from '../cli/engine-selection.js'
+import type {MirrorChange} from '../policy/mirror-policy.js'
+import type {ExitCode} from '../core/exit-codes.js'
+import {exitCodeOf, FleetRun, renderReport, reportOf} from './command-run.js'
+import type {FleetReport} from './report.js'
+import type {HostIntent} from './plan-host.js'
+
+/** Whether a command was given target flags (then it acts on every host instead of this machine). */
+export function hasTargets(flags: {hosts?: string | undefined; inventory?: string | undefined}): boolean {
+  return flags.hosts !== undefined || flags.inventory !== undefined
+}
+
+/** An imperative change (mirror add/remove) as a host intent: --engine, else the engines found there. */
+export function changeIntent(change: MirrorChange, engineFlag: string | undefined, fixNoProxy: boolean): HostIntent {
+  const enginesOf = (found: readonly EngineName[]): EngineName[] => (engineFlag === undefined ? [...found] : engineFlag === 'all' ? ['podman', 'docker'] : [engineFlag as EngineName])
+  return {
+    needsDockerVersion: (found) => enginesOf(found).includes('docker'),
+    runs(found) {
+      const engines = enginesOf(found)
+      if (!engines.length) throw new UserError('no container engine detected', {hint: 'say which one with --engine docker|podman|all'})
+      return {runs: [{change, engines, explicit: engineFlag !== undefined}], warnings: []}
+    },
+    fixNoProxy,
+    fixNoProxyHint: 'rerun with --fix-no-proxy',
+  }
+}
+
+const LOCAL_ONLY = ['registries-conf', 'registries-conf-dir', 'daemon-json', 'docker-version', 'drop-in', 'convert', 'no-backup'] as const
+
+/**
+ * `mirror add/remove` with target flags: the change planned on every host like a spec
+ * (--dry-run is the plan), then one safe write per host. Same report and exit codes as
+ * apply; the command prints what this returns.
+ */
+export async function runFleetChange(
+  flags: Parameters<typeof FleetRun.open>[0] & {'dry-run'?: boolean; json?: boolean} & Partial<Record<(typeof LOCAL_ONLY)[number], unknown>>,
+  intent: HostIntent,
+): Promise<{report: FleetReport; text: string; exitCode: ExitCode; warnings: string[]}> {
+  for (const f of LOCAL_ONLY)
+    if (flags[f] !== undefined && flags[f] !== false) throw new UserError(`--${f} acts on this machine's files; it cannot be combined with --hosts or --inventory`, {hint: 'each host uses the files its engines read'})
+  const fleet = await FleetRun.open(flags, intent)
+  try {
+    const report = reportOf(await fleet.run(!flags['dry-run']))
+    return {report, text: renderReport(report, flags['dry-run'] ? 'plan' : 'apply', true), exitCode: exitCodeOf(report, false), warnings: fleet.warnings}
+  } finally {
+    await fleet.close()
+  }
+}

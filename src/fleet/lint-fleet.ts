@@ -1,0 +1,68 @@
+import {collectLintTargets, lintTargets, proxyRouteFindings} from '../cli/lint-targets.js'
+import {UserError} from '../core/errors.js'
+import {ExitCode} from '../core/exit-codes.js'
+import {detectDockerVersion, locateDaemonJson} from '../engines/docker-engine.js'
+import {hasErrors, type Finding} from '../lint/finding.js'
+import {renderFindings} from '../lint/reporters/index.js'
+import {allRules} from '../lint/catalog.js'
+import {styles, shouldColor} from '../ui/color.js'
+import type {FleetCommandFlags} from './command-run.js'
+import {runPool} from './pool.js'
+import {Progress} from './progress.js'
+import {reasonOf} from './run-fleet.js'
+import {openSessions} from './setup.js'
+
+export interface HostLint {
+  host: string
+  status: 'ok' | 'findings' | 'failed'
+  reason: string | null
+  findings: Finding[]
+  filesChecked: number
+}
+
+/**
+ * `lint` with target flags: each host's own files (one gather round trip), linted as on
+ * that machine, proxy routes included. Exit 1 when a host has an error finding or failed.
+ */
+export async function lintFleet(
+  flags: FleetCommandFlags & {'registries-conf'?: string | undefined; 'registries-conf-dir'?: string | undefined; 'daemon-json'?: string | undefined},
+  options: {color: boolean; version: string; paths: readonly string[]; format: string},
+): Promise<{hosts: HostLint[]; text: string; exitCode: ExitCode; warnings: string[]}> {
+  if (options.paths.length || flags['registries-conf'] || flags['registries-conf-dir'] || flags['daemon-json'])
+    throw new UserError('with --hosts or --inventory, lint reads the files each host\'s engines read; PATH and file flags are for this machine', {hint: 'drop the PATH arguments, or the target flags'})
+  if (options.format !== 'text' && options.format !== 'json') throw new UserError(`--format ${options.format} is not available with --hosts or --inventory`, {hint: 'use --format text or --json'})
+  const {sessions, warnings, close} = await openSessions(flags)
+  const progress = new Progress(process.stderr, process.env, sessions.length, true)
+  try {
+    const settled = await runPool(
+      sessions,
+      async (session, signal) => {
+        progress.phase(session.name, 'gathering')
+        const linted = await session.plan(async (host) => {
+          const daemonJson = await locateDaemonJson(host, {treeRoot: false})
+          const targets = await collectLintTargets(host, [], {daemonJson, stdin: async () => '', note: () => undefined})
+          const dockerVersion = targets.some((t) => t.kind === 'daemon-json') ? await detectDockerVersion(host, {treeRoot: false}) : null
+          const {findings, filesChecked} = lintTargets(targets, dockerVersion ? {dockerVersion} : {})
+          return {filesChecked, findings: [...findings, ...(await proxyRouteFindings(host, targets, daemonJson))]}
+        }, signal)
+        progress.finish(session.name, 'unchanged', null)
+        return linted
+      },
+      {concurrency: flags.concurrency, timeoutMs: flags.timeout * 1000},
+    )
+    progress.end()
+    const hosts: HostLint[] = settled.map((s, i) =>
+      s.ok
+        ? {host: sessions[i]!.name, status: s.value.findings.length ? 'findings' : 'ok', reason: null, findings: s.value.findings, filesChecked: s.value.filesChecked}
+        : {host: sessions[i]!.name, status: 'failed', reason: reasonOf(s.error), findings: [], filesChecked: 0},
+    )
+    const s = styles(options.color && shouldColor(process.stdout, process.env))
+    const text = hosts
+      .map((h) => `${s.bold(`== ${h.host}`)}\n${h.status === 'failed' ? s.red(`failed: ${h.reason}`) : renderFindings(h.findings, 'text', {rules: allRules(), color: options.color, version: options.version, baseDir: '/', filesChecked: h.filesChecked})}`)
+      .join('\n')
+    const bad = hosts.some((h) => h.status === 'failed' || hasErrors(h.findings))
+    return {hosts, text, exitCode: bad ? ExitCode.Findings : ExitCode.Ok, warnings}
+  } finally {
+    await close()
+  }
+}
