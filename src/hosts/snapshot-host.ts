@@ -6,9 +6,8 @@
  *   (TooLargeError), strict UTF-8 (InvalidUtf8Error), missing -> null.
  * - A read the snapshot cannot answer is recorded in `missed` (and answered as "missing");
  *   gatherUntilComplete gathers just those paths in one more round trip and plans again.
- * - Writes go to an overlay: later reads see earlier planned writes, so several planned
- *   changes compose; overlayWrites() turns them into FileWrites (expect = the gathered text).
- * - Nothing is ever written to the host from here.
+ * - Read-only: planned changes compose in the fleet's OverlayHost on top of this one, and
+ *   reach the host through SshHost.applyWrites.
  */
 import {posix} from 'node:path'
 import {NotRegularFileError, TooLargeError} from '../core/io-errors.js'
@@ -17,10 +16,6 @@ import {decodeUtf8} from '../core/text-decode.js'
 import type {ExecResult, FileInfo, Host} from './host.js'
 import {candidateRequests} from './gather-candidates.js'
 import {mergeSnapshots, type GatherMode, type GatherRequest, type Snapshot, type SnapshotEntry} from './snapshot.js'
-import type {FileWrite} from './write-plan.js'
-
-/** Host no longer has write methods (edit-core); the overlay writes keep their own options type. */
-type WriteOptions = {mode?: number}
 
 function errno(code: string, message: string, path: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`${code}: ${message}, '${path}'`), {code, path})
@@ -28,17 +23,11 @@ function errno(code: string, message: string, path: string): NodeJS.ErrnoExcepti
 
 type Lookup = {state: 'known'; entry: SnapshotEntry} | {state: 'missing'} | {state: 'unknown'}
 
-interface OverlayFile {
-  text: string
-  mode: number
-}
 
 export class SnapshotHost implements Host {
   readonly name: string
   /** Reads the snapshot could not answer, by path (the strongest mode wanted). */
   readonly missed = new Map<string, GatherMode>()
-  private readonly files = new Map<string, OverlayFile | null>()
-  private readonly dirs = new Set<string>()
 
   constructor(
     name: string,
@@ -88,7 +77,6 @@ export class SnapshotHost implements Host {
 
   async readFile(p: string): Promise<string | null> {
     const path = this.check(p)
-    if (this.files.has(path)) return this.files.get(path)?.text ?? null
     const found = this.lookup(path)
     if (found.state === 'missing') return null
     if (found.state === 'unknown') {
@@ -109,14 +97,6 @@ export class SnapshotHost implements Host {
 
   async stat(p: string): Promise<FileInfo | null> {
     const path = this.check(p)
-    if (this.files.has(path)) {
-      const file = this.files.get(path)
-      if (!file) return null
-      const base = this.lookup(path)
-      const info = base.state === 'known' ? base.entry.info : null
-      return {kind: 'file', mode: info?.mode ?? file.mode, uid: info?.uid ?? this.snapshot.uid ?? 0, gid: info?.gid ?? 0, size: Buffer.byteLength(file.text)}
-    }
-    if (this.dirs.has(path)) return {kind: 'directory', mode: 0o755, uid: this.snapshot.uid ?? 0, gid: 0, size: 0}
     const found = this.lookup(path)
     if (found.state === 'known') return {...found.entry.info!}
     if (found.state === 'unknown') this.miss(path, 'stat')
@@ -137,37 +117,7 @@ export class SnapshotHost implements Host {
       this.miss(path, 'list')
       names = null
     } else names = null
-    if (names === null && !this.dirs.has(path)) return null
-    // Planned writes show up in (and removals vanish from) their folder's listing.
-    const set = new Set(names ?? [])
-    for (const [file, content] of this.files) {
-      if (posix.dirname(file) !== path) continue
-      if (content) set.add(posix.basename(file))
-      else set.delete(posix.basename(file))
-    }
-    for (const dir of this.dirs) if (posix.dirname(dir) === path) set.add(posix.basename(dir))
-    return [...set].sort()
-  }
-
-  /** Records a planned write (null: a planned removal); later reads see it. */
-  overlay(path: string, text: string | null, mode = 0o644): void {
-    this.files.set(this.check(path), text === null ? null : {text, mode})
-  }
-
-  async writeFileAtomic(p: string, text: string, options: {mode?: number} = {}): Promise<void> {
-    this.overlay(p, text, options.mode ?? 0o644)
-  }
-
-  async mkdirp(p: string): Promise<void> {
-    for (let dir = this.check(p); dir !== '/'; dir = posix.dirname(dir)) {
-      const found = this.lookup(dir)
-      if (found.state === 'known' && found.entry.kind === 'directory') break
-      this.dirs.add(dir)
-    }
-  }
-
-  async remove(p: string): Promise<void> {
-    this.files.set(this.check(p), null)
+    return names === null ? null : names.sort()
   }
 
   /**
@@ -189,30 +139,9 @@ export class SnapshotHost implements Host {
 
   /** A snapshot is read-only: changes reach the host through SshHost/LocalHost applyWrites. */
   async applyWrites(): Promise<never> {
-    throw new Error(`${this.name}: a snapshot host is read-only; apply its overlayWrites() through the real host`)
+    throw new Error(`${this.name}: a snapshot host is read-only; changes go through SshHost.applyWrites`)
   }
 
-  /**
-   * The planned writes as FileWrites: expect is the gathered text (null for a new file), so
-   * the host refuses them if a file changed since the gather. Removals are not supported here.
-   */
-  overlayWrites(): FileWrite[] {
-    const writes: FileWrite[] = []
-    for (const [path, file] of [...this.files].sort(([a], [b]) => a.localeCompare(b))) {
-      if (!file) throw new Error(`${this.name}: removing ${path} is not a planned write mirrorctl sends`)
-      const found = this.lookup(path)
-      let expect: string | null = null
-      if (found.state === 'known') {
-        if (found.entry.kind !== 'file' || found.entry.content === undefined) throw new Error(`${this.name}: ${path} was written without being read`)
-        expect = decodeUtf8(found.entry.content)
-      } else if (found.state === 'unknown') {
-        throw new Error(`${this.name}: ${path} was written without being read`)
-      }
-      if (expect === file.text) continue
-      writes.push({path, expect, content: file.text, mode: file.mode})
-    }
-    return writes
-  }
 }
 
 /** Anything that can run GATHER_SCRIPT: an SshHost, or the local machine in tests. */

@@ -19,9 +19,9 @@
  *                                 sshConfig, acceptNewHostKeys})  // throws SshTargetError (exit 2)
  *   const host = new SshHost(target, control, {timeoutMs, signal})
  *   const {host: view, result, complete} = await gatherUntilComplete(host, plan)  // 1 round trip usually
- *   // plan(view) reads through `view` (a SnapshotHost) and may overlay() its writes;
- *   // complete === false: the plan rests on reads never answered -> fail the host.
- *   const applied = await host.applyWrites({writes: view.overlayWrites(), backupDir, keep}) // 1 round trip
+ *   // plan(view) reads through `view` (a SnapshotHost; the fleet's OverlayHost on top composes
+ *   // planned changes); complete === false: the plan rests on reads never answered -> fail the host.
+ *   const applied = await host.applyWrites({writes, backupDir, keep}) // 1 round trip
  *   // SshError (kind, reason) and ApplyScriptError are per-host failures; others are bugs.
  *   await control.close()
  */
@@ -31,7 +31,7 @@ import {join, posix} from 'node:path'
 import {UserError} from '../core/errors.js'
 import {ExitCode} from '../core/exit-codes.js'
 import {HOST_LOCK_PATH} from '../core/limits.js'
-import {APPLY_SCRIPT, ApplyScriptError, decodeApplyResult, encodeApplyRequest} from './apply-script.js'
+import {APPLY_SCRIPT, decodeApplyResult, encodeApplyRequest} from './apply-script.js'
 import {candidateRequests} from './gather-candidates.js'
 import {decodeGatherOutput, encodeGatherRequest, GATHER_SCRIPT, GatherFormatError} from './gather-script.js'
 import type {ExecResult, FileInfo, Host} from './host.js'
@@ -244,23 +244,5 @@ export class SshHost implements Host, Gatherer {
       this.snapshot.entries.set(write.path, {kind: 'file', info: {...base, kind: 'file', size: content.length}, linkTarget: old?.linkTarget ?? null, content, contentState: 'ok'})
     }
     return result
-  }
-
-  /** Single-file edits go through applyWrites: compared with the gathered text, locked, backed up. */
-  async writeFileAtomic(path: string, text: string, options: {mode?: number} = {}): Promise<void> {
-    const expect = await this.readFile(path)
-    const result = await this.applyWrites({writes: [{path, expect, content: text, mode: options.mode ?? 0o644}], backupDir: null, keep: 1})
-    const outcome = result.files[0]
-    if (outcome && outcome.status !== 'written' && outcome.status !== 'unchanged') {
-      throw new ApplyScriptError(`${this.name}: ${path}: ${outcome.status}${outcome.reason ? ` (${outcome.reason})` : ''}`)
-    }
-  }
-
-  async mkdirp(): Promise<void> {
-    // APPLY_SCRIPT creates the folders of the files it writes.
-  }
-
-  async remove(path: string): Promise<never> {
-    throw new Error(`${this.name}: removing ${path} over SSH is not supported; mirrorctl only writes whole files there`)
   }
 }

@@ -122,34 +122,9 @@ describe('SnapshotHost reads', () => {
   })
 })
 
-describe('SnapshotHost overlay', () => {
-  it('later reads see planned writes; listings and stat include them; removals vanish', async () => {
-    const dir = path.join(root, 'home/.config/containers/registries.conf.d')
-    const host = new SnapshotHost('h', await snapshotOf([{path: dir, mode: 'list'}]))
-    await host.writeFileAtomic(path.join(dir, '50-a.conf'), '# changed\n')
-    host.overlay(path.join(dir, '90-new.conf'), '# new\n', 0o600)
-    await host.remove(path.join(dir, '60 odd name.conf'))
-    expect(await host.readFile(path.join(dir, '50-a.conf'))).toBe('# changed\n')
-    expect(await host.readFile(path.join(dir, '60 odd name.conf'))).toBeNull()
-    expect(await host.listDir(dir)).toEqual(['50-a.conf', '70-dir.conf', '90-new.conf'])
-    expect(await host.stat(path.join(dir, '90-new.conf'))).toMatchObject({kind: 'file', mode: 0o600, size: 6})
-    await host.mkdirp(path.join(dir, 'sub/deeper'))
-    expect((await host.stat(path.join(dir, 'sub')))?.kind).toBe('directory')
-    expect(await host.listDir(path.join(dir, 'sub'))).toEqual(['deeper'])
-  })
-
-  it('turns the overlay into FileWrites against the gathered text; unchanged files are left out', async () => {
-    const dir = path.join(root, 'home/.config/containers/registries.conf.d')
-    const host = new SnapshotHost('h', await snapshotOf([{path: dir, mode: 'list'}]))
-    host.overlay(path.join(dir, '50-a.conf'), '# a\n') // same text: no write
-    host.overlay(path.join(dir, '60 odd name.conf'), '# b2\n')
-    host.overlay(path.join(dir, '90-new.conf'), '# new\n', 0o640)
-    expect(host.overlayWrites()).toEqual([
-      {path: path.join(dir, '60 odd name.conf'), expect: '# b\n', content: '# b2\n', mode: 0o644},
-      {path: path.join(dir, '90-new.conf'), expect: null, content: '# new\n', mode: 0o640},
-    ])
-    host.overlay('/never/gathered.conf', 'x')
-    expect(() => host.overlayWrites()).toThrow(/without being read/)
+describe('SnapshotHost is read-only', () => {
+  it('refuses applyWrites: changes reach the host through SshHost', async () => {
+    const host = new SnapshotHost('h1', await snapshotOf([{path: path.join(root, 'etc/registries.conf'), mode: 'read'}]))
     await expect(host.applyWrites()).rejects.toThrow(/read-only/)
   })
 })
