@@ -4,7 +4,8 @@ import {locationFlags} from '../cli/flags.js'
 import {configRejected} from '../lint/config-rejected.js'
 import {LocalHost} from '../hosts/local-host.js'
 import {loadRegistriesConf} from '../engines/registries-conf-engine.js'
-import {resolveImage, type ResolveEntry, type ResolvedImage} from '../formats/registries-conf/resolve.js'
+import {ExitCode} from '../core/exit-codes.js'
+import {isResolved, resolveImage, type ResolveEntry, type ResolvedImage} from '../formats/registries-conf/resolve.js'
 
 export default class Resolve extends BaseCommand {
   static override summary = 'Show the ordered sources podman, skopeo, buildah and CRI-O would try for each image.'
@@ -24,9 +25,12 @@ export default class Resolve extends BaseCommand {
     const host = new LocalHost(flags.root)
     const {set} = await loadRegistriesConf(host, {registriesConf: flags['registries-conf'], registriesConfDir: flags['registries-conf-dir']})
     if (!set.merged) throw configRejected(set.firstError!)
-    const results = (argv as string[]).map((image) => resolveImage(set.merged!, image))
+    const images = positionalsInOrder(this.argv, argv as string[], {...Resolve.baseFlags, ...Resolve.flags})
+    const results = images.map((image) => resolveImage(set.merged!, image))
     if (flags.json) this.printJson({results})
     else this.print(results.map(renderEntry).join('\n'))
+    // A script must not read "ok" when an image cannot be pulled; each error stays in its result.
+    if (!results.every(isResolved)) this.setExit(ExitCode.Findings)
   }
 }
 
@@ -41,7 +45,40 @@ function renderSources(r: ResolvedImage, indent: string): string[] {
 function renderEntry(e: ResolveEntry): string {
   if ('error' in e) return `${e.image}\n  error: ${e.error}`
   if ('candidates' in e) {
-    return [`${e.image}  (short name, ${e.candidates.length} candidate${e.candidates.length === 1 ? '' : 's'})`, ...e.candidates.flatMap((c) => [`  ${c.image}`, ...renderSources(c, '    ')])].join('\n')
+    return [
+      `${e.image}  (short name, ${e.candidates.length} candidate${e.candidates.length === 1 ? '' : 's'})`,
+      ...e.candidates.flatMap((c) => ('error' in c ? [`  ${c.image}`, `    error: ${c.error}`] : [`  ${c.image}`, ...renderSources(c, '    ')])),
+    ].join('\n')
   }
   return [e.image, ...renderSources(e, '  ')].join('\n')
+}
+
+/**
+ * The positional arguments in the order given, duplicates included. oclif sorts its argv by the
+ * first occurrence of each value, which moves a repeated image; this walks the raw argv instead,
+ * skipping flags and the values of flags that take one.
+ */
+export function positionalsInOrder(raw: readonly string[], parsed: readonly string[], flags: Record<string, {type: string; char?: string}>): string[] {
+  const takesValue = new Set<string>()
+  for (const [name, f] of Object.entries(flags)) {
+    if (f.type !== 'option') continue
+    takesValue.add(`--${name}`)
+    if (f.char) takesValue.add(`-${f.char}`)
+  }
+  const out: string[] = []
+  for (let i = 0; i < raw.length; i++) {
+    const token = raw[i]!
+    if (token === '--') {
+      out.push(...raw.slice(i + 1))
+      break
+    }
+    if (token.startsWith('-') && token.length > 1) {
+      if (takesValue.has(token)) i++
+      continue
+    }
+    out.push(token)
+  }
+  // Trust oclif's set of positionals; only the order comes from the raw argv.
+  const same = out.length === parsed.length && [...out].sort().join('\0') === [...parsed].sort().join('\0')
+  return same ? out : [...parsed]
 }

@@ -91,9 +91,40 @@ export function normalize(ref: ImageReference): ImageReference {
   return {...ref, domain, path}
 }
 
-/** Parse then normalise; also rejects upper case in a name that normalisation would place on Docker Hub. */
+/** Parse then normalise (ParseNormalizedNamed); also rejects upper case in a name that normalisation would place on Docker Hub. */
 export function parseNormalized(input: string): ImageReference {
+  if (/^[a-f0-9]{64}$/.test(input)) throw new ReferenceError(`invalid repository name (${input}), cannot specify 64-byte hexadecimal strings`)
   return normalize(parseReference(input))
+}
+
+/**
+ * ParseNamed: the reference must already be in its normalised (canonical) form, as
+ * containers/image requires of every rewritten pull source ("docker.io/ubuntu" is not:
+ * it normalises to docker.io/library/ubuntu).
+ */
+export function parseNamed(input: string): ImageReference {
+  const ref = parseNormalized(input)
+  const canonical = formatReference(ref)
+  if (canonical !== input) throw new ReferenceError(`repository name must be canonical: "${input}" normalises to "${canonical}"`)
+  return ref
+}
+
+/**
+ * Why containers/image can build no image reference at all from a registries.conf location
+ * (host[:port][/namespace]): every rewrite of a pull through it fails. null when some name works.
+ */
+export function unusableLocation(location: string): string | null {
+  let first: string | null = null
+  // The shortest names a rewrite can produce: the location alone, or with one or two path components.
+  for (const rest of [':latest', '/x:latest', '/x/x:latest']) {
+    try {
+      parseNamed(location + rest)
+      return null
+    } catch (error) {
+      first ??= (error as Error).message
+    }
+  }
+  return first
 }
 
 /** host/path, without tag or digest. */

@@ -1,4 +1,6 @@
 import {UserError} from '../core/errors.js'
+import {unusableLocation} from '../core/image-reference.js'
+import {rewriteReference, sampleReferences} from '../formats/registries-conf/rewrite.js'
 
 export type PullFromMirror = 'all' | 'digest-only' | 'tag-only'
 export type Position = 'first' | 'last'
@@ -54,7 +56,7 @@ const HOST_PORT = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9
  */
 export function parseMirrorArgument(
   given: string,
-  options: {insecure?: boolean; pullFromMirror?: PullFromMirror | null} = {},
+  options: {insecure?: boolean; pullFromMirror?: PullFromMirror | null; source?: string} = {},
 ): MirrorTarget {
   const trimmed = given.trim()
   let scheme: MirrorTarget['scheme'] = null
@@ -84,6 +86,8 @@ export function parseMirrorArgument(
     throw new UserError(`invalid mirror "${given}": namespace "${path}" is not a valid repository path`, {
       hint: 'namespaces are lower-case path components such as dockerhub-proxy',
     })
+  // A mirror being added (not one being removed) must work for containers/image.
+  if (options.source !== undefined) refuseUnusable(`mirror "${given}"`, options.source, mirrorLocation({host, path}))
   return {
     host,
     path,
@@ -91,6 +95,54 @@ export function parseMirrorArgument(
     insecure: Boolean(options.insecure) || scheme === 'http',
     pullFromMirror: options.pullFromMirror ?? null,
     given,
+  }
+}
+
+/**
+ * Reads a --location argument (registries.conf `location`: host[:port][/namespace]) and refuses,
+ * before anything is planned, every value containers/image could build no image reference from.
+ */
+export function parseLocationArgument(given: string, source: string): string {
+  const shown = JSON.stringify(given)
+  // Control characters, spaces and quotes: TOML would escape them, but no image name holds one.
+  if (/[\s"'\\\u0000-\u001f\u007f]/.test(given))
+    throw new UserError(`invalid --location ${shown}: spaces, quotes and control characters cannot appear in an image name`, {
+      hint: 'give host[:port][/namespace], for example quay.io/myorg',
+    })
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(given)
+  const afterScheme = scheme ? given.slice(scheme[0].length) : given
+  if (/@/.test(afterScheme.split('/')[0]!))
+    throw new UserError(`invalid --location ${shown}: user info is not allowed`, {
+      hint: "credentials belong in the engine's auth file (podman login), not in the location",
+    })
+  if (scheme)
+    throw new UserError(`invalid --location ${shown}: registries.conf locations take no scheme`, {
+      hint: `write ${JSON.stringify(afterScheme.replace(/\/+$/, ''))}; use --insecure for a registry served over plain HTTP`,
+    })
+  const location = given.replace(/\/+$/, '')
+  if (location === '') throw new UserError('invalid --location "": give host[:port][/namespace]', {hint: 'for example quay.io/myorg'})
+  refuseUnusable(`--location ${shown}`, source, location)
+  return location
+}
+
+/**
+ * Refuses a registries.conf location or mirror that containers/image cannot use: one it can
+ * build no image reference from, or one whose rewrite of a common image under `source` fails
+ * ("rewriting reference": invalid, not canonical, or longer than 255 characters).
+ */
+function refuseUnusable(what: string, source: string, location: string): void {
+  const hint = 'give host[:port][/namespace] in lower case, short enough for image names of at most 255 characters; docker.io, not index.docker.io'
+  const unusable = unusableLocation(location)
+  if (unusable) throw new UserError(`invalid ${what}: podman, skopeo and CRI-O could pull nothing through it (${unusable})`, {hint})
+  const prefix = source.replace(/\/+$/, '')
+  for (const sample of sampleReferences(prefix)) {
+    try {
+      rewriteReference(sample, prefix, location)
+    } catch (error) {
+      throw new UserError(`invalid ${what}: pulls of ${sample} through it would fail (${(error as Error).message})`, {
+        hint: prefix === 'localhost' ? 'give the prefix its port (localhost:5000), so that it matches one registry' : hint,
+      })
+    }
   }
 }
 

@@ -93,7 +93,7 @@ describe('resolve', () => {
     writeFileSync(path.join(dropIns(), '50-hub.conf'), '[[registry]]\nprefix = "docker.io"\nlocation = "docker.io"\n[[registry.mirror]]\nlocation = "127.0.0.1:5000"\ninsecure = true\n')
     writeFileSync(path.join(dropIns(), '00-alias.conf'), '[aliases]\n"hello" = "quay.io/podman/hello"\n')
     const r = await cli(['resolve', '--root', root, '--json', 'docker.io/library/nginx', 'hello:1', 'ubi9', 'quay.io/a/b@sha256:' + 'c'.repeat(64), 'docker.io/library/x:'])
-    expect(r.exitCode).toBe(0)
+    expect(r.exitCode).toBe(1) // ubi9 and x: cannot be resolved (each error stays in its result)
     expect(JSON.parse(r.stdout)).toEqual({
       results: [
         {

@@ -6,7 +6,7 @@ import {engineFlags, selectEngines} from '../../cli/engine-selection.js'
 import {detectDockerVersion} from '../../engines/docker-engine.js'
 import {UserError} from '../../core/errors.js'
 import {LocalHost} from '../../hosts/local-host.js'
-import {parseMirrorArgument, type PullFromMirror} from '../../policy/mirror-policy.js'
+import {parseLocationArgument, parseMirrorArgument, type PullFromMirror} from '../../policy/mirror-policy.js'
 import {writeFlags} from '../../cli/write-flags.js'
 import {fixNoProxy} from '../../cli/fix-no-proxy.js'
 
@@ -46,13 +46,14 @@ export default class MirrorAdd extends BaseCommand {
     if (!given.length && !flags.location)
       throw new UserError('give at least one MIRROR or --location', {hint: 'for example: mirrorctl mirror add docker.io mirror.example.com:5000'})
     const pull = (flags['pull-from-mirror'] as PullFromMirror | undefined) ?? null
-    const mirrors = given.map((m) => parseMirrorArgument(m, {insecure: flags.insecure, pullFromMirror: pull}))
+    const mirrors = given.map((m) => parseMirrorArgument(m, {insecure: flags.insecure, pullFromMirror: pull, source: args.source}))
+    const location = flags.location === undefined ? null : parseLocationArgument(flags.location, args.source)
     const host = new LocalHost(flags.root)
     const engines = await selectEngines(host, flags)
     const dockerVersion = engines.engines.includes('docker') ? await detectDockerVersion(host, {flag: flags['docker-version'], treeRoot: flags.root !== undefined}) : null
     const results = await runMirrorChange(
       host,
-      {action: 'add', source: args.source, mirrors, location: flags.location?.replace(/\/+$/, '') ?? null, position: flags.position as 'first' | 'last'},
+      {action: 'add', source: args.source, mirrors, location, position: flags.position as 'first' | 'last'},
       {
         registriesConf: flags['registries-conf'],
         registriesConfDir: flags['registries-conf-dir'],

@@ -3,7 +3,8 @@ import {report} from '../../lint/rule.js'
 import {positionOf} from './load.js'
 import type {RegistriesConfDocument} from './parse.js'
 import type {FileConfig, RegistryTable} from './model.js'
-import {matchPrefix} from './resolve.js'
+import {unusableLocation} from '../../core/image-reference.js'
+import {matchPrefix, rewriteReference, sampleReferences} from './rewrite.js'
 import {rules} from './rules.js'
 
 /**
@@ -71,10 +72,34 @@ function lintTable(r: RegistryTable, at: At, out: Finding[]): void {
     )
   const never = whyNeverMatches(r.prefix)
   if (never) out.push(report(rules['prefix-never-matches'], at(r, r.prefixWritten ? 'prefix' : 'location', 'value'), never.message, never.hint))
+  const samples = never ? [] : sampleReferences(r.prefix)
+  for (const ep of [r, ...r.mirrors]) {
+    // A scheme is already a load error (uri-scheme).
+    if (ep.location === '' || /^https?:\/\//.test(ep.location)) continue
+    const where = at({file: r.file, path: ep.path}, 'location', 'value')
+    const kind = ep === r ? 'location' : 'mirror'
+    const unusable = unusableLocation(ep.location)
+    if (unusable) {
+      out.push(report(rules['location-unusable'], where, `${kind} ${JSON.stringify(ep.location)} cannot form any image reference (${unusable}); every pull of "${r.prefix}" fails`))
+      continue
+    }
+    if (ep.location.startsWith('['))
+      out.push(report(rules['ipv6-location'], where, `${kind} "${ep.location}" is an IPv6 address: containers/image 5.23 and older releases refuse it in image names`))
+    for (const sample of samples) {
+      try {
+        rewriteReference(sample, r.prefix, ep.location)
+      } catch (error) {
+        out.push(report(rules['rewrite-fails'], where, `pulls of ${sample} through ${kind} "${ep.location}" fail: ${(error as Error).message}`))
+        break
+      }
+    }
+  }
 }
 
 /** Why `prefix` cannot match what its author most likely meant, or null. */
 export function whyNeverMatches(prefix: string): {message: string; hint?: string} | null {
+  if (prefix.slice(prefix.startsWith('*.') ? 2 : 0).includes('*'))
+    return {message: `prefix "${prefix}" never matches: a "*" is a wildcard only as a leading "*." (image names hold no "*")`, hint: 'use a plain prefix (docker.io/library) or a leading wildcard (*.example.com)'}
   if (prefix.startsWith('*.')) return null
   const slash = prefix.indexOf('/')
   const domain = slash === -1 ? prefix : prefix.slice(0, slash)
@@ -98,11 +123,17 @@ export function whyNeverMatches(prefix: string): {message: string; hint?: string
 
 /** A more specific table without mirrors hides a broader table's mirrors for the names it matches. */
 function lintShadowing(tables: RegistryTable[], at: At, out: Finding[]): void {
+  const byPrefix = new Map(tables.map((t) => [t.prefix, t]))
   for (const narrow of tables) {
     if (narrow.mirrors.length || whyNeverMatches(narrow.prefix)) continue
-    const broader = tables
-      .filter((b) => b !== narrow && b.mirrors.length && b.prefix.length < narrow.prefix.length && matchPrefix(sampleName(narrow.prefix), b.prefix) !== -1)
-      .sort((a, b) => b.prefix.length - a.prefix.length)[0]
+    const name = sampleName(narrow.prefix)
+    // The longest broader table with mirrors that matches: only the name's own prefixes can.
+    let broader: RegistryTable | undefined
+    for (const candidate of broaderPrefixes(name)) {
+      const b = byPrefix.get(candidate)
+      if (!b || b === narrow || !b.mirrors.length || b.prefix.length >= narrow.prefix.length || matchPrefix(name, b.prefix) === -1) continue
+      if (!broader || b.prefix.length > broader.prefix.length) broader = b
+    }
     if (!broader) continue
     out.push(
       report(
@@ -112,6 +143,20 @@ function lintShadowing(tables: RegistryTable[], at: At, out: Finding[]): void {
       ),
     )
   }
+}
+
+/** Every prefix string that can match `name`: its cuts before "/", ":" or "@", and the "*." wildcards of its host. */
+function broaderPrefixes(name: string): string[] {
+  const cuts: number[] = []
+  for (let i = 1; i < name.length; i++) if (':/@'.includes(name[i]!)) cuts.push(i)
+  cuts.push(name.length)
+  const out = cuts.map((i) => name.slice(0, i))
+  const hostEnd = name.includes('/') ? name.indexOf('/') : name.length
+  for (let j = 0; j < hostEnd; j++) {
+    if (name[j] !== '.') continue
+    for (const k of cuts) if (k > j && k <= hostEnd) out.push(`*${name.slice(j, k)}`)
+  }
+  return out
 }
 
 /** A name that the prefix itself would match, for testing which broader prefixes also match it. */

@@ -102,7 +102,6 @@ export function loadFile(doc: RegistriesConfDocument, options: {dropIn: boolean}
       v1Lists[k as 'search'] = strList(t, ['registries', k], 'registries')
     }
   }
-  const v1Set = Object.values(v1Lists).some((l) => l !== null)
 
   // ---- V2 top level
   const search = strList(data, [], 'unqualified-search-registries')
@@ -181,15 +180,29 @@ export function loadFile(doc: RegistriesConfDocument, options: {dropIn: boolean}
   // A type error fails decoding before any other check.
   if (errors.length) return {config: null, rejected: true, errors, warnings}
 
+  // containers/image up to 5.23 treats empty lists as absent when telling V1 from V2 (Nonempty);
+  // 5.24 (podman 4.4) and later count any written V1 list or V2 key (hasSetField).
   const v2Set =
     regEntry !== undefined || search !== null || helpers !== null || mode !== undefined || alsHelper !== undefined || aliasesEntry !== undefined
-  if (v1Set) {
-    const firstV1 = (['search', 'insecure', 'block'] as const).find((k) => v1Lists[k] !== null)!
+  const v2Nonempty =
+    registries.length > 0 || Boolean(search?.length) || Boolean(helpers?.length) || Boolean(mode) || Boolean(alsHelper) || Object.keys(aliases ?? {}).length > 0
+  const v1Keys = (['search', 'insecure', 'block'] as const).filter((k) => v1Lists[k] !== null)
+  const v1Nonempty = v1Keys.some((k) => v1Lists[k]!.length > 0)
+  if (v1Keys.length && (options.dropIn || v2Set) && !(v1Nonempty && (options.dropIn || v2Nonempty)))
+    warn(
+      rules['empty-v1-v2-mix'],
+      v1Nonempty ? [Object.keys(data).find((k) => known(TOP_LEVEL_KEYS, k) && k.toLowerCase() !== 'registries') ?? 'registries'] : ['registries', v1Keys[0]!],
+      v1Nonempty
+        ? 'this V1 file also writes V2 keys with empty values: containers/image 5.23 and earlier ignore them, 5.24 and later refuse the file ("mixing sysregistry v1/v2 is not supported")'
+        : `[registries.${v1Keys[0]}] holds only empty lists: containers/image 5.23 and earlier ignore it, 5.24 and later refuse the file (${options.dropIn ? '"registry must be in v2 format but is in v1"' : '"mixing sysregistry v1/v2 is not supported"'})`,
+    )
+  if (v1Nonempty) {
+    const firstV1 = v1Keys.find((k) => v1Lists[k]!.length > 0)!
     if (options.dropIn) {
       fail(rules['v1-in-drop-in'], ['registries', firstV1], 'registry must be in v2 format but is in v1: drop-ins cannot use V1 tables')
       return {config: null, rejected: true, errors, warnings}
     }
-    if (v2Set) {
+    if (v2Nonempty) {
       fail(rules['mixed-v1-v2'], ['registries', firstV1], 'mixing sysregistry v1/v2 is not supported: this file has V1 tables and V2 keys')
       return {config: null, rejected: true, errors, warnings}
     }
@@ -217,6 +230,7 @@ export function loadFile(doc: RegistriesConfDocument, options: {dropIn: boolean}
 
   const config: FileConfig = {
     file: doc.path,
+    dropIn: options.dropIn,
     format: v2Set ? 'v2' : 'empty',
     registries,
     unqualifiedSearchRegistries: search ? search.map((s) => s.replace(/\/+$/, '')) : null,
@@ -263,28 +277,32 @@ function validateRegistries(doc: RegistriesConfDocument, registries: RegistryTab
         fail(rules['invalid-pull-from-mirror'], [...m.path, 'pull-from-mirror'], `unsupported pull-from-mirror value "${m.pullFromMirror}" for mirror "${m.location}"`, 'value')
     }
   }
-  // Tables sharing a location (or, without one, a wildcard prefix) must agree on insecure, proxy and blocked.
-  const byLocation = new Map<string, RegistryTable[]>()
+  reportLocationConflicts(registries, fail)
+}
+
+const CONFLICT_FIELDS = ['insecure', 'proxy', 'blocked'] as const
+
+/**
+ * Tables sharing a location (or, without one, a wildcard prefix) must agree on insecure, proxy
+ * and blocked. The loader compares every pair; a table conflicts exactly when an earlier table of
+ * its group has another value, so one pass with the values seen so far per group finds the same
+ * tables in linear time. Each conflicting table is reported once per field.
+ */
+export function reportLocationConflicts(registries: readonly RegistryTable[], fail: Fail): void {
+  const seen = new Map<string, {insecure: Set<unknown>; proxy: Set<unknown>; blocked: Set<unknown>}>()
   for (const r of registries) {
     const key = r.location === '' ? r.prefix : r.location
-    byLocation.set(key, [...(byLocation.get(key) ?? []), r])
-  }
-  const reported = new Set<string>()
-  for (const r of registries) {
-    const others = byLocation.get(r.location === '' ? r.prefix : r.location) ?? []
-    for (const o of others) {
-      for (const [field, rule] of [
-        ['insecure', rules['conflicting-insecure']],
-        ['proxy', rules['conflicting-proxy']],
-        ['blocked', rules['conflicting-blocked']],
-      ] as const) {
-        if (r[field] === o[field]) continue
-        const later = r.index > o.index ? r : o
-        const id = `${field}:${later.index}`
-        if (reported.has(id)) continue
-        reported.add(id)
-        fail(rule, later.path, `registry '${r.location}' is defined multiple times with conflicting '${field}' setting`)
-      }
+    let group = seen.get(key)
+    if (!group) seen.set(key, (group = {insecure: new Set(), proxy: new Set(), blocked: new Set()}))
+    for (const field of CONFLICT_FIELDS) {
+      const values = group[field]
+      // The loader compares parsed proxies as *url.URL pointers: two tables that both set a
+      // proxy conflict even when they spell the same URL.
+      const value = field === 'proxy' && r.proxy !== '' ? Symbol(r.proxy) : r[field]
+      // At most two distinct values are kept: enough to know whether another one was seen.
+      if (values.size > 1 || (values.size === 1 && !values.has(value)))
+        fail(rules[`conflicting-${field}`], r.path, `registry '${r.location}' is defined multiple times with conflicting '${field}' setting`)
+      if (values.size < 2) values.add(value)
     }
   }
 }
@@ -374,6 +392,7 @@ function convertV1(
     rejected: false,
     config: {
       file: doc.path,
+      dropIn: false,
       format: 'v1',
       registries: [...byLocation.values()],
       unqualifiedSearchRegistries: lists.search,

@@ -22,7 +22,8 @@ export function mergeConfigs(files: readonly FileConfig[]): MergedConfig {
   const aliases = new Map<string, {value: string; file: string}>()
   for (const f of files) {
     for (const r of uniqueByPrefix(f.registries)) registries.set(r.prefix, r)
-    if (f.unqualifiedSearchRegistries !== null) {
+    // The loader records every file it loads as the origin; a drop-in replaces it only when it sets the list.
+    if (f.unqualifiedSearchRegistries !== null || !f.dropIn) {
       search = f.unqualifiedSearchRegistries
       searchOrigin = f.file
     }

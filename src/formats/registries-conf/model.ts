@@ -29,6 +29,8 @@ export interface RegistryTable extends Endpoint {
 /** What one file contributes, before drop-ins are merged. null = key absent (matters for merging). */
 export interface FileConfig {
   file: string
+  /** A drop-in; false for the main file (which names itself as the search-registries origin even when it sets nothing). */
+  dropIn: boolean
   format: 'v1' | 'v2' | 'empty'
   /** In file order, duplicates included (the merge step applies first-wins). */
   registries: RegistryTable[]

@@ -8,6 +8,9 @@ import {
   type ImageReference,
 } from '../../core/image-reference.js'
 import type {MergedConfig, RegistryTable} from './model.js'
+import {matchPrefix, rewriteReference} from './rewrite.js'
+
+export {matchPrefix} from './rewrite.js'
 
 export interface PullSource {
   reference: string
@@ -22,27 +25,22 @@ export interface ResolvedImage {
   sources: PullSource[]
 }
 
+/** A short-name candidate whose pull fails before any registry is contacted (the next candidate is tried). */
+export interface CandidateError {
+  image: string
+  error: string
+}
+
 export type ResolveEntry =
   | ResolvedImage
-  | {image: string; candidates: ResolvedImage[]}
+  | {image: string; candidates: (ResolvedImage | CandidateError)[]}
   | {image: string; error: string}
 
-/**
- * Whether `ref` (a name, with or without tag/digest) matches `prefix`, and how long the match is;
- * -1 when not. Mirrors the loader's matching, including its quirk that "example.com" also
- * matches "example.com:5000/...".
- */
-export function matchPrefix(ref: string, prefix: string): number {
-  if (prefix.startsWith('*.')) {
-    const suffix = prefix.slice(1)
-    const index = ref.indexOf(suffix)
-    if (index === -1 || ref.slice(0, index).includes('/')) return -1
-    const end = index + suffix.length
-    return end === ref.length || ':/@'.includes(ref[end]!) ? end : -1
-  }
-  if (ref.length < prefix.length || !ref.startsWith(prefix)) return -1
-  if (ref.length === prefix.length) return prefix.length
-  return ':/@'.includes(ref[prefix.length]!) ? prefix.length : -1
+/** Whether an engine could try at least one source for the entry: false for an error, or when every candidate fails. */
+export function isResolved(entry: ResolveEntry): boolean {
+  if ('error' in entry) return false
+  if ('candidates' in entry) return entry.candidates.some((c) => !('error' in c))
+  return true
 }
 
 /** The table with the longest matching prefix for a repository name (no tag or digest), as FindRegistry picks it. */
@@ -74,22 +72,13 @@ export function pullSources(config: MergedConfig, ref: ImageReference): Resolved
       .map((m) => ({...m, mirror: true})),
     {...registry, mirror: false},
   ]
+  // Every endpoint is rewritten before any is tried: one bad mirror fails the whole pull.
   const sources = endpoints.map((ep) => ({
-    reference: rewrite(fullString, registry.prefix, ep.location),
+    reference: rewriteReference(fullString, registry.prefix, ep.location),
     insecure: ep.insecure,
     mirror: ep.mirror,
   }))
   return {image: fullString, matchedPrefix: registry.prefix, blocked: registry.blocked, sources}
-}
-
-/** Replaces the matched prefix with an endpoint's location; an empty location (wildcard) keeps the reference. */
-function rewrite(ref: string, prefix: string, location: string): string {
-  if (location === '') return ref
-  const n = matchPrefix(ref, prefix)
-  const rewritten = location + ref.slice(n)
-  // The loader re-parses the rewritten name; an invalid result fails at pull time.
-  parseReference(rewritten)
-  return rewritten
 }
 
 /**
@@ -108,7 +97,7 @@ export function resolveImage(config: MergedConfig, input: string): ResolveEntry 
     const alias = config.aliases[name]
     if (alias) {
       const aliased = {...parseNormalized(alias.value), tag: ref.tag, digest: ref.digest}
-      return {image: input, candidates: [pullSources(config, aliased)]}
+      return {image: input, candidates: [candidate(config, aliased)]}
     }
     const registries = config.unqualifiedSearchRegistries
     if (registries.length === 0) {
@@ -119,12 +108,21 @@ export function resolveImage(config: MergedConfig, input: string): ResolveEntry 
           : `short-name "${input}" did not resolve to an alias and no containers-registries.conf(5) was found`,
       }
     }
-    const candidates = registries.map((reg) => pullSources(config, parseNormalized(`${reg}/${input}`)))
+    const candidates = registries.map((reg) => candidate(config, parseNormalized(`${reg}/${input}`)))
     if (candidates.length > 1 && config.shortNameMode === 'enforcing') {
       return {image: input, error: 'short-name resolution enforced but cannot prompt without a TTY'}
     }
     return {image: input, candidates}
   } catch (error) {
     return {image: input, error: (error as Error).message}
+  }
+}
+
+/** One short-name candidate; a failed rewrite is that candidate's error, not the short name's. */
+function candidate(config: MergedConfig, ref: ImageReference): ResolvedImage | CandidateError {
+  try {
+    return pullSources(config, ref)
+  } catch (error) {
+    return {image: formatReference(withDefaultTag(ref)), error: (error as Error).message}
   }
 }

@@ -21,7 +21,7 @@ export const rules = defineRules('registries-conf', {
   },
   'mixed-v1-v2': {
     severity: 'error',
-    description: 'V1 tables ([registries.search|insecure|block]) and V2 keys in the same file.',
+    description: 'V1 tables with entries ([registries.search|insecure|block]) and V2 settings with values in the same file (for where one side is empty, see empty-v1-v2-mix).',
     hint: 'convert the V1 tables to V2 (mirrorctl mirror add --convert does it) or remove the V2 keys',
     source: LOADER,
   },
@@ -121,7 +121,35 @@ export const rules = defineRules('registries-conf', {
     hint: 'write "name" = "registry.example.com/namespace/name": the name without registry, tag or digest; the value fully qualified, without tag or digest',
     source: 'https://github.com/containers/container-libs/blob/main/image/pkg/sysregistriesv2/shortnames.go',
   },
+  'location-unusable': {
+    severity: 'error',
+    description:
+      'A location or mirror from which containers/image can build no valid image reference (a character names cannot hold, an IPv4-mapped IPv6 address, longer than 255 characters, index.docker.io, a first component that is not a host): the file loads, but every pull it matches fails with "rewriting reference".',
+    hint: 'write host[:port][/namespace] in lower case without a scheme, for example mirror.example.com:5000/dockerhub; use docker.io, not index.docker.io',
+    source: LOADER,
+  },
   // ---- accepted by the loader, but not what the author meant
+  'rewrite-fails': {
+    severity: 'warning',
+    description:
+      'For common images under the prefix, the location or mirror produces a reference that is invalid or not canonical (docker.io/ubuntu instead of docker.io/library/ubuntu, or mirror.example.com/x:5000/alpine for prefix localhost), so those pulls fail with "rewriting reference".',
+    hint: 'make prefix and location end at the same level (docker.io/library -> mirror.example.com/library), and give prefixes a port when the registry has one',
+    source: LOADER,
+  },
+  'ipv6-location': {
+    severity: 'warning',
+    description:
+      'A location or mirror is an IPv6 address ([::1]:5000). Current containers/image accepts it, but older releases refuse IPv6 in image names (containers/image 5.23, as in skopeo 1.9, fails every such pull with "rewriting reference: invalid reference format").',
+    hint: 'use a host name (or an IPv4 address) for the mirror when older podman, skopeo, buildah or CRI-O read this file',
+    source: 'https://github.com/distribution/distribution/pull/3489',
+  },
+  'empty-v1-v2-mix': {
+    severity: 'warning',
+    description:
+      'V1 tables ([registries.search|insecure|block]) and V2 keys in one file where one side holds only empty lists. containers/image 5.23 and earlier (skopeo 1.9, podman 4.3) ignore the empty side; 5.24 and later (podman 4.4+) refuse the file.',
+    hint: 'remove the empty [registries.*] tables (or the empty V2 keys)',
+    source: 'https://github.com/containers/image/pull/1753',
+  },
   'unknown-key': {
     severity: 'warning',
     description: 'A key the loader does not know; it is ignored without a word (visible only at debug log level).',
@@ -166,7 +194,7 @@ export const rules = defineRules('registries-conf', {
   },
   'prefix-never-matches': {
     severity: 'warning',
-    description: 'A prefix no image name can match: it carries a tag or digest (matching uses the name only), names index.docker.io (names are normalised to docker.io first), or names an official Docker Hub image without library/.',
+    description: 'A prefix no image name can match: it carries a tag or digest (matching uses the name only), names index.docker.io (names are normalised to docker.io first), names an official Docker Hub image without library/, or holds a "*" other than a leading "*.".',
     hint: 'write the prefix as the normalised repository name, for example docker.io/library/alpine',
     source: MAN,
   },

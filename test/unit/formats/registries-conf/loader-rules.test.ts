@@ -8,7 +8,7 @@ const rejected: [rule: string, text: string, line: number, column: number][] = [
   ['wrong-type', '[[registry]]\nlocation = "a.io"\ninsecure = "true"\n', 3, 12],
   ['wrong-type', '[registry]\nlocation = "a.io"\n', 1, 1],
   ['wrong-type', 'unqualified-search-registries = "docker.io"\n', 1, 33],
-  ['mixed-v1-v2', 'unqualified-search-registries = ["docker.io"]\n\n[registries.search]\nregistries = []\n', 3, 1],
+  ['mixed-v1-v2', 'unqualified-search-registries = ["docker.io"]\n\n[registries.search]\nregistries = ["quay.io"]\n', 3, 1],
   ['uri-scheme', '[[registry]]\nlocation = "https://quay.io"\n', 2, 12],
   ['uri-scheme', '[[registry]]\nlocation = "quay.io"\n[[registry.mirror]]\nlocation = "http://m.example.com"\n', 4, 12],
   ['uri-scheme', 'unqualified-search-registries = ["https://docker.io"]\n', 1, 34],
