@@ -29,7 +29,7 @@ export interface ContainerdResolved {
   ignored: {file: string; message: string} | null
   sources: ContainerdSource[]
   /** ca and client files containerd must read before pulling (absolute paths). */
-  files: string[]
+  files: {path: string; kind: 'CA cert' | 'CERT file'}[]
 }
 
 /** containerd's hostDirectory: the last ":port" becomes "_port_". */
@@ -84,7 +84,10 @@ export function resolveContainerd(image: string, snapshot: HostsDirSnapshot | nu
   const last = hosts[hosts.length - 1]
   if (last && last.host === '') fillDefault(last, registry, version)
   const sources = hosts.map((h) => toSource(h, version))
-  const files = hosts.flatMap((h) => [...h.caCerts, ...h.clientPairs.flatMap((p) => p.filter(Boolean))])
+  const files = hosts.flatMap((h) => [
+    ...h.caCerts.map((path) => ({path, kind: 'CA cert' as const})),
+    ...h.clientPairs.flatMap((p) => p.filter(Boolean).map((path) => ({path, kind: 'CERT file' as const}))),
+  ])
   return {image, registry, folder: folder === null ? null : `${snapshot!.root.replace(/\/+$/, '')}/${folder}`, ignored, sources, files}
 }
 

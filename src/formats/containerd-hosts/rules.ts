@@ -22,6 +22,12 @@ export const rules = defineRules('containerd-hosts', {
     hint: 'use the types hosts.toml takes: capabilities = ["pull", "resolve"], skip_verify = true, ca = "file" or ["files"]',
     source: HOSTS,
   },
+  'unreadable-tls-file': {
+    severity: 'error',
+    description: 'A ca or client file named in hosts.toml (or a certs.d-style .crt/.cert) cannot be read: containerd fails every pull of that registry.',
+    hint: 'fix the path (relative paths are relative to the hosts.toml folder) or make the file readable by root',
+    source: HOSTS,
+  },
   'no-host-table': {
     severity: 'error',
     description: 'hosts.toml has no [host."…"] table: containerd 1.6 and 1.7 fail to decode it and ignore the file, server included.',

@@ -76,6 +76,6 @@ describe('resolveContainerd (remotes/docker/config/hosts.go)', () => {
 
   it('relative ca and client paths are made absolute in the folder, for the engine to check', () => {
     const r = resolveContainerd('alpine', snap({'docker.io': '[host."https://m"]\n  ca = "ca.pem"\n  client = [["c.pem", "/k.pem"]]\n'}), '2')
-    expect(r.files).toEqual(['/etc/containerd/certs.d/docker.io/ca.pem', '/etc/containerd/certs.d/docker.io/c.pem', '/k.pem'])
+    expect(r.files.map((f) => f.path)).toEqual(['/etc/containerd/certs.d/docker.io/ca.pem', '/etc/containerd/certs.d/docker.io/c.pem', '/k.pem'])
   })
 })
