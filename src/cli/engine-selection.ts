@@ -1,16 +1,18 @@
 import {Flags} from '@oclif/core'
+import {containerdFlags} from './containerd-flags.js'
 import {UserError} from '../core/errors.js'
 import {detectEngines, locateDaemonJson, type DaemonJsonLocation} from '../engines/docker-engine.js'
 import {listDropIns, locateRegistriesConf} from '../engines/registries-conf-files.js'
 import type {Host} from '../hosts/host.js'
 
-export type EngineName = 'docker' | 'podman'
+export type EngineName = 'docker' | 'podman' | 'containerd' | 'k3s'
 
 export const engineFlags = {
   engine: Flags.string({
-    options: ['docker', 'podman', 'all'],
-    description: 'which engine config to edit: docker (daemon.json), podman (registries.conf: podman, buildah, skopeo, CRI-O), or all. Default: every engine detected',
+    options: ['docker', 'podman', 'containerd', 'all'],
+    description: 'which engine config to edit: docker (daemon.json), podman (registries.conf: podman, buildah, skopeo, CRI-O), containerd (hosts.toml), or all (podman and docker). Default: every engine detected',
   }),
+  ...containerdFlags,
   'daemon-json': Flags.string({description: "Docker's daemon.json to use (selects the docker engine)", helpValue: 'FILE'}),
   'docker-version': Flags.string({description: 'Docker Engine version to check daemon.json against (default: `dockerd --version` on this machine)', helpValue: 'X.Y.Z'}),
 }

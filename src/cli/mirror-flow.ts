@@ -11,6 +11,7 @@ import type {Host} from '../hosts/host.js'
 import type {MirrorChange} from '../policy/mirror-policy.js'
 import {isDockerHubSource} from '../formats/daemon-json/index.js'
 import {runDaemonJsonChange} from './docker-change.js'
+import {runContainerdChange, type ContainerdChangeOptions} from '../engines/containerd-change.js'
 import type {EngineName, EngineSelection} from './engine-selection.js'
 
 export interface MirrorFlowOptions extends RegistriesConfOptions {
@@ -22,10 +23,12 @@ export interface MirrorFlowOptions extends RegistriesConfOptions {
   convert?: boolean | undefined
   /** Whether backups go to the system folder (root user or a --root tree). */
   systemWideBackups: boolean
+  /** Where and which containerd, when containerd is selected. */
+  containerd?: Pick<ContainerdChangeOptions, 'hostsDir' | 'configToml' | 'version'> | undefined
 }
 
 export interface FileResult {
-  engine: 'podman' | 'docker'
+  engine: 'podman' | 'docker' | 'containerd'
   path: string
   actions: string[]
   diff: string
@@ -49,6 +52,11 @@ export async function runMirrorChange(host: Host, change: MirrorChange, options:
   for (const engine of options.engines.engines) {
     if (engine === 'podman') {
       files.push(...(await runRegistriesConfChange(host, change, options)))
+      continue
+    }
+    if (engine === 'containerd' || engine === 'k3s') {
+      if (engine === 'k3s' || !options.containerd) throw new UserError(`mirror changes for ${engine} are not supported yet`, {hint: 'use --engine containerd (hosts.toml)'})
+      files.push(...(await runContainerdChange(host, change, {...options.containerd, dryRun: options.dryRun, backup: options.backup, systemWideBackups: options.systemWideBackups})))
       continue
     }
     const unsupported = !isDockerHubSource(change.source)

@@ -3,6 +3,7 @@ import {BaseCommand} from '../../cli/base-command.js'
 import {locationFlags} from '../../cli/flags.js'
 import {renderFileResults, runMirrorChange} from '../../cli/mirror-flow.js'
 import {engineFlags, selectEngines} from '../../cli/engine-selection.js'
+import {detectContainerdVersion} from '../../engines/containerd-hosts-dir.js'
 import {detectDockerVersion} from '../../engines/docker-engine.js'
 import {UserError} from '../../core/errors.js'
 import {LocalHost} from '../../hosts/local-host.js'
@@ -64,11 +65,18 @@ export default class MirrorAdd extends BaseCommand {
         systemWideBackups: flags.root !== undefined || host.isRoot,
         engines,
         dockerVersion,
+        containerd: engines.engines.includes('containerd')
+          ? {
+              hostsDir: flags['containerd-hosts-dir'],
+              configToml: flags['containerd-config'],
+              version: await detectContainerdVersion(host, {flag: flags['containerd-version'], treeRoot: flags.root !== undefined}),
+            }
+          : undefined,
       },
     )
     // Proxy settings: fixed with --fix-no-proxy, otherwise only a warning of what would be needed.
     const fix = flags['fix-no-proxy']
-    const used = engines.engines.filter((e) => !results.skipped.some((x) => x.engine === e))
+    const used = engines.engines.filter((e): e is 'podman' | 'docker' => (e === 'podman' || e === 'docker') && !results.skipped.some((x) => x.engine === e))
     const proxyFix = await fixNoProxy(host, used, mirrors, {
       dryRun: flags['dry-run'] || !fix,
       backup: !flags['no-backup'],

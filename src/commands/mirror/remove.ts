@@ -5,6 +5,9 @@ import {renderFileResults, runMirrorChange} from '../../cli/mirror-flow.js'
 import {engineFlags, selectEngines, type EngineName, type EngineSelection} from '../../cli/engine-selection.js'
 import {UserError} from '../../core/errors.js'
 import {ExitCode} from '../../core/exit-codes.js'
+import {detectContainerdVersion} from '../../engines/containerd-hosts-dir.js'
+import {configuredContainerdMirrors} from '../../engines/containerd-change.js'
+import {hostMatchesMirror} from '../../formats/containerd-hosts/plan.js'
 import {detectDockerVersion, loadDaemonJson} from '../../engines/docker-engine.js'
 import {loadRegistriesConf} from '../../engines/registries-conf-engine.js'
 import {writeFlags} from '../../cli/write-flags.js'
@@ -34,7 +37,7 @@ export default class MirrorRemove extends BaseCommand {
     const host = new LocalHost(flags.root)
     const engines = await selectEngines(host, flags)
     const confOptions = {registriesConf: flags['registries-conf'], registriesConfDir: flags['registries-conf-dir']}
-    if (targets) await assertConfigured(host, engines, args.source, targets, confOptions)
+    if (targets) await assertConfigured(host, engines, args.source, targets, {...confOptions, hostsDir: flags['containerd-hosts-dir'], configToml: flags['containerd-config']})
     const dockerVersion = engines.engines.includes('docker') ? await detectDockerVersion(host, {flag: flags['docker-version'], treeRoot: flags.root !== undefined}) : null
     const results = await runMirrorChange(
       host,
@@ -47,6 +50,13 @@ export default class MirrorRemove extends BaseCommand {
         systemWideBackups: flags.root !== undefined || host.isRoot,
         engines,
         dockerVersion,
+        containerd: engines.engines.includes('containerd')
+          ? {
+              hostsDir: flags['containerd-hosts-dir'],
+              configToml: flags['containerd-config'],
+              version: await detectContainerdVersion(host, {flag: flags['containerd-version'], treeRoot: flags.root !== undefined}),
+            }
+          : undefined,
       },
     )
     if (flags.json) this.printJson({changed: results.files.length > 0, dryRun: flags['dry-run'], files: results.files, skipped: results.skipped})
@@ -63,7 +73,7 @@ async function assertConfigured(
   engines: EngineSelection,
   source: string,
   targets: MirrorTarget[],
-  options: {registriesConf?: string | undefined; registriesConfDir?: string | undefined},
+  options: {registriesConf?: string | undefined; registriesConfDir?: string | undefined; hostsDir?: string | undefined; configToml?: string | undefined},
 ): Promise<void> {
   const configured: {engine: EngineName; mirrors: string[]; removes: (t: MirrorTarget, entry: string) => boolean}[] = []
   for (const engine of engines.engines) {
@@ -72,7 +82,10 @@ async function assertConfigured(
       // A set the engines reject is reported by the change itself, with its position.
       if (!loaded.set.merged) return
       configured.push({engine, mirrors: configuredMirrors(loaded.set, source), removes: removesMirror})
-    } else if (isDockerHubSource(source)) {
+    } else if (engine === 'containerd') {
+      const hosts = await configuredContainerdMirrors(host, source, options)
+      configured.push({engine, mirrors: hosts.map((h) => h.name), removes: (t, entry) => hostMatchesMirror(entry, hosts.find((h) => h.name === entry)?.overridePath ?? false, t)})
+    } else if (engine === 'docker' && isDockerHubSource(source)) {
       const loaded = await loadDaemonJson(host, engines.daemonJson)
       if (loaded.doc.syntaxFindings.some((f) => f.severity === 'error')) return
       configured.push({engine, mirrors: readDaemonJson(loaded.doc).registryMirrors, removes: removesMirrorUrl})

@@ -29,6 +29,11 @@ function identity(name: string, overridePath: boolean): string {
   return path ? `${host}/${path}` : host
 }
 
+/** Whether a [host."…"] table is the mirror a MIRROR argument names (scheme ignored). */
+export function hostMatchesMirror(name: string, overridePath: boolean, m: MirrorTarget): boolean {
+  return identity(name, overridePath) === identity(m.host + (m.path ? `/${m.path}` : ''), false)
+}
+
 interface HostSpan {
   name: string
   id: string
