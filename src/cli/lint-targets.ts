@@ -12,9 +12,22 @@ import {mirrorsInEffect} from '../formats/registries-conf/mirrors-in-effect.js'
 import {mirrorRouteFindings} from '../lint/mirror-route.js'
 import {loadDaemonJson, type DaemonJsonLocation} from '../engines/docker-engine.js'
 import {listDropIns, locateRegistriesConf, readRegistriesConf, type RegistriesConfOptions} from '../engines/registries-conf-files.js'
+import {lintContainerdFile, lintContainerdOnHost, looksLikeContainerdFile} from '../engines/containerd-lint.js'
+import type {ContainerdVersion} from '../formats/containerd-hosts/index.js'
+
+/** Where containerd's files are and which containerd to judge them for (detected only when needed). */
+export interface ContainerdLintOptions {
+  hostsDir?: string | undefined
+  configToml?: string | undefined
+  version: () => Promise<ContainerdVersion>
+}
 
 /** A group of files linted together (a clash between files is only visible within one group). */
-export type LintTarget = {kind: 'registries-conf'; set: ConfigSet} | {kind: 'daemon-json'; doc: DaemonJsonDoc}
+export type LintTarget =
+  | {kind: 'registries-conf'; set: ConfigSet}
+  | {kind: 'daemon-json'; doc: DaemonJsonDoc}
+  /** Formats linted as they are collected (containerd): findings ready. */
+  | {kind: 'findings'; files: number; findings: Finding[]}
 
 function registriesConfTarget(files: SourceFile[]): LintTarget {
   return {kind: 'registries-conf', set: evaluateConfigSet(files)}
@@ -37,13 +50,18 @@ function targetFor(file: string, text: string, dropIn: boolean): LintTarget {
 export async function collectLintTargets(
   host: Host,
   paths: readonly string[],
-  options: RegistriesConfOptions & {stdin: () => Promise<string>; daemonJson: DaemonJsonLocation},
+  options: RegistriesConfOptions & {stdin: () => Promise<string>; daemonJson: DaemonJsonLocation; containerd?: ContainerdLintOptions},
 ): Promise<LintTarget[]> {
   if (!paths.length) {
     const locations = await locateRegistriesConf(host, options)
     const targets: LintTarget[] = [registriesConfTarget(await readRegistriesConf(host, locations))]
     const daemon = await loadDaemonJson(host, options.daemonJson)
     if (daemon.text !== null) targets.push({kind: 'daemon-json', doc: daemon.doc})
+    if (options.containerd) {
+      const c = options.containerd
+      const found = await lintContainerdOnHost(host, {hostsDir: c.hostsDir, configToml: c.configToml, version: await c.version()})
+      if (found) targets.push({kind: 'findings', ...found})
+    }
     return targets
   }
   const targets: LintTarget[] = []
@@ -51,6 +69,13 @@ export async function collectLintTargets(
     if (p === '-') {
       targets.push(targetFor('<stdin>', await options.stdin(), false))
       continue
+    }
+    if (options.containerd && path.basename(p).endsWith('.toml')) {
+      const text = await readText(p)
+      if (looksLikeContainerdFile(p, text)) {
+        targets.push({kind: 'findings', files: 1, findings: lintContainerdFile(p, text, await options.containerd.version())})
+        continue
+      }
     }
     // Paths given on the command line are the user's own files, read as they are (not under --root).
     const stat = await fs.stat(p).catch((error: unknown) => {
@@ -79,6 +104,11 @@ export function lintTargets(targets: readonly LintTarget[], docker: DaemonJsonLi
   const findings: Finding[] = []
   let filesChecked = 0
   for (const t of targets) {
+    if (t.kind === 'findings') {
+      filesChecked += t.files
+      findings.push(...t.findings)
+      continue
+    }
     if (t.kind === 'daemon-json') {
       filesChecked += 1
       findings.push(...lintDaemonJson(t.doc, docker))
@@ -100,6 +130,7 @@ export async function proxyRouteFindings(host: Host, targets: readonly LintTarge
   // Loaded only here: reading the engines' proxy settings is the heavy part of lint's start-up.
   const {loadEngineProxyConfig} = await import('../engines/engine-proxy.js')
   for (const t of targets) {
+    if (t.kind === 'findings') continue
     if (t.kind === 'registries-conf') {
       const mirrors = mirrorsInEffect(t.set)
       if (!mirrors.length) continue

@@ -5,6 +5,8 @@ import {ExitCode} from '../core/exit-codes.js'
 import {LocalHost} from '../hosts/local-host.js'
 import {hasErrors} from '../lint/finding.js'
 import {allRules} from '../lint/catalog.js'
+import {containerdFlags} from '../cli/containerd-flags.js'
+import {detectContainerdVersion} from '../engines/containerd-hosts-dir.js'
 import {collectLintTargets, lintTargets, proxyRouteFindings} from '../cli/lint-targets.js'
 import {renderFindings, type ReportFormat} from '../lint/reporters/index.js'
 import {detectDockerVersion, locateDaemonJson} from '../engines/docker-engine.js'
@@ -17,6 +19,7 @@ export default class Lint extends BaseCommand {
   static override args = {path: Args.string({description: 'file, drop-in folder, or - for stdin'})}
   static override flags = {
     ...locationFlags,
+    ...containerdFlags,
     format: Flags.string({char: 'f', options: ['text', 'json', 'sarif', 'github'], default: 'text', description: 'output format (--json is --format json)'}),
     'list-rules': Flags.boolean({description: 'list every rule with its severity and description'}),
     'daemon-json': Flags.string({description: "Docker's daemon.json to lint with the engines' files (default: the one dockerd reads)", helpValue: 'FILE'}),
@@ -47,6 +50,11 @@ export default class Lint extends BaseCommand {
       registriesConfDir: flags['registries-conf-dir'],
       daemonJson,
       stdin: () => readStdin(),
+      containerd: {
+        hostsDir: flags['containerd-hosts-dir'],
+        configToml: flags['containerd-config'],
+        version: () => detectContainerdVersion(host, {flag: flags['containerd-version'], treeRoot}),
+      },
     })
     const needsDocker = targets.some((t) => t.kind === 'daemon-json')
     const dockerVersion = needsDocker ? await detectDockerVersion(host, {flag: flags['docker-version'], treeRoot}) : null

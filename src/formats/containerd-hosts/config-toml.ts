@@ -58,7 +58,10 @@ export function readContainerdConfig(doc: TomlDoc): ContainerdRegistryConfig {
 
 /** Lints config.toml's registry part: config_path unset, deprecated mirrors, and the pair the CRI plugin refuses. */
 export function lintContainerdConfig(doc: TomlDoc): Finding[] {
-  if (!doc.data) return [] // TOML syntax is containerd's own start-up failure, reported by the caller's parse
+  if (!doc.data) {
+    const at = doc.lines.position(doc.syntaxError?.offset ?? 0)
+    return [report(rules['config-toml-syntax'], {file: doc.path, ...at}, `TOML syntax error: ${doc.syntaxError?.message ?? 'invalid'}`)]
+  }
   const cfg = readContainerdConfig(doc)
   const at = (path: readonly string[]): {file: string; line: number; column: number} => ({file: doc.path, ...doc.lines.position(offsetOf(doc, path))})
   const out: Finding[] = []

@@ -88,6 +88,12 @@ export const rules = defineRules('containerd-hosts', {
     hint: 'set capabilities = ["pull", "resolve"] on mirrors',
     source: HOSTS,
   },
+  'config-toml-syntax': {
+    severity: 'error',
+    description: "containerd's config.toml is not valid TOML: containerd does not start.",
+    hint: 'fix the TOML syntax at the position shown, then restart containerd',
+    source: 'https://toml.io/en/v1.0.0',
+  },
   'config-path-unset': {
     severity: 'warning',
     description: "config.toml does not set the CRI registry config_path: the CRI plugin (kubelet's pulls) never reads hosts.toml files.",
