@@ -3,7 +3,7 @@
 // docker.io cannot even be resolved pulls docker.io/library/tiny through a Distribution
 // pull-through cache that only `mirrorctl mirror add --engine containerd` configured.
 // Without the mirror the same pull fails.
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -98,4 +98,33 @@ describe('containerd pulls docker.io images through a mirror added by mirrorctl'
     expect(upstreamPulls.length).toBeGreaterThan(0)
     expect(upstreamPulls.some((e) => e.userAgent.startsWith('containerd/'))).toBe(false)
   })
+
+  // The silent failures: containerd only logs a hosts.toml it cannot use and pulls upstream.
+  // Each case: the real pull skips the mirror (and fails in the sandbox), mirrorctl's resolve
+  // shows the same fallback and lint reports an error.
+  const cases = [
+    {name: 'a file without [host] tables (containerd 1.6 ignores server alone)', text: (m: string) => `server = "http://${m}"\n`, rule: 'containerd-hosts/no-host-table'},
+    {name: 'a TOML syntax error', text: (m: string) => `[host."http://${m}"\n  capabilities = ["pull", "resolve"]\n`, rule: 'containerd-hosts/toml-syntax'},
+    {name: 'an unknown capability', text: (m: string) => `[host."http://${m}"]\n  capabilities = ["pull", "mirror"]\n`, rule: 'containerd-hosts/decode-error'},
+  ]
+  for (const c of cases) {
+    it(`${c.name}: containerd ignores it, resolve shows the fallback, lint is exit 1`, async () => {
+      const hostsToml = join(containerd!.hostsDir, 'docker.io', 'hosts.toml')
+      writeFileSync(hostsToml, c.text(mirror!.host))
+      const before = accessLog(mirror!).length
+      const res = await pull()
+      expect(res.exitCode, res.stdout).not.toBe(0)
+      expect(res.stderr).toMatch(/registry-1\.docker\.io/)
+      expect(accessLog(mirror!).length).toBe(before)
+      // ctr resolves hosts itself: the only trace of the ignored file is this log line.
+      expect(res.stderr).toMatch(/failed to decode hosts\.toml/)
+
+      const resolved = await runIsolated([process.execPath, CLI, 'resolve', '--engine', 'containerd', '--containerd-hosts-dir', containerd!.hostsDir, '--containerd-version', '1.6.20', IMAGE, '--json'], {cwd: REPO_ROOT})
+      expect(resolved.exitCode, resolved.stderr).toBe(0)
+      expect((JSON.parse(resolved.stdout) as {results: {sources: {url: string}[]}[]}).results[0]!.sources.map((s) => s.url)).toEqual(['https://registry-1.docker.io/v2'])
+      const lint = await runIsolated([process.execPath, CLI, 'lint', hostsToml, '--containerd-version', '1.6.20', '--json'], {cwd: REPO_ROOT})
+      expect(lint.exitCode, lint.stdout).toBe(1)
+      expect(lint.stdout).toContain(c.rule)
+    })
+  }
 })
