@@ -116,7 +116,11 @@ export function planK3sRegistries(d: K3sRegistriesDoc | null, change: MirrorChan
   if (change.action === 'add') {
     const fresh = urls.filter((u) => !current.includes(u))
     next = change.position === 'first' ? [...fresh, ...current] : [...current, ...fresh]
-  } else if (change.action === 'remove') next = change.mirrors === null ? [] : current.filter((u) => !urls.includes(u) && !urls.includes(u.replace(/\/+$/, '')))
+  } else if (change.action === 'remove') {
+    // A MIRROR argument names host[:port][/path]; the scheme written in the file does not matter.
+    const bare = (u: string): string => u.replace(/^https?:\/\//, '').replace(/\/+$/, '')
+    next = change.mirrors === null ? [] : current.filter((u) => !urls.some((w) => bare(w) === bare(u)))
+  }
   else next = urls
   if (next.length === current.length && next.every((u, i) => u === current[i])) return {after: d?.text ?? '', actions: []}
   // Edit the endpoint list in place so the entries kept keep their comments.
