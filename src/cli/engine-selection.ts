@@ -9,8 +9,8 @@ export type EngineName = 'docker' | 'podman' | 'containerd' | 'k3s'
 
 export const engineFlags = {
   engine: Flags.string({
-    options: ['docker', 'podman', 'containerd', 'all'],
-    description: 'which engine config to edit: docker (daemon.json), podman (registries.conf: podman, buildah, skopeo, CRI-O), containerd (hosts.toml), or all (podman and docker). Default: every engine detected',
+    options: ['docker', 'podman', 'containerd', 'k3s', 'all'],
+    description: 'which engine config to edit: docker (daemon.json), podman (registries.conf: podman, buildah, skopeo, CRI-O), containerd (hosts.toml), k3s (registries.yaml, k3s and RKE2), or all (podman and docker). Default: every engine detected',
   }),
   ...containerdFlags,
   'daemon-json': Flags.string({description: "Docker's daemon.json to use (selects the docker engine)", helpValue: 'FILE'}),

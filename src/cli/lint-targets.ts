@@ -13,6 +13,7 @@ import {mirrorRouteFindings} from '../lint/mirror-route.js'
 import {loadDaemonJson, type DaemonJsonLocation} from '../engines/docker-engine.js'
 import {listDropIns, locateRegistriesConf, readRegistriesConf, type RegistriesConfOptions} from '../engines/registries-conf-files.js'
 import {lintContainerdFile, lintContainerdOnHost, looksLikeContainerdFile} from '../engines/containerd-lint.js'
+import {lintK3sFile, lintK3sOnHost, looksLikeK3sRegistries} from '../engines/k3s-lint.js'
 import type {ContainerdVersion} from '../formats/containerd-hosts/index.js'
 
 /** Where containerd's files are and which containerd to judge them for (detected only when needed). */
@@ -61,6 +62,8 @@ export async function collectLintTargets(
       const c = options.containerd
       const found = await lintContainerdOnHost(host, {hostsDir: c.hostsDir, configToml: c.configToml, version: await c.version()})
       if (found) targets.push({kind: 'findings', ...found})
+      const k3s = await lintK3sOnHost(host)
+      if (k3s) targets.push({kind: 'findings', ...k3s})
     }
     return targets
   }
@@ -68,6 +71,10 @@ export async function collectLintTargets(
   for (const p of paths) {
     if (p === '-') {
       targets.push(targetFor('<stdin>', await options.stdin(), false))
+      continue
+    }
+    if (looksLikeK3sRegistries(p)) {
+      targets.push({kind: 'findings', files: 1, findings: lintK3sFile(p, await readText(p))})
       continue
     }
     if (options.containerd && path.basename(p).endsWith('.toml')) {

@@ -12,6 +12,7 @@ import type {MirrorChange} from '../policy/mirror-policy.js'
 import {isDockerHubSource} from '../formats/daemon-json/index.js'
 import {runDaemonJsonChange} from './docker-change.js'
 import {runContainerdChange, type ContainerdChangeOptions} from '../engines/containerd-change.js'
+import {runK3sChange} from '../engines/k3s-change.js'
 import type {EngineName, EngineSelection} from './engine-selection.js'
 
 export interface MirrorFlowOptions extends RegistriesConfOptions {
@@ -25,10 +26,12 @@ export interface MirrorFlowOptions extends RegistriesConfOptions {
   systemWideBackups: boolean
   /** Where and which containerd, when containerd is selected. */
   containerd?: Pick<ContainerdChangeOptions, 'hostsDir' | 'configToml' | 'version'> | undefined
+  /** k3s/RKE2 registries.yaml to edit (default: found under /etc/rancher). */
+  k3sRegistries?: string | undefined
 }
 
 export interface FileResult {
-  engine: 'podman' | 'docker' | 'containerd'
+  engine: 'podman' | 'docker' | 'containerd' | 'k3s'
   path: string
   actions: string[]
   diff: string
@@ -54,8 +57,12 @@ export async function runMirrorChange(host: Host, change: MirrorChange, options:
       files.push(...(await runRegistriesConfChange(host, change, options)))
       continue
     }
-    if (engine === 'containerd' || engine === 'k3s') {
-      if (engine === 'k3s' || !options.containerd) throw new UserError(`mirror changes for ${engine} are not supported yet`, {hint: 'use --engine containerd (hosts.toml)'})
+    if (engine === 'k3s') {
+      files.push(...(await runK3sChange(host, change, {file: options.k3sRegistries, dryRun: options.dryRun, backup: options.backup, systemWideBackups: options.systemWideBackups})))
+      continue
+    }
+    if (engine === 'containerd') {
+      if (!options.containerd) throw new UserError('containerd was selected without its options', {hint: 'this is a mirrorctl bug'})
       files.push(...(await runContainerdChange(host, change, {...options.containerd, dryRun: options.dryRun, backup: options.backup, systemWideBackups: options.systemWideBackups})))
       continue
     }

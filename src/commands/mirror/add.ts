@@ -72,6 +72,7 @@ export default class MirrorAdd extends BaseCommand {
               version: await detectContainerdVersion(host, {flag: flags['containerd-version'], treeRoot: flags.root !== undefined}),
             }
           : undefined,
+        k3sRegistries: flags['k3s-registries'],
       },
     )
     // Proxy settings: fixed with --fix-no-proxy, otherwise only a warning of what would be needed.

@@ -1,0 +1,47 @@
+import {UserError} from '../core/errors.js'
+import {ExitCode} from '../core/exit-codes.js'
+import {unifiedDiff} from '../edit/text-edit.js'
+import {K3S_REGISTRIES, RKE2_REGISTRIES, lintK3sRegistries, parseK3sRegistries, planK3sRegistries} from '../formats/k3s-registries/index.js'
+import {writePlannedFiles} from '../hosts/apply-changes.js'
+import type {Host} from '../hosts/host.js'
+import type {MirrorChange} from '../policy/mirror-policy.js'
+
+export interface K3sFileResult {
+  engine: 'k3s'
+  path: string
+  actions: string[]
+  diff: string
+  backup: string | null
+}
+
+/** registries.yaml of k3s, or of RKE2 when only RKE2's folder exists. */
+export async function locateK3sRegistries(host: Host, given?: string): Promise<string> {
+  if (given) return given
+  if (!(await host.stat('/etc/rancher/k3s')) && (await host.stat('/etc/rancher/rke2'))) return RKE2_REGISTRIES
+  return K3S_REGISTRIES
+}
+
+/** Plans and (unless dry-run) writes a mirror change into registries.yaml; k3s/RKE2 need a restart to read it. */
+export async function runK3sChange(
+  host: Host,
+  change: MirrorChange,
+  options: {file?: string | undefined; dryRun: boolean; backup: boolean; systemWideBackups: boolean},
+): Promise<K3sFileResult[]> {
+  if (change.source.includes('/')) throw new UserError(`registries.yaml mirrors whole registries, not the prefix ${change.source}`, {hint: 'give a registry host such as docker.io'})
+  if (change.action === 'add' && change.location !== null) throw new UserError('registries.yaml redirects with rewrite rules, which mirrorctl does not write (--location)', {hint: 'edit mirrors.<registry>.rewrite by hand'})
+  const path = await locateK3sRegistries(host, options.file)
+  const before = await host.readFile(path)
+  const doc = before === null ? null : parseK3sRegistries(before, path)
+  const errors = doc ? lintK3sRegistries(doc).filter((f) => f.severity === 'error') : []
+  if (errors.length)
+    throw new UserError(`${errors[0]!.message}; nothing was written`, {
+      exitCode: ExitCode.Findings,
+      position: {file: path, line: errors[0]!.line, column: errors[0]!.column},
+      rule: errors[0]!.rule,
+      hint: errors[0]!.hint,
+    })
+  const plan = planK3sRegistries(doc, change)
+  if (plan.after === (before ?? '')) return []
+  const outcomes = options.dryRun ? [] : await writePlannedFiles(host, [{path, before, after: plan.after}], {backup: options.backup, systemWideBackups: options.systemWideBackups})
+  return [{engine: 'k3s', path, actions: plan.actions, diff: unifiedDiff(path, before, plan.after), backup: outcomes[0]?.backup ?? null}]
+}
