@@ -1,5 +1,7 @@
 import {Flags} from '@oclif/core'
 import {containerdFlags} from './containerd-flags.js'
+import {containerdInUse} from '../engines/containerd-hosts-dir.js'
+import {k3sInUse} from '../engines/k3s-change.js'
 import {UserError} from '../core/errors.js'
 import {detectEngines, locateDaemonJson, type DaemonJsonLocation} from '../engines/docker-engine.js'
 import {listDropIns, locateRegistriesConf} from '../engines/registries-conf-files.js'
@@ -44,9 +46,11 @@ export async function selectEngines(
   for (const dir of locations.dropInDirs) present.push(...(await listDropIns(host, dir)))
   const detected = await detectEngines(host, daemonJson.path, present)
   const engines: EngineName[] = [...(detected.podman ? (['podman'] as const) : []), ...(detected.docker ? (['docker'] as const) : [])]
+  if (await containerdInUse(host)) engines.push('containerd')
+  if (await k3sInUse(host)) engines.push('k3s')
   if (!engines.length)
     throw new UserError(`no container engine detected on ${host.name} (${detected.reasons.join('; ')})`, {
-      hint: 'say which one with --engine docker|podman|all',
+      hint: 'say which one with --engine docker|podman|containerd|k3s|all',
     })
   return {engines, explicit: false, daemonJson}
 }

@@ -11,7 +11,7 @@ import type {Host} from '../hosts/host.js'
 import type {MirrorChange} from '../policy/mirror-policy.js'
 import {isDockerHubSource} from '../formats/daemon-json/index.js'
 import {runDaemonJsonChange} from './docker-change.js'
-import {runContainerdChange, type ContainerdChangeOptions} from '../engines/containerd-change.js'
+import {containerdUnsupported, runContainerdChange, type ContainerdChangeOptions} from '../engines/containerd-change.js'
 import {runK3sChange} from '../engines/k3s-change.js'
 import type {EngineName, EngineSelection} from './engine-selection.js'
 
@@ -56,6 +56,14 @@ export async function runMirrorChange(host: Host, change: MirrorChange, options:
     if (engine === 'podman') {
       files.push(...(await runRegistriesConfChange(host, change, options)))
       continue
+    }
+    if (engine === 'k3s' || engine === 'containerd') {
+      // hosts.toml and registries.yaml mirror whole registries; a detected engine that cannot take the change is skipped.
+      const unsupported = containerdUnsupported(change)
+      if (unsupported && !options.engines.explicit) {
+        skipped.push({engine, reason: unsupported})
+        continue
+      }
     }
     if (engine === 'k3s') {
       files.push(...(await runK3sChange(host, change, {file: options.k3sRegistries, dryRun: options.dryRun, backup: options.backup, systemWideBackups: options.systemWideBackups})))

@@ -37,9 +37,9 @@ export interface ContainerdFileResult {
 
 /** Why containerd cannot take a change (null when it can): hosts.toml mirrors whole registries, pull only. */
 export function containerdUnsupported(change: MirrorChange): string | null {
-  if (change.source.includes('/')) return `hosts.toml mirrors whole registries, not the prefix ${change.source}`
-  if (change.action === 'add' && change.location !== null) return 'hosts.toml cannot redirect a registry (--location)'
-  if (change.action === 'add' && change.mirrors.some((m) => m.pullFromMirror && m.pullFromMirror !== 'all')) return 'hosts.toml has no per-mirror pull-from-mirror'
+  if (change.source.includes('/')) return `containerd and k3s mirror whole registries, not the prefix ${change.source}`
+  if (change.action === 'add' && change.location !== null) return 'containerd and k3s cannot redirect a registry (--location)'
+  if (change.action === 'add' && change.mirrors.some((m) => m.pullFromMirror && m.pullFromMirror !== 'all')) return 'containerd and k3s have no per-mirror pull-from-mirror'
   return null
 }
 

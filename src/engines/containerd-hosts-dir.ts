@@ -102,3 +102,17 @@ export async function resolveWithContainerd(host: Host, images: readonly string[
   }
   return results
 }
+
+/**
+ * containerd counts as an engine to configure when its config.toml has a CRI registry table
+ * (a Kubernetes node). Docker's bundled containerd (CRI disabled) does not: Docker's own
+ * daemon.json governs its pulls.
+ */
+export async function containerdInUse(host: Host): Promise<boolean> {
+  const text = await host.readFile(DEFAULT_CONFIG_TOML)
+  if (text === null) return false
+  const doc = parseContainerdConfig(text, DEFAULT_CONFIG_TOML)
+  if (!doc.data) return true // broken, but there: let lint and mirror commands report it
+  const cfg = readContainerdConfig(doc)
+  return cfg.configPath.length > 0 || Object.keys(cfg.mirrors).length > 0 || doc.tables.some((t) => t.path.join('.').includes('cri'))
+}

@@ -45,3 +45,8 @@ export async function runK3sChange(
   const outcomes = options.dryRun ? [] : await writePlannedFiles(host, [{path, before, after: plan.after}], {backup: options.backup, systemWideBackups: options.systemWideBackups})
   return [{engine: 'k3s', path, actions: plan.actions, diff: unifiedDiff(path, before, plan.after), backup: outcomes[0]?.backup ?? null}]
 }
+
+/** k3s or RKE2 is installed when its /etc/rancher folder exists. */
+export async function k3sInUse(host: Host): Promise<boolean> {
+  return Boolean((await host.stat('/etc/rancher/k3s')) ?? (await host.stat('/etc/rancher/rke2')))
+}
