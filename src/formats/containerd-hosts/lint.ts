@@ -1,4 +1,4 @@
-import type {Finding} from '../../lint/finding.js'
+import {compareFindings, type Finding} from '../../lint/finding.js'
 import {report, type RuleMeta} from '../../lint/rule.js'
 import {decodeHostsToml, knownHostKeys} from './decode.js'
 import {rules} from './rules.js'
@@ -61,7 +61,7 @@ export function lintHostsToml(doc: TomlDoc, context: HostsLintContext): Finding[
   }
   if (context.version === '2' && decoded.ok && Object.keys(hostTables).length && !doc.tables.some((t) => t.path[0] === 'host' && t.path.length >= 2))
     add(rules['decode-error'], ['host'], 'containerd 2.x only uses hosts written as [host."…"] table headers; these inline hosts are never tried')
-  return findings
+  return findings.sort(compareFindings)
 }
 
 function lintAddress(
