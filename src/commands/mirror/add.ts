@@ -3,7 +3,7 @@ import {BaseCommand} from '../../cli/base-command.js'
 import {locationFlags} from '../../cli/flags.js'
 import {renderFileResults, runMirrorChange} from '../../cli/mirror-flow.js'
 import {engineFlags, selectEngines} from '../../cli/engine-selection.js'
-import {detectContainerdVersion} from '../../engines/containerd-hosts-dir.js'
+import {containerdChangeOptions} from '../../cli/containerd-flags.js'
 import {detectDockerVersion} from '../../engines/docker-engine.js'
 import {UserError} from '../../core/errors.js'
 import {LocalHost} from '../../hosts/local-host.js'
@@ -65,13 +65,7 @@ export default class MirrorAdd extends BaseCommand {
         systemWideBackups: flags.root !== undefined || host.isRoot,
         engines,
         dockerVersion,
-        containerd: engines.engines.includes('containerd')
-          ? {
-              hostsDir: flags['containerd-hosts-dir'],
-              configToml: flags['containerd-config'],
-              version: await detectContainerdVersion(host, {flag: flags['containerd-version'], treeRoot: flags.root !== undefined}),
-            }
-          : undefined,
+        containerd: await containerdChangeOptions(host, flags, engines.engines),
         k3sRegistries: flags['k3s-registries'],
       },
     )

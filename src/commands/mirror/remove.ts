@@ -5,10 +5,10 @@ import {renderFileResults, runMirrorChange} from '../../cli/mirror-flow.js'
 import {engineFlags, selectEngines, type EngineName, type EngineSelection} from '../../cli/engine-selection.js'
 import {UserError} from '../../core/errors.js'
 import {ExitCode} from '../../core/exit-codes.js'
-import {detectContainerdVersion} from '../../engines/containerd-hosts-dir.js'
+import {containerdChangeOptions} from '../../cli/containerd-flags.js'
 import {configuredContainerdMirrors} from '../../engines/containerd-change.js'
 import {locateK3sRegistries} from '../../engines/k3s-change.js'
-import {parseK3sRegistries, readK3sRegistries} from '../../formats/k3s-registries/index.js'
+import {parseK3sRegistries, readK3sRegistries, sameEndpoint} from '../../formats/k3s-registries/index.js'
 import {hostMatchesMirror} from '../../formats/containerd-hosts/plan.js'
 import {detectDockerVersion, loadDaemonJson} from '../../engines/docker-engine.js'
 import {loadRegistriesConf} from '../../engines/registries-conf-engine.js'
@@ -52,13 +52,7 @@ export default class MirrorRemove extends BaseCommand {
         systemWideBackups: flags.root !== undefined || host.isRoot,
         engines,
         dockerVersion,
-        containerd: engines.engines.includes('containerd')
-          ? {
-              hostsDir: flags['containerd-hosts-dir'],
-              configToml: flags['containerd-config'],
-              version: await detectContainerdVersion(host, {flag: flags['containerd-version'], treeRoot: flags.root !== undefined}),
-            }
-          : undefined,
+        containerd: await containerdChangeOptions(host, flags, engines.engines),
         k3sRegistries: flags['k3s-registries'],
       },
     )
@@ -92,8 +86,7 @@ async function assertConfigured(
       const file = await locateK3sRegistries(host, options.k3sRegistries)
       const text = await host.readFile(file)
       const endpoints = text === null ? [] : (readK3sRegistries(parseK3sRegistries(text, file)).mirrors[source]?.endpoints ?? [])
-      const bare = (u: string): string => u.replace(/^https?:\/\//, '').replace(/\/+$/, '')
-      configured.push({engine, mirrors: endpoints, removes: (t, entry) => bare(entry) === bare(`${t.host}${t.path ? `/${t.path}` : ''}`)})
+      configured.push({engine, mirrors: endpoints, removes: (t, entry) => sameEndpoint(entry, `${t.host}${t.path ? `/${t.path}` : ''}`)})
     } else if (engine === 'docker' && isDockerHubSource(source)) {
       const loaded = await loadDaemonJson(host, engines.daemonJson)
       if (loaded.doc.syntaxFindings.some((f) => f.severity === 'error')) return

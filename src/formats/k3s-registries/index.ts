@@ -24,6 +24,12 @@ export interface K3sRegistries {
   configs: Record<string, {tls: Record<string, unknown> | null; auth: boolean}>
 }
 
+/** A MIRROR argument names host[:port][/path]: the scheme written in the file does not matter. */
+export function sameEndpoint(a: string, b: string): boolean {
+  const bare = (u: string): string => u.replace(/^https?:\/\//, '').replace(/\/+$/, '')
+  return bare(a) === bare(b)
+}
+
 export function parseK3sRegistries(text: string, path: string): K3sRegistriesDoc {
   const lines = new LineCounter()
   const doc = parseDocument(text, {lineCounter: lines, keepSourceTokens: false})
@@ -117,9 +123,7 @@ export function planK3sRegistries(d: K3sRegistriesDoc | null, change: MirrorChan
     const fresh = urls.filter((u) => !current.includes(u))
     next = change.position === 'first' ? [...fresh, ...current] : [...current, ...fresh]
   } else if (change.action === 'remove') {
-    // A MIRROR argument names host[:port][/path]; the scheme written in the file does not matter.
-    const bare = (u: string): string => u.replace(/^https?:\/\//, '').replace(/\/+$/, '')
-    next = change.mirrors === null ? [] : current.filter((u) => !urls.some((w) => bare(w) === bare(u)))
+    next = change.mirrors === null ? [] : current.filter((u) => !urls.some((w) => sameEndpoint(w, u)))
   }
   else next = urls
   if (next.length === current.length && next.every((u, i) => u === current[i])) return {after: d?.text ?? '', actions: []}
