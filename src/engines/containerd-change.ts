@@ -74,6 +74,11 @@ export async function runContainerdChange(host: Host, change: MirrorChange, opti
       actions: [`set the CRI registry config_path = "${where.hostsDir}"`, 'restart containerd to apply it (systemctl restart containerd)'],
     })
   }
+  // A folder the CRI plugin does not read serves only `ctr --hosts-dir`: say so beside the change.
+  const criRoots = where.configToml.doc ? readContainerdConfig(where.configToml.doc).configPath : []
+  const notRead = where.from === 'flag' && !criRoots.includes(where.hostsDir)
+    ? [`note: config.toml's config_path is ${criRoots.length ? criRoots.join(':') : 'not set'}: the CRI plugin (kubelet) does not read ${where.hostsDir}; ctr --hosts-dir does`]
+    : []
   const registry = change.source
   const root = where.hostsDir.replace(/\/+$/, '')
   const names = (await host.listDir(root)) ?? []
@@ -91,7 +96,7 @@ export async function runContainerdChange(host: Host, change: MirrorChange, opti
     const decoded = decodeHostsToml(parseTomlDoc(plan.after, path), `${root}/${folder}`, options.version)
     if (!decoded.ok && !plan.deleteFile)
       throw new UserError(`the planned hosts.toml would not decode (${decoded.message}); nothing was written`, {exitCode: ExitCode.Findings, hint: 'this is a mirrorctl bug: please report it with the file'})
-    writes.push({path, before, after: plan.after, actions: [...plan.actions, 'containerd reads hosts.toml on every pull: no restart needed'], deleteFile: plan.deleteFile})
+    writes.push({path, before, after: plan.after, actions: [...plan.actions, 'containerd reads hosts.toml on every pull: no restart needed', ...notRead], deleteFile: plan.deleteFile})
   }
   const outcomes = options.dryRun ? [] : await writePlannedFiles(host, writes.filter((w) => !w.deleteFile), {backup: options.backup, systemWideBackups: options.systemWideBackups})
   for (const w of options.dryRun ? [] : writes.filter((x) => x.deleteFile)) {
