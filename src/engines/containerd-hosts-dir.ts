@@ -5,6 +5,7 @@ import {
   DEFAULT_HOSTS_DIR,
   NEWEST_CONTAINERD,
   containerdFamily,
+  criDisabled,
   parseContainerdConfig,
   readContainerdConfig,
   resolveContainerd,
@@ -113,6 +114,7 @@ export async function containerdInUse(host: Host): Promise<boolean> {
   if (text === null) return false
   const doc = parseContainerdConfig(text, DEFAULT_CONFIG_TOML)
   if (!doc.data) return true // broken, but there: let lint and mirror commands report it
+  if (criDisabled(doc)) return false
   const cfg = readContainerdConfig(doc)
   return cfg.configPath.length > 0 || Object.keys(cfg.mirrors).length > 0 || doc.tables.some((t) => t.path.join('.').includes('cri'))
 }

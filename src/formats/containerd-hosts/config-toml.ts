@@ -56,6 +56,12 @@ export function readContainerdConfig(doc: TomlDoc): ContainerdRegistryConfig {
   return {version, registryTable, configPath: cp.split(':').filter(Boolean), mirrors}
 }
 
+/** Docker's bundled containerd (and others without Kubernetes) disable the CRI plugin. */
+export function criDisabled(doc: TomlDoc): boolean {
+  const disabled = doc.data?.['disabled_plugins']
+  return Array.isArray(disabled) && disabled.some((p) => p === 'cri' || p === 'io.containerd.grpc.v1.cri' || p === 'io.containerd.cri.v1.images')
+}
+
 /** Lints config.toml's registry part: config_path unset, deprecated mirrors, and the pair the CRI plugin refuses. */
 export function lintContainerdConfig(doc: TomlDoc): Finding[] {
   if (!doc.data) {
@@ -65,13 +71,12 @@ export function lintContainerdConfig(doc: TomlDoc): Finding[] {
   const cfg = readContainerdConfig(doc)
   const at = (path: readonly string[]): {file: string; line: number; column: number} => ({file: doc.path, ...doc.lines.position(offsetOf(doc, path))})
   const out: Finding[] = []
-  const criDisabled = Array.isArray(doc.data['disabled_plugins']) && (doc.data['disabled_plugins'] as unknown[]).some((p) => p === 'cri' || p === 'io.containerd.grpc.v1.cri')
   const mirrorNames = Object.keys(cfg.mirrors)
   if (mirrorNames.length && cfg.configPath.length)
     out.push(report(rules['mirrors-with-config-path'], at([...cfg.registryTable, 'mirrors']), 'registry.mirrors and config_path are both set: the CRI plugin refuses this configuration'))
   else if (mirrorNames.length)
     out.push(report(rules['deprecated-mirrors'], at([...cfg.registryTable, 'mirrors']), `deprecated registry.mirrors for ${mirrorNames.join(', ')}${cfg.version >= 3 ? ' is not read by containerd 2.x' : ''}`))
-  if (!cfg.configPath.length && !criDisabled)
+  if (!cfg.configPath.length && !criDisabled(doc))
     out.push(report(rules['config-path-unset'], at(cfg.registryTable), 'config_path is not set: the CRI plugin reads no hosts.toml files'))
   return out
 }
