@@ -60,3 +60,15 @@ describe('runContainerdChange', () => {
     expect(readFileSync(path.join(root, 'srv/certs.d/reg.local_5000_/hosts.toml'), 'utf8')).toContain('server = "https://reg.local:5000"')
   })
 })
+
+describe('detection', () => {
+  it('containerd with a CRI registry table and k3s by /etc/rancher/k3s join; Docker\'s bundled containerd (CRI disabled) does not', async () => {
+    const {selectEngines} = await import('../../../../src/cli/engine-selection.js')
+    const host = new LocalHost(root)
+    writeFileSync(path.join(root, 'etc/containerd/config.toml'), 'disabled_plugins = ["cri"]\n')
+    await expect(selectEngines(host, {root})).rejects.toThrow(/no container engine detected/)
+    writeFileSync(path.join(root, 'etc/containerd/config.toml'), 'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n')
+    mkdirSync(path.join(root, 'etc/rancher/k3s'), {recursive: true})
+    expect((await selectEngines(host, {root})).engines).toEqual(['containerd', 'k3s'])
+  })
+})
