@@ -33,7 +33,7 @@ export default class Resolve extends BaseCommand {
     if (flags.engine === 'containerd') {
       const where = await locateContainerd(host, {hostsDir: flags['containerd-hosts-dir'], configToml: flags['containerd-config']})
       const version = await detectContainerdVersion(host, {flag: flags['containerd-version'], treeRoot: flags.root !== undefined})
-      const resolved = await resolveWithContainerd(host, argv as string[], where.hostsDir, version)
+      const resolved = await resolveWithContainerd(host, argv as string[], where.hostsDirs, version)
       for (const r of resolved) if (r.ignored) this.note(`warning: containerd ignores ${r.ignored.file} (${r.ignored.message}); ${r.image} is pulled from the default endpoint`)
       if (flags.json) this.printJson({results: resolved.map((r) => ({image: r.image, sources: r.sources}))})
       else this.print(resolved.map(renderContainerdResolved).join('\n'))

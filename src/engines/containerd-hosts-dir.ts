@@ -22,6 +22,8 @@ export interface ContainerdLocation {
   configToml: {path: string; doc: TomlDoc | null}
   /** The hosts folder root in use: --containerd-hosts-dir, else config_path's first root, else the default. */
   hostsDir: string
+  /** Every root, in the order the CRI plugin tries them (config_path may list several, ':'-separated). */
+  hostsDirs: string[]
   /** Where hostsDir came from. */
   from: 'flag' | 'config_path' | 'default'
 }
@@ -31,10 +33,10 @@ export async function locateContainerd(host: Host, options: {hostsDir?: string |
   const path = options.configToml ?? DEFAULT_CONFIG_TOML
   const text = await host.readFile(path)
   const doc = text === null ? null : parseContainerdConfig(text, path)
-  if (options.hostsDir) return {configToml: {path, doc}, hostsDir: options.hostsDir, from: 'flag'}
+  if (options.hostsDir) return {configToml: {path, doc}, hostsDir: options.hostsDir, hostsDirs: [options.hostsDir], from: 'flag'}
   const configPath = doc ? readContainerdConfig(doc).configPath : []
-  if (configPath.length) return {configToml: {path, doc}, hostsDir: configPath[0]!, from: 'config_path'}
-  return {configToml: {path, doc}, hostsDir: DEFAULT_HOSTS_DIR, from: 'default'}
+  if (configPath.length) return {configToml: {path, doc}, hostsDir: configPath[0]!, hostsDirs: configPath, from: 'config_path'}
+  return {configToml: {path, doc}, hostsDir: DEFAULT_HOSTS_DIR, hostsDirs: [DEFAULT_HOSTS_DIR], from: 'default'}
 }
 
 /** Lists the hosts folder root and reads each folder's hosts.toml: everything resolve and lint need. */
@@ -71,11 +73,13 @@ export async function detectContainerdVersion(host: Host, options: {flag?: strin
  * Resolves images as containerd would, then does what containerd does before the first request:
  * read every ca and client file. One it cannot read fails the pull (exit 1, as containerd fails).
  */
-export async function resolveWithContainerd(host: Host, images: readonly string[], root: string, version: ContainerdVersion): Promise<ContainerdResolved[]> {
-  const snapshot = await snapshotHostsDir(host, root)
+export async function resolveWithContainerd(host: Host, images: readonly string[], roots: readonly string[], version: ContainerdVersion): Promise<ContainerdResolved[]> {
+  const snapshots = await Promise.all(roots.map((r) => snapshotHostsDir(host, r)))
   const results = images.map((image) => {
     try {
-      return resolveContainerd(image, snapshot, version)
+      // The CRI plugin tries each config_path root in turn; the first with a folder for the host wins.
+      const tried = snapshots.map((s) => resolveContainerd(image, s, version))
+      return tried.find((r) => r.folder !== null) ?? resolveContainerd(image, null, version)
     } catch (error) {
       if (error instanceof ReferenceError) throw new UserError(`invalid image "${image}": ${error.message}`, {hint: 'give a reference such as alpine, docker.io/library/alpine:3.20 or quay.io/org/app@sha256:…'})
       throw error
@@ -91,7 +95,7 @@ export async function resolveWithContainerd(host: Host, images: readonly string[
         reason = (error as NodeJS.ErrnoException).code ?? String(error)
       }
       if (!ok) {
-        const where = r.folder && snapshot?.folders.get(r.folder.slice(r.folder.lastIndexOf('/') + 1))?.hostsToml ? `${r.folder}/hosts.toml` : (r.folder ?? root)
+        const where = r.folder && r.ignored === null && snapshots.some((s) => s?.folders.get(r.folder!.slice(r.folder!.lastIndexOf('/') + 1))?.hostsToml) ? `${r.folder}/hosts.toml` : (r.folder ?? roots[0]!)
         throw new UserError(`containerd fails every pull of ${r.registry}: unable to read ${kind} "${file}": ${reason}`, {
           exitCode: ExitCode.Findings,
           position: {file: where, line: null},

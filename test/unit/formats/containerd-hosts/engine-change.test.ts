@@ -72,3 +72,23 @@ describe('detection', () => {
     expect((await selectEngines(host, {root})).engines).toEqual(['containerd', 'k3s'])
   })
 })
+
+describe('resolveWithContainerd', () => {
+  it('tries each config_path root in order; an unreadable ca file fails like containerd (exit 1, the hosts.toml named)', async () => {
+    const {locateContainerd, resolveWithContainerd} = await import('../../../../src/engines/containerd-hosts-dir.js')
+    const host = new LocalHost(root)
+    writeFileSync(path.join(root, 'etc/containerd/config.toml'), 'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/a:/b"\n')
+    mkdirSync(path.join(root, 'b/docker.io'), {recursive: true})
+    writeFileSync(path.join(root, 'b/docker.io/hosts.toml'), '[host."https://m.example.com"]\n  capabilities = ["pull", "resolve"]\n')
+    const where = await locateContainerd(host, {})
+    expect(where.hostsDirs).toEqual(['/a', '/b'])
+    const [r] = await resolveWithContainerd(host, ['alpine'], where.hostsDirs, '2')
+    expect(r!.sources.map((s) => s.url)).toEqual(['https://m.example.com/v2', 'https://registry-1.docker.io/v2'])
+    writeFileSync(path.join(root, 'b/docker.io/hosts.toml'), '[host."https://m.example.com"]\n  ca = "ca.pem"\n')
+    const error = (await resolveWithContainerd(host, ['alpine'], where.hostsDirs, '2').catch((e: unknown) => e)) as UserError
+    expect(error).toBeInstanceOf(UserError)
+    expect(error.exitCode).toBe(1)
+    expect(error.position?.file).toBe('/b/docker.io/hosts.toml')
+    expect(error.message).toMatch(/unable to read CA cert "\/b\/docker.io\/ca.pem"/)
+  })
+})
