@@ -11,7 +11,6 @@ export const containerdFlags = {
     helpValue: 'DIR',
   }),
   'containerd-config': Flags.string({description: "containerd's config.toml (default /etc/containerd/config.toml)", helpValue: 'FILE'}),
-  'k3s-registries': Flags.string({description: 'k3s/RKE2 registries.yaml (default /etc/rancher/k3s/registries.yaml, or rke2 when only it exists)', helpValue: 'FILE'}),
   'containerd-version': Flags.string({description: 'containerd version whose behaviour to follow (default: `containerd --version`, else the newest)', helpValue: 'X.Y'}),
 }
 

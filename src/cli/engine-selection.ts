@@ -15,6 +15,7 @@ export const engineFlags = {
     description: 'which engine config to edit: docker (daemon.json), podman (registries.conf: podman, buildah, skopeo, CRI-O), containerd (hosts.toml), k3s (registries.yaml, k3s and RKE2), or all (podman and docker). Default: every engine detected',
   }),
   ...containerdFlags,
+  'k3s-registries': Flags.string({description: 'k3s/RKE2 registries.yaml (default /etc/rancher/k3s/registries.yaml, or rke2 when only it exists)', helpValue: 'FILE'}),
   'daemon-json': Flags.string({description: "Docker's daemon.json to use (selects the docker engine)", helpValue: 'FILE'}),
   'docker-version': Flags.string({description: 'Docker Engine version to check daemon.json against (default: `dockerd --version` on this machine)', helpValue: 'X.Y.Z'}),
 }
