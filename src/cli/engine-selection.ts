@@ -1,16 +1,21 @@
 import {Flags} from '@oclif/core'
+import {containerdFlags} from './containerd-flags.js'
+import {containerdInUse} from '../engines/containerd-hosts-dir.js'
+import {k3sInUse} from '../engines/k3s-change.js'
 import {UserError} from '../core/errors.js'
 import {detectEngines, locateDaemonJson, type DaemonJsonLocation} from '../engines/docker-engine.js'
 import {listDropIns, locateRegistriesConf} from '../engines/registries-conf-files.js'
 import type {Host} from '../hosts/host.js'
 
-export type EngineName = 'docker' | 'podman'
+export type EngineName = 'docker' | 'podman' | 'containerd' | 'k3s'
 
 export const engineFlags = {
   engine: Flags.string({
-    options: ['docker', 'podman', 'all'],
-    description: 'which engine config to edit: docker (daemon.json), podman (registries.conf: podman, buildah, skopeo, CRI-O), or all. Default: every engine detected',
+    options: ['docker', 'podman', 'containerd', 'k3s', 'all'],
+    description: 'which engine config to edit: docker (daemon.json), podman (registries.conf: podman, buildah, skopeo, CRI-O), containerd (hosts.toml), k3s (registries.yaml, k3s and RKE2), or all (podman and docker). Default: every engine detected',
   }),
+  ...containerdFlags,
+  'k3s-registries': Flags.string({description: 'k3s/RKE2 registries.yaml (default /etc/rancher/k3s/registries.yaml, or rke2 when only it exists)', helpValue: 'FILE'}),
   'daemon-json': Flags.string({description: "Docker's daemon.json to use (selects the docker engine)", helpValue: 'FILE'}),
   'docker-version': Flags.string({description: 'Docker Engine version to check daemon.json against (default: `dockerd --version` on this machine)', helpValue: 'X.Y.Z'}),
 }
@@ -42,9 +47,11 @@ export async function selectEngines(
   for (const dir of locations.dropInDirs) present.push(...(await listDropIns(host, dir)))
   const detected = await detectEngines(host, daemonJson.path, present)
   const engines: EngineName[] = [...(detected.podman ? (['podman'] as const) : []), ...(detected.docker ? (['docker'] as const) : [])]
+  if (await containerdInUse(host)) engines.push('containerd')
+  if (await k3sInUse(host)) engines.push('k3s')
   if (!engines.length)
     throw new UserError(`no container engine detected on ${host.name} (${detected.reasons.join('; ')})`, {
-      hint: 'say which one with --engine docker|podman|all',
+      hint: 'say which one with --engine docker|podman|containerd|k3s|all',
     })
   return {engines, explicit: false, daemonJson}
 }

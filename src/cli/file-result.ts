@@ -3,7 +3,7 @@ import type {EngineName} from './engine-selection.js'
 
 /** One changed file as commands report it. */
 export interface FileResult {
-  engine: 'podman' | 'docker'
+  engine: 'podman' | 'docker' | 'containerd' | 'k3s'
   path: string
   actions: string[]
   diff: string

@@ -14,6 +14,16 @@ import {mirrorsInEffect} from '../formats/registries-conf/mirrors-in-effect.js'
 import {mirrorRouteFindings} from '../lint/mirror-route.js'
 import {loadDaemonJson, type DaemonJsonLocation} from '../engines/docker-engine.js'
 import {invalidUtf8Finding, locateRegistriesConf, scanDropIns, scanRegistriesConf, type RegistriesConfOptions} from '../engines/registries-conf-files.js'
+import {lintContainerdFile, lintContainerdOnHost, looksLikeContainerdFile} from '../engines/containerd-lint.js'
+import {lintK3sFile, lintK3sOnHost, looksLikeK3sRegistries} from '../engines/k3s-lint.js'
+import type {ContainerdVersion} from '../formats/containerd-hosts/index.js'
+
+/** Where containerd's files are and which containerd to judge them for (detected only when needed). */
+export interface ContainerdLintOptions {
+  hostsDir?: string | undefined
+  configToml?: string | undefined
+  version: () => Promise<ContainerdVersion>
+}
 
 /**
  * A group of files linted together (a clash between files is only visible within one group).
@@ -22,6 +32,8 @@ import {invalidUtf8Finding, locateRegistriesConf, scanDropIns, scanRegistriesCon
 export type LintTarget =
   | {kind: 'registries-conf'; set: ConfigSet; rejected: Finding[]}
   | {kind: 'daemon-json'; doc: DaemonJsonDoc; rejected: Finding[]}
+  /** Formats linted as they are collected (containerd, k3s): findings ready. */
+  | {kind: 'findings'; files: number; findings: Finding[]}
 
 function registriesConfTarget(files: SourceFile[], rejected: Finding[] = []): LintTarget {
   return {kind: 'registries-conf', set: evaluateConfigSet(files), rejected}
@@ -55,7 +67,7 @@ function targetFor(file: string, text: string | InvalidUtf8Error, dropIn: boolea
 export async function collectLintTargets(
   host: Host,
   paths: readonly string[],
-  options: RegistriesConfOptions & {stdin: () => Promise<string | InvalidUtf8Error>; daemonJson: DaemonJsonLocation; note: (text: string) => void},
+  options: RegistriesConfOptions & {stdin: () => Promise<string | InvalidUtf8Error>; daemonJson: DaemonJsonLocation; note: (text: string) => void; containerd?: ContainerdLintOptions},
 ): Promise<LintTarget[]> {
   if (!paths.length) {
     const locations = await locateRegistriesConf(host, options)
@@ -64,7 +76,14 @@ export async function collectLintTargets(
     const targets: LintTarget[] = [registriesConfTarget(read.files, read.rejected)]
     const daemon = await loadDaemonJson(host, options.daemonJson)
     if (daemon.text !== null) targets.push({kind: 'daemon-json', doc: daemon.doc, rejected: daemon.invalidUtf8 ? [daemonJsonUtf8Finding(options.daemonJson.path, daemon.invalidUtf8)] : []})
-    if (!read.files.length && !read.rejected.length && daemon.text === null)
+    if (options.containerd) {
+      const c = options.containerd
+      const found = await lintContainerdOnHost(host, {hostsDir: c.hostsDir, configToml: c.configToml, version: await c.version()})
+      if (found) targets.push({kind: 'findings', ...found})
+      const k3s = await lintK3sOnHost(host)
+      if (k3s) targets.push({kind: 'findings', ...k3s})
+    }
+    if (!read.files.length && !read.rejected.length && daemon.text === null && !targets.some((x) => x.kind === 'findings'))
       throw new UserError(`no configuration to lint on ${host.name}: none of ${[locations.main, ...locations.dropInDirs.map((d) => `${d}/*.conf`), options.daemonJson.path].join(', ')} exists`, {
         hint: 'give the files to lint as PATH, or check --root',
       })
@@ -79,6 +98,22 @@ export async function collectLintTargets(
       continue
     }
     const file = path.resolve(p)
+    if (looksLikeK3sRegistries(p) || (options.containerd && path.basename(p).endsWith('.toml'))) {
+      const text = await readText(local, file, p)
+      // Not UTF-8: the TOML and YAML decoders of containerd and k3s refuse it as registries.conf's does.
+      if (text instanceof InvalidUtf8Error) {
+        targets.push({kind: 'findings', files: 1, findings: [invalidUtf8Finding(p, text)]})
+        continue
+      }
+      if (looksLikeK3sRegistries(p)) {
+        targets.push({kind: 'findings', files: 1, findings: lintK3sFile(p, text)})
+        continue
+      }
+      if (options.containerd && looksLikeContainerdFile(p, text)) {
+        targets.push({kind: 'findings', files: 1, findings: lintContainerdFile(p, text, await options.containerd.version())})
+        continue
+      }
+    }
     const info = await local.stat(file).catch((error: unknown) => {
       throw ioUserError(p, error, 'read')
     })
@@ -119,6 +154,11 @@ export function lintTargets(targets: readonly LintTarget[], docker: DaemonJsonLi
   const findings: Finding[] = []
   let filesChecked = 0
   for (const t of targets) {
+    if (t.kind === 'findings') {
+      filesChecked += t.files
+      findings.push(...t.findings)
+      continue
+    }
     findings.push(...t.rejected)
     if (t.kind === 'daemon-json') {
       filesChecked += 1
@@ -141,6 +181,7 @@ export async function proxyRouteFindings(host: Host, targets: readonly LintTarge
   // Loaded only here: reading the engines' proxy settings is the heavy part of lint's start-up.
   const {loadEngineProxyConfig} = await import('../engines/engine-proxy.js')
   for (const t of targets) {
+    if (t.kind === 'findings') continue
     if (t.kind === 'registries-conf') {
       const mirrors = mirrorsInEffect(t.set)
       if (!mirrors.length) continue

@@ -9,6 +9,8 @@ import type {Host} from '../hosts/host.js'
 import type {MirrorChange} from '../policy/mirror-policy.js'
 import {isDockerHubSource} from '../formats/daemon-json/index.js'
 import {planDaemonJsonChange} from './docker-change.js'
+import {containerdUnsupported, planContainerdChange, type ContainerdChangeOptions} from '../engines/containerd-change.js'
+import {planK3sChange} from '../engines/k3s-change.js'
 import type {EngineSelection} from './engine-selection.js'
 import type {FileResult, MirrorRunResult, PlannedFile} from './file-result.js'
 import {planAndWrite} from './plan-and-write.js'
@@ -25,6 +27,10 @@ export interface MirrorFlowOptions extends RegistriesConfOptions {
   convert?: boolean | undefined
   /** Whether backups go to the system folder (root user or a --root tree). */
   systemWideBackups: boolean
+  /** Where and which containerd, when containerd is selected. */
+  containerd?: Pick<ContainerdChangeOptions, 'hostsDir' | 'configToml' | 'version'> | undefined
+  /** k3s/RKE2 registries.yaml to edit (default: found under /etc/rancher). */
+  k3sRegistries?: string | undefined
 }
 
 export interface MirrorPlan {
@@ -53,6 +59,18 @@ export async function planMirrorRun(host: Host, change: MirrorChange, options: O
       const planned = await planRegistriesConfChange(host, change, options)
       writes.push(...planned.writes)
       notes.push(...planned.notes)
+      continue
+    }
+    if (engine === 'k3s' || engine === 'containerd') {
+      // hosts.toml and registries.yaml mirror whole registries; a detected engine that cannot take the change is skipped.
+      const unsupported = containerdUnsupported(change)
+      if (unsupported && !options.engines.explicit) {
+        skipped.push({engine, reason: unsupported})
+        continue
+      }
+      if (engine === 'containerd' && !options.containerd) throw new UserError('containerd was selected without its options', {hint: 'this is a mirrorctl bug'})
+      const planned = engine === 'k3s' ? await planK3sChange(host, change, {file: options.k3sRegistries}) : await planContainerdChange(host, change, options.containerd!)
+      writes.push(...planned.map((w) => ({...w, engine})))
       continue
     }
     const unsupported = !isDockerHubSource(change.source)

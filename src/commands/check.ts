@@ -100,7 +100,8 @@ export default class Check extends BaseCommand {
 async function defaultEngine(host: LocalHost, flags: {'daemon-json'?: string | undefined; root?: string | undefined}): Promise<EngineName> {
   if (flags['daemon-json']) return 'docker'
   const detected = await selectEngines(host, flags).catch(() => null)
-  return detected?.engines.length === 1 && detected.engines[0] === 'docker' ? 'docker' : 'podman'
+  const engines = detected?.engines.filter((e) => e === 'docker' || e === 'podman') ?? []
+  return engines.length === 1 && engines[0] === 'docker' ? 'docker' : 'podman'
 }
 
 async function dockerMirrors(host: LocalHost, daemonJson: string | undefined, treeRoot: boolean): Promise<MirrorTarget[]> {

@@ -8,6 +8,8 @@ import {hasTargets} from '../fleet/imperative.js'
 import {lintFleet} from '../fleet/lint-fleet.js'
 import {hasErrors} from '../lint/finding.js'
 import {allRules} from '../lint/catalog.js'
+import {containerdFlags} from '../cli/containerd-flags.js'
+import {detectContainerdVersion} from '../engines/containerd-hosts-dir.js'
 import {collectLintTargets, lintTargets, proxyRouteFindings} from '../cli/lint-targets.js'
 import {renderFindings, type ReportFormat} from '../lint/reporters/index.js'
 import {detectDockerVersion, locateDaemonJson} from '../engines/docker-engine.js'
@@ -25,6 +27,7 @@ export default class Lint extends BaseCommand {
   static override flags = {
     ...locationFlags,
     ...targetFlags,
+    ...containerdFlags,
     format: Flags.string({char: 'f', options: ['text', 'json', 'sarif', 'github'], default: 'text', description: 'output format (--json is --format json)'}),
     'list-rules': Flags.boolean({description: 'list every rule with its severity and description'}),
     'daemon-json': Flags.string({description: "Docker's daemon.json to lint with the engines' files (default: the one dockerd reads)", helpValue: 'FILE'}),
@@ -64,6 +67,11 @@ export default class Lint extends BaseCommand {
       daemonJson,
       stdin: () => readStdin(),
       note: (text) => this.note(text),
+      containerd: {
+        hostsDir: flags['containerd-hosts-dir'],
+        configToml: flags['containerd-config'],
+        version: () => detectContainerdVersion(host, {flag: flags['containerd-version'], treeRoot}),
+      },
     })
     const needsDocker = targets.some((t) => t.kind === 'daemon-json')
     const dockerVersion = needsDocker ? await detectDockerVersion(host, {flag: flags['docker-version'], treeRoot}) : null

@@ -1,4 +1,6 @@
-import {Args} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
+import {containerdFlags, renderContainerdResolved} from '../cli/containerd-flags.js'
+import {detectContainerdVersion, locateContainerd, resolveWithContainerd} from '../engines/containerd-hosts-dir.js'
 import {BaseCommand} from '../cli/base-command.js'
 import {locationFlags} from '../cli/flags.js'
 import {configRejected} from '../lint/config-rejected.js'
@@ -13,16 +15,30 @@ export default class Resolve extends BaseCommand {
     'Resolves each IMAGE through the registries.conf files the engines read (main file and drop-ins, merged): every mirror in order, then the primary location, each with the full reference it would be pulled as. Short names resolve as podman does without a terminal: an alias wins, otherwise each unqualified-search registry is a candidate and short-name-mode decides whether several are an error.'
   static override strict = false
   static override args = {image: Args.string({description: 'image reference(s): nginx, docker.io/library/alpine:3.20, quay.io/org/app@sha256:…', required: true})}
-  static override flags = {...locationFlags}
+  static override flags = {
+    ...locationFlags,
+    ...containerdFlags,
+    engine: Flags.string({options: ['podman', 'containerd'], default: 'podman', description: 'whose rules: podman (registries.conf: podman, skopeo, buildah, CRI-O) or containerd (hosts.toml)'}),
+  }
   static override examples = [
     '<%= config.bin %> resolve nginx docker.io/library/alpine:3.20',
     '<%= config.bin %> resolve --root /srv/image-root quay.io/podman/hello --json',
     '<%= config.bin %> resolve --registries-conf ./registries.conf --registries-conf-dir ./registries.conf.d busybox',
+    '<%= config.bin %> resolve --engine containerd --containerd-hosts-dir /etc/containerd/certs.d alpine --json',
   ]
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Resolve)
     const host = new LocalHost(flags.root)
+    if (flags.engine === 'containerd') {
+      const where = await locateContainerd(host, {hostsDir: flags['containerd-hosts-dir'], configToml: flags['containerd-config']})
+      const version = await detectContainerdVersion(host, {flag: flags['containerd-version'], treeRoot: flags.root !== undefined})
+      const resolved = await resolveWithContainerd(host, argv as string[], where.hostsDirs, version)
+      for (const r of resolved) if (r.ignored) this.note(`warning: containerd ignores ${r.ignored.file} (${r.ignored.message}); ${r.image} is pulled from the default endpoint`)
+      if (flags.json) this.printJson({results: resolved.map((r) => ({image: r.image, sources: r.sources}))})
+      else this.print(resolved.map(renderContainerdResolved).join('\n'))
+      return
+    }
     const {set} = await loadRegistriesConf(host, {registriesConf: flags['registries-conf'], registriesConfDir: flags['registries-conf-dir']})
     if (!set.merged) throw configRejected(set.firstError!)
     const images = positionalsInOrder(this.argv, argv as string[], {...Resolve.baseFlags, ...Resolve.flags})

@@ -45,7 +45,8 @@ export function specIntent(spec: Spec): HostIntent {
   return {
     needsDockerVersion: (found) => found.includes('docker') || spec.entries.some((e) => e.engines?.includes('docker')),
     runs(found, dockerVersion) {
-      const changes = changesForHost(spec, found, dockerVersion)
+      // The spec speaks of docker and podman (containerd and k3s are not in the spec yet).
+      const changes = changesForHost(spec, found.filter((e) => e === 'docker' || e === 'podman'), dockerVersion)
       const warnings = [...changes.warnings]
       if (!found.length && spec.entries.some((e) => !e.engines)) warnings.push('no container engine found: entries without engines = [...] change nothing here')
       const runs: EngineRun[] = [
@@ -89,7 +90,7 @@ export async function planHost(base: Host, intent: HostIntent, options: PlanHost
   if (used.size && mirrors.length) {
     // Without fix-no-proxy the proxy fix is only planned on a throw-away overlay, to warn.
     const proxyHost = intent.fixNoProxy ? overlay : new OverlayHost(overlay)
-    const proxy = await fixNoProxy(proxyHost, [...used], mirrors, {dryRun: false, backup: false, systemWideBackups: true, daemonJsonPath: daemonJson.path})
+    const proxy = await fixNoProxy(proxyHost, [...used].filter((e) => e === 'docker' || e === 'podman'), mirrors, {dryRun: false, backup: false, systemWideBackups: true, daemonJsonPath: daemonJson.path})
     if (intent.fixNoProxy) results.push(...proxy.files)
     else for (const f of proxy.files) warnings.push(`${f.engine} would reach a mirror through its proxy; ${intent.fixNoProxyHint} to ${f.actions[0]} in ${f.path}`)
     warnings.push(...proxy.manual)
@@ -128,7 +129,6 @@ async function collect(base: Host, overlay: OverlayHost, results: readonly FileR
   for (const [path, entry] of overlay.entries()) {
     const before = await base.readFile(path)
     if (entry.text === before) continue
-    if (entry.text === null) throw new UserError(`the plan removes ${path}, which the fleet apply does not do`, {hint: 'remove the file by hand, or keep an entry in it'})
     writes.push({path, expect: before, content: entry.text, mode: entry.mode})
     const about = results.filter((r) => r.path === path)
     files.push({

@@ -3,7 +3,7 @@ import type {Styles} from '../ui/color.js'
 export type HostStatus = 'changed' | 'unchanged' | 'failed'
 
 export interface HostFile {
-  engine: 'podman' | 'docker'
+  engine: 'podman' | 'docker' | 'containerd' | 'k3s'
   path: string
   /** What the change does, in words ("remove mirror a", "add mirror b"). */
   actions: string[]

@@ -1,6 +1,6 @@
 import type {Finding, Severity} from './finding.js'
 
-export type FormatName = 'registries-conf' | 'daemon-json'
+export type FormatName = 'registries-conf' | 'daemon-json' | 'containerd-hosts' | 'k3s-registries'
 
 /**
  * A lint rule's metadata. The catalog is data, so --list-rules, docs/rules.md and SARIF

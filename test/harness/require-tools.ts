@@ -14,6 +14,8 @@ export const TOOL_PACKAGES = {
   setpriv: 'util-linux',
   mount: 'mount',
   curl: 'curl',
+  containerd: 'containerd',
+  ctr: 'containerd',
   sshd: 'openssh-server',
   ssh: 'openssh-client',
   'ssh-keygen': 'openssh-client',

@@ -3,6 +3,7 @@ import {BaseCommand} from '../../cli/base-command.js'
 import {locationFlags} from '../../cli/flags.js'
 import {renderFileResults, runMirrorChange} from '../../cli/mirror-flow.js'
 import {engineFlags, selectEngines} from '../../cli/engine-selection.js'
+import {containerdChangeOptions} from '../../cli/containerd-flags.js'
 import {detectDockerVersion} from '../../engines/docker-engine.js'
 import {UserError} from '../../core/errors.js'
 import {LocalHost} from '../../hosts/local-host.js'
@@ -78,11 +79,13 @@ export default class MirrorAdd extends BaseCommand {
         systemWideBackups: flags.root !== undefined || host.isRoot,
         engines,
         dockerVersion,
+        containerd: await containerdChangeOptions(host, flags, engines.engines),
+        k3sRegistries: flags['k3s-registries'],
       },
     )
     // Proxy settings: fixed with --fix-no-proxy, otherwise only a warning of what would be needed.
     const fix = flags['fix-no-proxy']
-    const used = engines.engines.filter((e) => !results.skipped.some((x) => x.engine === e))
+    const used = engines.engines.filter((e): e is 'podman' | 'docker' => (e === 'podman' || e === 'docker') && !results.skipped.some((x) => x.engine === e))
     const proxyFix = await fixNoProxy(host, used, mirrors, {
       dryRun: flags['dry-run'] || !fix,
       backup: !flags['no-backup'],

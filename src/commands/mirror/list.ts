@@ -6,6 +6,10 @@ import {loadRegistriesConf} from '../../engines/registries-conf-engine.js'
 import {loadDaemonJson} from '../../engines/docker-engine.js'
 import {readDaemonJson} from '../../formats/daemon-json/index.js'
 import {configRejected} from '../../lint/config-rejected.js'
+import {locateContainerd, snapshotHostsDir} from '../../engines/containerd-hosts-dir.js'
+import {locateK3sRegistries} from '../../engines/k3s-change.js'
+import {parseTomlDoc} from '../../formats/containerd-hosts/index.js'
+import {parseK3sRegistries, readK3sRegistries} from '../../formats/k3s-registries/index.js'
 
 export default class MirrorList extends BaseCommand {
   static override summary = 'List the mirrors every engine uses: registries.conf entries after merging all files, and daemon.json registry-mirrors.'
@@ -16,7 +20,7 @@ export default class MirrorList extends BaseCommand {
     const {flags} = await this.parse(MirrorList)
     const host = new LocalHost(flags.root)
     const selection = await selectEngines(host, flags)
-    const out: {podman?: unknown; docker?: unknown} = {}
+    const out: {podman?: unknown; docker?: unknown; containerd?: unknown; k3s?: unknown} = {}
     const lines: string[] = []
     if (selection.engines.includes('podman')) {
       const {set, locations} = await loadRegistriesConf(host, {registriesConf: flags['registries-conf'], registriesConfDir: flags['registries-conf-dir']})
@@ -49,6 +53,26 @@ export default class MirrorList extends BaseCommand {
       lines.push(config.registryMirrors.length ? '  Docker Hub mirrors:' : '  no registry-mirrors')
       config.registryMirrors.forEach((m, i) => lines.push(`    ${i + 1}. ${m}`))
       if (config.insecureRegistries.length) lines.push(`  insecure-registries: ${config.insecureRegistries.join(', ')}`)
+    }
+    if (selection.engines.includes('containerd')) {
+      const where = await locateContainerd(host, {hostsDir: flags['containerd-hosts-dir'], configToml: flags['containerd-config']})
+      const snapshot = await snapshotHostsDir(host, where.hostsDir)
+      const registries = [...(snapshot?.folders ?? new Map<string, {hostsToml: string | null}>())].map(([folder, c]) => ({
+        folder,
+        hosts: Object.keys(((c.hostsToml === null ? null : parseTomlDoc(c.hostsToml, folder).data?.['host']) as Record<string, unknown> | null | undefined) ?? {}),
+      }))
+      out.containerd = {hostsDir: where.hostsDir, from: where.from, registries}
+      lines.push(`containerd — ${where.hostsDir} (${where.from === 'config_path' ? 'config_path' : where.from === 'flag' ? '--containerd-hosts-dir' : 'default; config_path is not set'})`)
+      if (!registries.length) lines.push('  no registry folders')
+      for (const r of registries) lines.push(`  ${r.folder}: ${r.hosts.length ? r.hosts.join(', ') : 'no [host] entries'}`)
+    }
+    if (selection.engines.includes('k3s')) {
+      const file = await locateK3sRegistries(host, flags['k3s-registries'])
+      const text = await host.readFile(file)
+      const mirrors = text === null ? {} : readK3sRegistries(parseK3sRegistries(text, file)).mirrors
+      out.k3s = {file, exists: text !== null, mirrors}
+      lines.push(`k3s — ${file}${text === null ? ' (does not exist: no mirrors)' : ''}`)
+      for (const [name, m] of Object.entries(mirrors)) lines.push(`  ${name}: ${m.endpoints.join(', ') || 'no endpoints'}`)
     }
     if (flags.json) this.printJson(out)
     else this.print(lines.join('\n'))

@@ -5,6 +5,11 @@ import {renderFileResults, runMirrorChange} from '../../cli/mirror-flow.js'
 import {engineFlags, selectEngines, type EngineName, type EngineSelection} from '../../cli/engine-selection.js'
 import {UserError} from '../../core/errors.js'
 import {ExitCode} from '../../core/exit-codes.js'
+import {containerdChangeOptions} from '../../cli/containerd-flags.js'
+import {configuredContainerdMirrors} from '../../engines/containerd-change.js'
+import {locateK3sRegistries} from '../../engines/k3s-change.js'
+import {parseK3sRegistries, readK3sRegistries, sameEndpoint} from '../../formats/k3s-registries/index.js'
+import {hostMatchesMirror} from '../../formats/containerd-hosts/plan.js'
 import {detectDockerVersion, loadDaemonJson} from '../../engines/docker-engine.js'
 import {loadRegistriesConf} from '../../engines/registries-conf-engine.js'
 import {writeFlags} from '../../cli/write-flags.js'
@@ -43,7 +48,7 @@ export default class MirrorRemove extends BaseCommand {
     const host = new LocalHost(flags.root)
     const engines = await selectEngines(host, flags)
     const confOptions = {registriesConf: flags['registries-conf'], registriesConfDir: flags['registries-conf-dir']}
-    if (targets) await assertConfigured(host, engines, args.source, targets, confOptions)
+    if (targets) await assertConfigured(host, engines, args.source, targets, {...confOptions, hostsDir: flags['containerd-hosts-dir'], configToml: flags['containerd-config'], k3sRegistries: flags['k3s-registries']})
     const dockerVersion = engines.engines.includes('docker') ? await detectDockerVersion(host, {flag: flags['docker-version'], treeRoot: flags.root !== undefined}) : null
     const results = await runMirrorChange(
       host,
@@ -56,6 +61,8 @@ export default class MirrorRemove extends BaseCommand {
         systemWideBackups: flags.root !== undefined || host.isRoot,
         engines,
         dockerVersion,
+        containerd: await containerdChangeOptions(host, flags, engines.engines),
+        k3sRegistries: flags['k3s-registries'],
       },
     )
     if (flags.json) this.printJson({changed: results.files.length > 0, dryRun: flags['dry-run'], files: results.files, skipped: results.skipped})
@@ -72,7 +79,7 @@ async function assertConfigured(
   engines: EngineSelection,
   source: string,
   targets: MirrorTarget[],
-  options: {registriesConf?: string | undefined; registriesConfDir?: string | undefined},
+  options: {registriesConf?: string | undefined; registriesConfDir?: string | undefined; hostsDir?: string | undefined; configToml?: string | undefined; k3sRegistries?: string | undefined},
 ): Promise<void> {
   const configured: {engine: EngineName; mirrors: string[]; removes: (t: MirrorTarget, entry: string) => boolean}[] = []
   for (const engine of engines.engines) {
@@ -81,7 +88,15 @@ async function assertConfigured(
       // A set the engines reject is reported by the change itself, with its position.
       if (!loaded.set.merged) return
       configured.push({engine, mirrors: configuredMirrors(loaded.set, source), removes: removesMirror})
-    } else if (isDockerHubSource(source)) {
+    } else if (engine === 'containerd') {
+      const hosts = await configuredContainerdMirrors(host, source, options)
+      configured.push({engine, mirrors: hosts.map((h) => h.name), removes: (t, entry) => hostMatchesMirror(entry, hosts.find((h) => h.name === entry)?.overridePath ?? false, t)})
+    } else if (engine === 'k3s') {
+      const file = await locateK3sRegistries(host, options.k3sRegistries)
+      const text = await host.readFile(file)
+      const endpoints = text === null ? [] : (readK3sRegistries(parseK3sRegistries(text, file)).mirrors[source]?.endpoints ?? [])
+      configured.push({engine, mirrors: endpoints, removes: (t, entry) => sameEndpoint(entry, `${t.host}${t.path ? `/${t.path}` : ''}`)})
+    } else if (engine === 'docker' && isDockerHubSource(source)) {
       const loaded = await loadDaemonJson(host, engines.daemonJson)
       if (loaded.doc.syntaxFindings.some((f) => f.severity === 'error')) return
       configured.push({engine, mirrors: readDaemonJson(loaded.doc).registryMirrors, removes: removesMirrorUrl})

@@ -1,0 +1,54 @@
+import {LineCounter, parseDocument, type Document} from 'yaml'
+import type {Finding} from '../../lint/finding.js'
+import {report} from '../../lint/rule.js'
+import {rules} from './rules.js'
+
+export const K3S_REGISTRIES = '/etc/rancher/k3s/registries.yaml'
+export const RKE2_REGISTRIES = '/etc/rancher/rke2/registries.yaml'
+
+export interface K3sRegistriesDoc {
+  path: string
+  text: string
+  doc: Document.Parsed
+  lines: LineCounter
+  syntaxFindings: Finding[]
+}
+
+export interface K3sRegistries {
+  mirrors: Record<string, {endpoints: string[]; rewrite: Record<string, string>}>
+  configs: Record<string, {tls: Record<string, unknown> | null; auth: boolean}>
+}
+
+/** A MIRROR argument names host[:port][/path]: the scheme written in the file does not matter. */
+export function sameEndpoint(a: string, b: string): boolean {
+  const bare = (u: string): string => u.replace(/^https?:\/\//, '').replace(/\/+$/, '')
+  return bare(a) === bare(b)
+}
+
+export function parseK3sRegistries(text: string, path: string): K3sRegistriesDoc {
+  const lines = new LineCounter()
+  const doc = parseDocument(text, {lineCounter: lines, keepSourceTokens: false})
+  const syntaxFindings = doc.errors.map((e) => {
+    const at = lines.linePos(e.pos[0])
+    return report(rules['yaml-syntax'], {file: path, line: at.line, column: at.col}, `YAML syntax error: ${e.message.split('\n')[0]}`)
+  })
+  return {path, text, doc, lines, syntaxFindings}
+}
+
+const plain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+export function readK3sRegistries(d: K3sRegistriesDoc): K3sRegistries {
+  const data = d.syntaxFindings.length ? {} : (d.doc.toJS() as unknown)
+  const out: K3sRegistries = {mirrors: {}, configs: {}}
+  if (!plain(data)) return out
+  for (const [name, m] of Object.entries(plain(data['mirrors']) ? data['mirrors'] : {})) {
+    const ep = plain(m) && Array.isArray(m['endpoint']) ? m['endpoint'].filter((e): e is string => typeof e === 'string') : []
+    const rw = plain(m) && plain(m['rewrite']) ? Object.fromEntries(Object.entries(m['rewrite']).filter(([, v]) => typeof v === 'string')) as Record<string, string> : {}
+    out.mirrors[name] = {endpoints: ep, rewrite: rw}
+  }
+  for (const [name, c] of Object.entries(plain(data['configs']) ? data['configs'] : {})) {
+    out.configs[name] = {tls: plain(c) && plain(c['tls']) ? c['tls'] : null, auth: plain(c) && c['auth'] !== undefined}
+  }
+  return out
+}
+
