@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real components the e2e tests start on loopback (registry, proxy,
-# skopeo, sshd, openssl, unshare/setpriv, curl). Idempotent: when every binary is
+# skopeo, sshd, sudo for the ssh test hosts, openssl, unshare/setpriv, curl). Idempotent: when every binary is
 # already present it does nothing and touches no package registry.
 set -euo pipefail
 
@@ -19,6 +19,7 @@ declare -A PKG_OF=(
   [sshd]=openssh-server
   [ssh]=openssh-client
   [ssh-keygen]=openssh-client
+  [sudo]=sudo
 )
 
 # sshd lives in /usr/sbin, which is not on every PATH.

@@ -1,9 +1,14 @@
-import path from 'node:path'
+import {UserError} from '../core/errors.js'
+import {ExitCode} from '../core/exit-codes.js'
+import {ioUserError} from '../core/io-errors.js'
 import type {Host} from './host.js'
-import {backupFile, backupFolder} from './backup.js'
+import {BACKUPS_KEPT, backupFolder} from './backup.js'
+import {reasonCode} from './apply-script.js'
+import type {ApplyResult, FileWriteOutcome} from './write-plan.js'
 
 export interface PlannedWrite {
   path: string
+  /** The text the plan was made from; null when there was no file. */
   before: string | null
   after: string
 }
@@ -13,22 +18,56 @@ export interface WriteOutcome {
   backup: string | null
 }
 
+/** A planned file changed on disk between planning and writing: nothing was written; plan again. */
+export class WriteConflict extends Error {
+  constructor(readonly files: FileWriteOutcome[]) {
+    super(`changed while mirrorctl was planning: ${files.map((f) => f.path).join(', ')}`)
+    this.name = 'WriteConflict'
+  }
+}
+
 /**
- * Writes planned files: backup of the previous version first, then an atomic replace that
- * keeps owner and mode. Each file ends up either old or new, never half-written.
+ * Writes planned files as one request through host.applyWrites (host lock, compare with
+ * `before`, backup, atomic write, re-read): each file ends up old or new, and the whole
+ * request all-old or all-new. A conflict throws WriteConflict; a failed write a UserError
+ * (exit 2) naming the file and the cause.
  */
 export async function writePlannedFiles(
   host: Host,
   writes: readonly PlannedWrite[],
   options: {backup: boolean; systemWideBackups: boolean},
 ): Promise<WriteOutcome[]> {
-  const folder = backupFolder(host, options.systemWideBackups)
-  const outcomes: WriteOutcome[] = []
-  for (const w of writes) {
-    const backup = options.backup && w.before !== null ? await backupFile(host, w.path, folder) : null
-    await host.mkdirp(path.dirname(w.path))
-    await host.writeFileAtomic(w.path, w.after, {mode: 0o644})
-    outcomes.push({path: w.path, backup})
-  }
-  return outcomes
+  if (!writes.length) return []
+  const backupDir = options.backup ? backupFolder(host, options.systemWideBackups) : null
+  const result: ApplyResult = await host
+    .applyWrites({writes: writes.map((w) => ({path: w.path, expect: w.before, content: w.after, mode: 0o644})), backupDir, keep: BACKUPS_KEPT})
+    .catch((error: unknown) => {
+      throw ioUserError((error as {path?: string}).path ?? writes[0]!.path, error, 'write')
+    })
+  const conflicts = result.files.filter((f) => f.status === 'conflict')
+  if (conflicts.length) throw new WriteConflict(conflicts)
+  const failed = result.files.find((f) => f.status === 'failed')
+  if (failed) throw writeFailure(failed)
+  return result.files.map((f) => ({path: f.path, backup: f.backup}))
+}
+
+function writeFailure(f: FileWriteOutcome): UserError {
+  const code = reasonCode(f.reason)
+  const reason = f.reason ?? 'unknown reason'
+  const backup = /^backup folder /.test(reason)
+  const file = backup ? (/^backup folder (.*?): /.exec(reason)?.[1] ?? f.target) : f.target
+  const hint = backup
+    ? 'run with --no-backup, or set XDG_STATE_HOME to a folder you can write'
+    : code === 'EROFS'
+      ? 'the file system is read-only: remount it read-write, or edit a copy with --root'
+      : code === 'EACCES'
+        ? 'permission denied: run as a user that may write it (for system files: sudo)'
+        : code === 'ENOSPC'
+          ? 'no space left on the device: free some space and run again'
+          : undefined
+  return new UserError(`${backup ? 'cannot save the previous version' : `cannot write ${f.target}`}${code ? ` (${code})` : ''}: ${reason}; nothing was changed`, {
+    exitCode: ExitCode.Usage,
+    position: {file, line: null},
+    ...(hint ? {hint} : {}),
+  })
 }

@@ -16,27 +16,8 @@ export function backupFolder(host: Host, systemWide: boolean): string {
   return path.join(state, 'mirrorctl/backups')
 }
 
-/** One folder per backed-up file, named by its encoded path so two files never share one. */
-export function backupSlot(folder: string, file: string): string {
-  return path.join(folder, encodeURIComponent(file))
-}
-
 /**
- * Saves the current text of `file` (if any) and prunes to the newest BACKUPS_KEPT.
- * Returns the backup's path, or null when there was nothing to back up.
+ * The backups themselves are taken by the apply script (apply-script.ts) under the host
+ * lock: one folder per file, named by its encoded path (backupSlotName), newest BACKUPS_KEPT
+ * kept, an identical consecutive version stored once, and only when the write succeeded.
  */
-export async function backupFile(host: Host, file: string, folder: string, now = new Date()): Promise<string | null> {
-  const text = await host.readFile(file)
-  if (text === null) return null
-  const slot = backupSlot(folder, file)
-  await host.mkdirp(slot)
-  const stamp = now.toISOString().replace(/[:.]/g, '-')
-  let name = stamp
-  const existing = new Set((await host.listDir(slot)) ?? [])
-  for (let n = 1; existing.has(name); n++) name = `${stamp}.${n}`
-  const target = path.join(slot, name)
-  await host.writeFileAtomic(target, text, {mode: 0o600})
-  const all = ((await host.listDir(slot)) ?? []).filter((e) => !e.startsWith('.')).sort()
-  for (const old of all.slice(0, Math.max(0, all.length - BACKUPS_KEPT))) await host.remove(path.join(slot, old))
-  return target
-}

@@ -13,6 +13,8 @@ export interface ExecResult {
   stderr: string
 }
 
+import type {ApplyRequest, ApplyResult} from './write-plan.js'
+
 export interface WriteOptions {
   /** Permission bits for a new file; an existing file keeps its own mode, owner and group. */
   mode?: number
@@ -32,6 +34,11 @@ export interface Host {
   listDir(path: string): Promise<string[] | null>
   /** Temp file in the same folder, fsync, rename; keeps owner and mode of the file it replaces. */
   writeFileAtomic(path: string, text: string, options?: WriteOptions): Promise<void>
+  /**
+   * The one way edits reach the host: under the host lock, compare every file with the
+   * text it was planned from, then back up, write atomically and re-read (write-plan.ts).
+   */
+  applyWrites(request: ApplyRequest): Promise<ApplyResult>
   mkdirp(path: string): Promise<void>
   remove(path: string): Promise<void>
   exec(command: string, args: readonly string[], options?: {input?: string}): Promise<ExecResult>

@@ -1,11 +1,21 @@
-import {constants, promises as fs} from 'node:fs'
+import {constants, promises as fs, type Stats} from 'node:fs'
 import path from 'node:path'
 import {randomBytes} from 'node:crypto'
+import {HOST_LOCK_PATH, MAX_CONFIG_BYTES} from '../core/limits.js'
+import {NotRegularFileError, TooLargeError} from '../core/io-errors.js'
+import {decodeUtf8} from '../core/text-decode.js'
+import {APPLY_SCRIPT, ApplyScriptError, decodeApplyResult, encodeApplyRequest} from './apply-script.js'
 import type {ExecResult, FileInfo, Host, WriteOptions} from './host.js'
+import type {ApplyRequest, ApplyResult} from './write-plan.js'
+
+/** Links followed while resolving one path before giving up with ELOOP (Linux's limit). */
+const MAX_LINKS = 40
 
 /**
  * This machine, optionally with every path placed under a root folder that stands in
- * for / (an image being prepared, a chroot, a test tree). Commands run unprefixed.
+ * for / (an image being prepared, a chroot, a test tree). Under a root, symbolic links
+ * resolve inside it as chroot would: an absolute target means ROOT/target and `..` stops
+ * at ROOT, so no read or write ever leaves the tree. Commands run unprefixed.
  */
 export class LocalHost implements Host {
   readonly name: string
@@ -22,24 +32,88 @@ export class LocalHost implements Host {
     this.isRoot = typeof process.getuid === 'function' ? process.getuid() === 0 : false
   }
 
-  /** The real path of a path as the host sees it. */
+  /** The real path of a host path, without following links (see resolve for that). */
   real(p: string): string {
     if (!path.isAbsolute(p)) throw new Error(`host paths must be absolute: ${p}`)
     return this.root ? path.join(this.root, p) : p
   }
 
+  /**
+   * The real path of a host path with every link resolved inside the root (chroot
+   * semantics); without a root the path itself, the kernel follows links. A missing
+   * component ends the resolution: the rest is taken literally.
+   */
+  async resolve(p: string): Promise<string> {
+    if (!path.isAbsolute(p)) throw new Error(`host paths must be absolute: ${p}`)
+    if (!this.root) return p
+    const queue = p.split('/').filter(Boolean)
+    let done: string[] = []
+    let links = 0
+    let missing = false
+    while (queue.length) {
+      const part = queue.shift()!
+      if (part === '.') continue
+      if (part === '..') {
+        done.pop()
+        continue
+      }
+      const real = path.join(this.root, ...done, part)
+      const info = missing ? null : await fs.lstat(real).catch((error: unknown) => (isMissing(error) ? null : Promise.reject(error)))
+      if (!info) missing = true
+      if (info?.isSymbolicLink()) {
+        if (++links > MAX_LINKS) throw Object.assign(new Error(`too many levels of symbolic links: ${p}`), {code: 'ELOOP', path: p})
+        const target = await fs.readlink(real)
+        if (target.startsWith('/')) done = []
+        queue.unshift(...target.split('/').filter(Boolean))
+        continue
+      }
+      done.push(part)
+    }
+    return path.join(this.root, ...done)
+  }
+
+  /** A host path for a real one (the inverse of resolve, for messages). */
+  hostPath(real: string): string {
+    if (!this.root) return real
+    const rel = path.relative(this.root, real)
+    return rel.startsWith('..') || path.isAbsolute(rel) ? real : '/' + rel
+  }
+
+  /**
+   * Text of a regular file, strictly UTF-8 (InvalidUtf8Error otherwise), or null when it
+   * does not exist. FIFOs, sockets and devices are refused before they are opened for
+   * reading (and opened non-blocking, checked again on the handle); files above
+   * MAX_CONFIG_BYTES are refused before they are read.
+   */
   async readFile(p: string): Promise<string | null> {
+    const real = await this.resolve(p)
+    const first = await fs.stat(real).catch((error: unknown) => (isMissing(error) ? null : Promise.reject(error)))
+    if (!first) return null
+    checkReadable(first)
+    const handle = await fs.open(real, constants.O_RDONLY | constants.O_NONBLOCK | (this.root ? constants.O_NOFOLLOW : 0))
     try {
-      return await fs.readFile(this.real(p), 'utf8')
-    } catch (error) {
-      if (isMissing(error)) return null
-      throw error
+      const info = await handle.stat()
+      checkReadable(info)
+      const buffer = Buffer.alloc(Math.min(info.size, MAX_CONFIG_BYTES) + 1)
+      let length = 0
+      for (;;) {
+        const {bytesRead} = await handle.read(buffer, length, buffer.length - length, length)
+        if (bytesRead === 0) break
+        length += bytesRead
+        if (length === buffer.length) {
+          if (length > MAX_CONFIG_BYTES) throw new TooLargeError(length)
+          break
+        }
+      }
+      return decodeUtf8(buffer.subarray(0, length))
+    } finally {
+      await handle.close()
     }
   }
 
   async stat(p: string): Promise<FileInfo | null> {
     try {
-      const s = await fs.stat(this.real(p))
+      const s = await fs.stat(await this.resolve(p))
       return {
         kind: s.isFile() ? 'file' : s.isDirectory() ? 'directory' : 'other',
         mode: s.mode & 0o7777,
@@ -55,7 +129,7 @@ export class LocalHost implements Host {
 
   async listDir(p: string): Promise<string[] | null> {
     try {
-      return (await fs.readdir(this.real(p))).sort()
+      return (await fs.readdir(await this.resolve(p))).sort()
     } catch (error) {
       if (isMissing(error)) return null
       throw error
@@ -63,13 +137,13 @@ export class LocalHost implements Host {
   }
 
   async writeFileAtomic(p: string, text: string, options: WriteOptions = {}): Promise<void> {
-    const target = this.real(p)
-    const previous = await this.stat(p)
+    const target = await this.resolve(p)
+    const previous = await fs.stat(target).catch(() => null)
     const temp = path.join(path.dirname(target), `.${path.basename(target)}.mirrorctl-${randomBytes(4).toString('hex')}`)
     const handle = await fs.open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600)
     try {
       await handle.writeFile(text, 'utf8')
-      await handle.chmod(previous?.mode ?? options.mode ?? 0o644)
+      await handle.chmod(previous ? previous.mode & 0o7777 : (options.mode ?? 0o644))
       if (previous && this.isRoot) await handle.chown(previous.uid, previous.gid)
       await handle.sync()
     } catch (error) {
@@ -87,12 +161,54 @@ export class LocalHost implements Host {
     await syncDir(path.dirname(target))
   }
 
-  async mkdirp(p: string): Promise<void> {
-    await fs.mkdir(this.real(p), {recursive: true})
+  /**
+   * Runs APPLY_SCRIPT with /bin/sh, the manifest on stdin; under a root every path (files,
+   * backup folder, lock) is resolved inside it first, so the script never leaves the tree.
+   */
+  async applyWrites(request: ApplyRequest): Promise<ApplyResult> {
+    const placed = await Promise.all(request.writes.map((w) => this.resolve(w.path)))
+    const backupDir = request.backupDir === null ? null : await this.resolve(request.backupDir)
+    const lockPath = await this.resolve(this.lockPath())
+    const input = encodeApplyRequest(request, {lockPath, backupDir, place: (_, i) => placed[i]!})
+    const {execa} = await import('execa')
+    const env: Record<string, string> = {LC_ALL: 'C', PATH: this.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}
+    if (this.env.TMPDIR) env.TMPDIR = this.env.TMPDIR
+    const r = await execa('/bin/sh', ['-c', APPLY_SCRIPT], {reject: false, input, env, extendEnv: false})
+    const stdout = String(r.stdout)
+    if (r.exitCode !== 0 && !stdout.includes('mirrorctl-apply-')) throw new ApplyScriptError(`the apply script failed (exit ${r.exitCode}): ${String(r.stderr).trim()}`)
+    const result = decodeApplyResult(stdout)
+    return {
+      lock: result.lock,
+      files: result.files.map((f, i) => ({
+        ...f,
+        path: request.writes[i]?.path ?? f.path,
+        target: this.hostPath(f.target),
+        backup: f.backup === null ? null : this.hostPath(f.backup),
+      })),
+    }
   }
 
+  /**
+   * The host lock: HOST_LOCK_PATH for root and for any --root tree (the lock the fleet
+   * apply takes there). A user without --root edits only their own files and cannot
+   * create /run/lock files everywhere, so their runs share a per-user lock instead.
+   */
+  lockPath(): string {
+    if (this.root || this.isRoot) return HOST_LOCK_PATH
+    const runtime = this.env.XDG_RUNTIME_DIR
+    if (runtime && path.isAbsolute(runtime)) return path.join(runtime, 'mirrorctl.lock')
+    const home = this.env.HOME && path.isAbsolute(this.env.HOME) ? this.env.HOME : '/tmp'
+    const state = this.env.XDG_STATE_HOME && path.isAbsolute(this.env.XDG_STATE_HOME) ? this.env.XDG_STATE_HOME : path.join(home, '.local/state')
+    return path.join(state, 'mirrorctl/mirrorctl.lock')
+  }
+
+  async mkdirp(p: string): Promise<void> {
+    await fs.mkdir(await this.resolve(p), {recursive: true})
+  }
+
+  /** Removes the entry itself (a link, not its target). */
   async remove(p: string): Promise<void> {
-    await fs.rm(this.real(p), {force: true})
+    await fs.rm(path.join(await this.resolve(path.dirname(p)), path.basename(p)), {force: true})
   }
 
   async exec(command: string, args: readonly string[], options: {input?: string} = {}): Promise<ExecResult> {
@@ -100,6 +216,11 @@ export class LocalHost implements Host {
     const r = await execa(command, args, {reject: false, input: options.input ?? '', env: this.env as NodeJS.ProcessEnv})
     return {exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr)}
   }
+}
+
+function checkReadable(s: Stats): void {
+  if (!s.isFile()) throw new NotRegularFileError(s.isDirectory() ? 'a folder' : s.isFIFO() ? 'a FIFO' : s.isSocket() ? 'a socket' : s.isCharacterDevice() || s.isBlockDevice() ? 'a device' : 'special file')
+  if (s.size > MAX_CONFIG_BYTES) throw new TooLargeError(s.size)
 }
 
 function isMissing(error: unknown): boolean {

@@ -17,6 +17,7 @@ export const TOOL_PACKAGES = {
   sshd: 'openssh-server',
   ssh: 'openssh-client',
   'ssh-keygen': 'openssh-client',
+  sudo: 'sudo',
 } as const satisfies Record<string, string>
 
 export type ToolName = keyof typeof TOOL_PACKAGES

@@ -3,7 +3,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {LocalHost} from '../../../src/hosts/local-host.js'
-import {BACKUPS_KEPT, backupFile, backupFolder} from '../../../src/hosts/backup.js'
+import {BACKUPS_KEPT, backupFolder} from '../../../src/hosts/backup.js'
 
 let root: string
 beforeEach(() => {
@@ -51,16 +51,17 @@ describe('backups', () => {
     mkdirSync(path.join(root, 'etc/docker'), {recursive: true})
     const folder = backupFolder(host, true)
     expect(folder).toBe('/var/lib/mirrorctl/backups')
-    for (let i = 0; i < BACKUPS_KEPT + 3; i++) {
-      writeFileSync(path.join(root, 'etc/docker/daemon.json'), `{"v": ${i}}`)
-      await backupFile(host, '/etc/docker/daemon.json', folder, new Date(Date.UTC(2026, 0, 1, 0, 0, i)))
+    const file = '/etc/docker/daemon.json'
+    writeFileSync(path.join(root, file), '{"v": 0}')
+    for (let i = 1; i < BACKUPS_KEPT + 3; i++) {
+      const r = await host.applyWrites({writes: [{path: file, expect: `{"v": ${i - 1}}`, content: `{"v": ${i}}`, mode: 0o644}], backupDir: folder, keep: BACKUPS_KEPT})
+      expect(r.files[0]!.status).toBe('written')
     }
-    const slot = path.join(root, folder, encodeURIComponent('/etc/docker/daemon.json'))
+    const slot = path.join(root, folder, encodeURIComponent(file))
     const kept = readdirSync(slot).sort()
     expect(kept).toHaveLength(BACKUPS_KEPT)
-    expect(readFileSync(path.join(slot, kept.at(-1)!), 'utf8')).toBe(`{"v": ${BACKUPS_KEPT + 2}}`)
+    expect(readFileSync(path.join(slot, kept.at(-1)!), 'utf8')).toBe(`{"v": ${BACKUPS_KEPT + 1}}`)
     expect(statSync(path.join(slot, kept[0]!)).mode & 0o777).toBe(0o600)
-    expect(await backupFile(host, '/etc/docker/missing.json', folder)).toBeNull()
   })
 
   it('uses the XDG state folder when not root', () => {

@@ -1,0 +1,49 @@
+import {Flags} from '@oclif/core'
+import {BaseCommand} from '../cli/base-command.js'
+import {UserError} from '../core/errors.js'
+import {targetFlags} from '../fleet/flags.js'
+import {exitCodeOf, FleetRun, renderReport, reportOf} from '../fleet/command-run.js'
+
+export default class Apply extends BaseCommand {
+  static override summary = 'Converge each host to the spec: plan, then one safe write per host.'
+  static override description =
+    'Plans like `plan`, then on each host takes the lock (/run/lock/mirrorctl.lock), refuses files that changed since they were read, keeps a backup (/var/lib/mirrorctl/backups, the last 5 per file), writes atomically keeping owner and mode, and re-reads what it wrote. A host that fails does not stop the others; exit 1 when any host failed. Without --yes it shows the plan and asks in a terminal. Without --hosts or --inventory it acts on this machine (or the --root tree) with the same code.'
+  static override flags = {
+    spec: Flags.string({description: 'the TOML spec: which mirrors serve which sources', helpValue: 'FILE', required: true}),
+    ...targetFlags,
+    root: Flags.string({description: 'act on the files under DIR instead of this machine\'s / (an image tree, a chroot)', helpValue: 'DIR'}),
+    yes: Flags.boolean({char: 'y', description: 'apply without asking'}),
+  }
+  static override examples = [
+    '<%= config.bin %> apply --spec mirrors.toml --yes',
+    '<%= config.bin %> apply --spec mirrors.toml --inventory hosts.yaml --limit "runners:!runner03" --yes',
+    '<%= config.bin %> apply --spec mirrors.toml --hosts node1,node2 --user admin --become --yes --json',
+  ]
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Apply)
+    if (!flags.yes && !(process.stdin.isTTY && process.stderr.isTTY))
+      throw new UserError('apply asks before it writes, and there is no terminal to ask in', {hint: 'run it with --yes (see the changes first with mirrorctl plan)'})
+    const fleet = await FleetRun.open(flags)
+    try {
+      for (const w of fleet.warnings) this.note(w)
+      let planned = await fleet.run(flags.yes)
+      if (!flags.yes) {
+        const pending = planned.filter((p) => p.result.status === 'changed').length
+        process.stderr.write(renderReport(reportOf(planned), 'plan', true) + '\n')
+        if (pending) {
+          const {confirm} = await import('@inquirer/prompts')
+          const ok = await confirm({message: `Apply these changes to ${pending} host${pending === 1 ? '' : 's'}?`, default: false}, {output: process.stderr})
+          if (!ok) throw new UserError('nothing was written: not confirmed', {hint: 'run it again with --yes to apply without asking'})
+          planned = await fleet.applyPlanned(planned)
+        }
+      }
+      const report = reportOf(planned)
+      if (flags.json) this.printJson(report)
+      else this.print(renderReport(report, 'apply', flags.yes))
+      this.setExit(exitCodeOf(report, false))
+    } finally {
+      await fleet.close()
+    }
+  }
+}

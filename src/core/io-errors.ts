@@ -1,0 +1,53 @@
+import {UserError} from './errors.js'
+import {ExitCode} from './exit-codes.js'
+import {MAX_CONFIG_BYTES} from './limits.js'
+
+/** A path that exists but is not a regular file (FIFO, socket, device, folder). */
+export class NotRegularFileError extends Error {
+  readonly code = 'ENOTREG'
+  constructor(readonly kind: string) {
+    super(`not a regular file (${kind})`)
+  }
+}
+
+/** A file above MAX_CONFIG_BYTES: refused before it is read whole. */
+export class TooLargeError extends Error {
+  readonly code = 'EFBIG'
+  constructor(readonly size: number) {
+    super(`larger than ${MAX_CONFIG_BYTES} bytes`)
+  }
+}
+
+const EXPLAIN: Record<string, {what: string; hint?: string}> = {
+  ENOENT: {what: 'no such file or folder'},
+  ENOTDIR: {what: 'a part of the path is not a folder'},
+  EACCES: {what: 'permission denied', hint: 'run as a user that may access it (for system files: sudo), or use --root on a copy'},
+  EPERM: {what: 'operation not permitted', hint: 'run as a user that may change it, or use --root on a copy'},
+  EROFS: {what: 'the file system is read-only', hint: 'remount it read-write, or edit a copy with --root'},
+  ENOSPC: {what: 'no space left on the device', hint: 'free some space and run again; nothing was changed'},
+  EDQUOT: {what: 'disk quota exceeded', hint: 'free some space and run again; nothing was changed'},
+  ELOOP: {what: 'too many levels of symbolic links (a link loop)', hint: 'fix the symbolic links on this path'},
+  EISDIR: {what: 'it is a folder, not a file'},
+  ENOTREG: {what: 'not a regular file', hint: 'give a regular file: FIFOs, sockets and devices are never read'},
+  EFBIG: {what: `larger than the ${MAX_CONFIG_BYTES / 1024 / 1024} MiB limit for a config file`, hint: 'real configuration files are a few KiB: is this the right file?'},
+}
+
+export function errnoCode(error: unknown): string | undefined {
+  return (error as {code?: unknown} | undefined)?.code as string | undefined
+}
+
+/** An expected I/O failure as a clear UserError (exit 2) with the file set; other errors are returned unchanged. */
+export function ioUserError(file: string, error: unknown, action: 'read' | 'write' | 'list'): Error {
+  if (error instanceof UserError) return error
+  const code = errnoCode(error)
+  const known = code ? EXPLAIN[code] : undefined
+  const detail = error instanceof NotRegularFileError ? `not a regular file (${error.kind})` : known?.what
+  if (!detail) return error instanceof Error ? error : new Error(String(error))
+  const verb = action === 'read' ? 'cannot read it' : action === 'list' ? 'cannot list it' : 'cannot write it'
+  return new UserError(`${verb}: ${detail}${code ? ` (${code})` : ''}`, {
+    exitCode: ExitCode.Usage,
+    position: {file, line: null},
+    ...(known?.hint ? {hint: known.hint} : {}),
+    cause: error,
+  })
+}

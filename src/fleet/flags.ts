@@ -1,0 +1,14 @@
+import {Flags} from '@oclif/core'
+
+/** Target flags of every fleet command. Without --hosts/--inventory the command acts on this machine. */
+export const targetFlags = {
+  hosts: Flags.string({description: 'comma-separated hosts to act on over SSH (names from ssh config work as they are)', helpValue: 'A,B,C', helpGroup: 'TARGETS'}),
+  inventory: Flags.string({char: 'i', description: 'Ansible-style INI or YAML inventory of the hosts to act on', helpValue: 'FILE', helpGroup: 'TARGETS'}),
+  limit: Flags.string({char: 'l', description: 'Ansible host pattern: names, groups, globs, a:b union, a:&b intersection, a:!b exclusion', helpValue: 'PATTERN', helpGroup: 'TARGETS'}),
+  'ssh-config': Flags.string({char: 'F', description: 'ssh client config file to use instead of ~/.ssh/config', helpValue: 'FILE', helpGroup: 'TARGETS'}),
+  user: Flags.string({char: 'u', description: 'login user on every host (wins over ansible_user)', helpValue: 'NAME', helpGroup: 'TARGETS'}),
+  become: Flags.boolean({description: 'run on the hosts through sudo -n (for non-root logins)', helpGroup: 'TARGETS'}),
+  'accept-new-host-keys': Flags.boolean({description: "trust a host key on first contact (StrictHostKeyChecking=accept-new); a changed key is still refused", helpGroup: 'TARGETS'}),
+  concurrency: Flags.integer({description: 'hosts worked on at once', default: 10, min: 1, max: 1000, helpGroup: 'TARGETS'}),
+  timeout: Flags.integer({description: 'seconds allowed per host (connect, gather, plan, write)', default: 120, min: 1, helpGroup: 'TARGETS'}),
+}

@@ -1,0 +1,107 @@
+import {UserError} from '../core/errors.js'
+import {unifiedDiff} from '../edit/text-edit.js'
+import {selectEngines, type EngineName} from '../cli/engine-selection.js'
+import {fixNoProxy} from '../cli/fix-no-proxy.js'
+import {collectLintTargets, lintTargets} from '../cli/lint-targets.js'
+import {runMirrorChange, type FileResult, type MirrorFlowOptions} from '../cli/mirror-flow.js'
+import {detectDockerVersion, locateDaemonJson, type DaemonJsonLocation} from '../engines/docker-engine.js'
+import type {Host} from '../hosts/host.js'
+import type {FileWrite} from '../hosts/write-plan.js'
+import {changesForHost, type SetChange} from '../policy/spec-changes.js'
+import type {Spec} from '../policy/spec.js'
+import {OverlayHost} from './overlay-host.js'
+import type {HostFile} from './report.js'
+
+/** One host's plan: the whole-file writes (each with the text it was planned from) and what they do. */
+export interface HostPlan {
+  writes: FileWrite[]
+  files: HostFile[]
+  warnings: string[]
+}
+
+export interface PlanHostOptions {
+  /** Files live under a --root tree (backups and daemon.json location follow the tree). */
+  treeRoot: boolean
+}
+
+/**
+ * Plans a spec on one host through reads only: every spec entry is planned with the
+ * existing engine code over one OverlayHost, so entries compose and nothing is written.
+ * The same function runs over LocalHost, a --root tree and an SSH snapshot, which is why
+ * all three produce the same files.
+ */
+export async function planHost(base: Host, spec: Spec, options: PlanHostOptions): Promise<HostPlan> {
+  const overlay = new OverlayHost(base)
+  const daemonJson = await locateDaemonJson(base, {treeRoot: options.treeRoot})
+  const found = await foundEngines(base, options.treeRoot)
+  const wantsDocker = found.includes('docker') || spec.entries.some((e) => e.engines?.includes('docker'))
+  const dockerVersion = wantsDocker ? await detectDockerVersion(base, {treeRoot: options.treeRoot}) : null
+  const changes = changesForHost(spec, found, dockerVersion)
+  const warnings = [...changes.warnings]
+  if (!found.length && spec.entries.some((e) => !e.engines)) warnings.push('no container engine found: entries without engines = [...] change nothing here')
+  warnings.push(...(await lintWarnings(base, daemonJson, dockerVersion)))
+
+  const results: FileResult[] = []
+  const run = async (engine: EngineName, change: SetChange) => {
+    const flow: MirrorFlowOptions = {
+      engines: {engines: [engine], explicit: true, daemonJson},
+      dockerVersion,
+      dryRun: false,
+      backup: false,
+      systemWideBackups: true,
+    }
+    const r = await runMirrorChange(overlay, change, flow)
+    results.push(...r.files)
+  }
+  for (const c of changes.podman) await run('podman', c)
+  for (const c of changes.docker) await run('docker', c)
+
+  const used: EngineName[] = [...(changes.podman.length ? (['podman'] as const) : []), ...(changes.docker.length ? (['docker'] as const) : [])]
+  const mirrors = [...changes.podman, ...changes.docker].flatMap((c) => c.mirrors)
+  if (used.length && mirrors.length) {
+    // Without fix-no-proxy the proxy fix is only planned on a throw-away overlay, to warn.
+    const proxyHost = spec.fixNoProxy ? overlay : new OverlayHost(overlay)
+    const proxy = await fixNoProxy(proxyHost, used, mirrors, {dryRun: false, backup: false, systemWideBackups: true, daemonJsonPath: daemonJson.path})
+    if (spec.fixNoProxy) results.push(...proxy.files)
+    else for (const f of proxy.files) warnings.push(`${f.engine} would reach a mirror through its proxy; set fix-no-proxy = true in the spec to ${f.actions[0]} in ${f.path}`)
+    warnings.push(...proxy.manual)
+  }
+  return collect(base, overlay, results, warnings)
+}
+
+async function foundEngines(host: Host, treeRoot: boolean): Promise<EngineName[]> {
+  try {
+    return (await selectEngines(host, treeRoot ? {root: '/'} : {})).engines
+  } catch (error) {
+    if (error instanceof UserError && /no container engine detected/.test(error.message)) return []
+    throw error
+  }
+}
+
+/** What lint says about the files as found (errors stop the plan later, in the engine code). */
+async function lintWarnings(host: Host, daemonJson: DaemonJsonLocation, dockerVersion: string | null): Promise<string[]> {
+  const targets = await collectLintTargets(host, [], {daemonJson, stdin: async () => ''})
+  const {findings} = lintTargets(targets, dockerVersion ? {dockerVersion} : {})
+  return findings.filter((f) => f.severity !== 'info').map((f) => `lint ${f.severity}: ${f.file}:${f.line}:${f.column}: ${f.message} [${f.rule}]`)
+}
+
+/** Turns the overlay into whole-file writes against the texts read from the base host. */
+async function collect(base: Host, overlay: OverlayHost, results: readonly FileResult[], warnings: string[]): Promise<HostPlan> {
+  const writes: FileWrite[] = []
+  const files: HostFile[] = []
+  for (const [path, entry] of overlay.entries()) {
+    const before = await base.readFile(path)
+    if (entry.text === before) continue
+    if (entry.text === null) throw new UserError(`the plan removes ${path}, which the fleet apply does not do`, {hint: 'remove the file by hand, or keep an entry in it'})
+    writes.push({path, expect: before, content: entry.text, mode: entry.mode})
+    const about = results.filter((r) => r.path === path)
+    files.push({
+      engine: about[0]?.engine ?? (path.endsWith('.json') ? 'docker' : 'podman'),
+      path,
+      actions: about.flatMap((r) => r.actions),
+      diff: unifiedDiff(path, before, entry.text),
+      backup: null,
+    })
+  }
+  return {writes, files, warnings}
+}

@@ -1,0 +1,98 @@
+import {UserError} from '../core/errors.js'
+import {SshError} from '../hosts/ssh-errors.js'
+import type {Spec} from '../policy/spec.js'
+import {applyRequest, hostResultOf} from './apply-host.js'
+import {planHost, type HostPlan} from './plan-host.js'
+import {runPool, TaskCancelled, TaskTimeout} from './pool.js'
+import type {Progress} from './progress.js'
+import {failedResult, type HostResult} from './report.js'
+import type {HostSession} from './session.js'
+
+export interface FleetRunOptions {
+  concurrency: number
+  /** Per host, for everything done on it in this pass. null: none. */
+  timeoutMs: number | null
+  progress: Progress
+  signal?: AbortSignal
+}
+
+export interface PlannedHost {
+  session: HostSession
+  result: HostResult
+  /** null when the host failed before a plan existed. */
+  plan: HostPlan | null
+}
+
+/** A failure said in one line: position and hint for UserErrors, the cause for ssh errors. */
+export function reasonOf(error: unknown): string {
+  if (error instanceof TaskTimeout || error instanceof TaskCancelled) return error.message
+  // The summary already names the host: the transport's reason alone.
+  if (error instanceof SshError) return error.reason
+  if (error instanceof UserError) {
+    const p = error.position
+    const where = p ? `${p.file}${p.line ? `:${p.line}${p.column ? `:${p.column}` : ''}` : ''}: ` : ''
+    return `${where}${error.message}${error.rule ? ` [${error.rule}]` : ''}${error.hint ? ` (hint: ${error.hint})` : ''}`
+  }
+  return error instanceof Error ? error.message : String(error)
+}
+
+/**
+ * Per host, as one pooled task: gather and plan, then (when `apply`) send the plan as one
+ * request (expect = the planned-from text, so a file changed since planning fails that host
+ * instead of being overwritten). A host's failure, timeout or cancellation is its own.
+ * Hosts with nothing to write cost no write round trip.
+ */
+export async function runFleet(sessions: readonly HostSession[], spec: Spec, apply: boolean, options: FleetRunOptions): Promise<PlannedHost[]> {
+  return finishAll(
+    sessions.map((session) => ({session, plan: null, result: failedResult(session.name, 'not attempted')})),
+    async (p, signal) => {
+      options.progress.phase(p.session.name, 'gathering')
+      const plan = await p.session.plan((host) => planHost(host, spec, {treeRoot: p.session.treeRoot}), signal)
+      const planned = {session: p.session, plan, result: plannedResult(p.session.name, plan)}
+      return apply ? {...planned, result: await applyOne(planned, signal, options)} : planned
+    },
+    options,
+  )
+}
+
+/** The second pass after a confirmation: apply plans made earlier. */
+export async function applyPlanned(planned: readonly PlannedHost[], options: FleetRunOptions): Promise<PlannedHost[]> {
+  // Hosts that failed to plan keep their reason and are not contacted again.
+  return finishAll(planned, async (p, signal) => ({...p, result: await applyOne(p, signal, options)}), options, (p) => p.plan === null)
+}
+
+function plannedResult(host: string, plan: HostPlan): HostResult {
+  return {host, status: plan.writes.length ? 'changed' : 'unchanged', reason: null, diff: plan.files.map((f) => f.diff).join(''), files: plan.files, warnings: plan.warnings}
+}
+
+async function applyOne({session, plan, result}: PlannedHost, signal: AbortSignal, options: FleetRunOptions): Promise<HostResult> {
+  if (!plan || !plan.writes.length) return result
+  options.progress.phase(session.name, 'writing')
+  const r = await session.apply(applyRequest(plan, session.backupDir()), signal)
+  return hostResultOf(session.name, plan, r)
+}
+
+async function finishAll(
+  items: readonly PlannedHost[],
+  task: (p: PlannedHost, signal: AbortSignal) => Promise<PlannedHost>,
+  options: FleetRunOptions,
+  skip: (p: PlannedHost) => boolean = () => false,
+): Promise<PlannedHost[]> {
+  const settled = await runPool(
+    items,
+    async (p, signal) => {
+      if (skip(p)) return p
+      const out = await task(p, signal)
+      options.progress.finish(out.session.name, out.result.status, out.result.reason)
+      return out
+    },
+    options,
+  )
+  return settled.map((s, i) => {
+    if (s.ok) return s.value
+    const p = items[i]!
+    const result = {...p.result, status: 'failed' as const, reason: reasonOf(s.error)}
+    options.progress.finish(p.session.name, 'failed', result.reason)
+    return {...p, result}
+  })
+}

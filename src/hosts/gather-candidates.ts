@@ -1,0 +1,54 @@
+/**
+ * The paths the engine modules read on a host (src/engines/*.ts), asked for in the first
+ * gather so that planning usually completes in one round trip. This list is only an
+ * optimisation: whatever an engine reads beyond it is recorded by SnapshotHost and gathered
+ * in one more round trip (gatherUntilComplete), so a missing entry costs time, never truth.
+ */
+import type {GatherRequest} from './snapshot.js'
+
+// systemd unit folders, highest priority first (as engine-proxy.ts reads them for docker.service).
+const UNIT_DIRS = [
+  '/etc/systemd/system.control',
+  '/run/systemd/system.control',
+  '/run/systemd/transient',
+  '/etc/systemd/system',
+  '/run/systemd/system',
+  '/usr/local/lib/systemd/system',
+  '/usr/lib/systemd/system',
+  '/lib/systemd/system',
+]
+const MANAGER_FILES = ['/etc/systemd/system.conf', '/run/systemd/system.conf', '/usr/local/lib/systemd/system.conf', '/usr/lib/systemd/system.conf']
+
+const read = (path: string): GatherRequest => ({path, mode: 'read'})
+const list = (path: string): GatherRequest => ({path, mode: 'list'})
+const stat = (path: string): GatherRequest => ({path, mode: 'stat'})
+
+/** First-gather requests: registries.conf, containers.conf, daemon.json, docker.service and their folders. */
+export function candidateRequests(): GatherRequest[] {
+  return [
+    // containers-registries.conf(5): system file and drop-ins, the user's file and drop-ins
+    read('/etc/containers/registries.conf'),
+    list('/etc/containers/registries.conf.d'),
+    read('~/.config/containers/registries.conf'),
+    list('~/.config/containers/registries.conf.d'),
+    // containers.conf(5) (podman's proxy environment)
+    read('/usr/share/containers/containers.conf'),
+    read('/etc/containers/containers.conf'),
+    list('/etc/containers/containers.conf.d'),
+    read('/etc/containers/containers.rootless.conf'),
+    list('/etc/containers/containers.rootless.conf.d'),
+    read('~/.config/containers/containers.conf'),
+    list('~/.config/containers/containers.conf.d'),
+    // dockerd: daemon.json (system and rootless), its unit, drop-ins, environment files
+    read('/etc/docker/daemon.json'),
+    read('~/.config/docker/daemon.json'),
+    stat('~/.config/systemd/user/docker.service'),
+    ...UNIT_DIRS.flatMap((dir) => [read(`${dir}/docker.service`), list(`${dir}/docker.service.d`), list(`${dir}/service.d`)]),
+    ...MANAGER_FILES.map(read),
+    ...MANAGER_FILES.map((f) => list(`${f}.d`)),
+    read('/etc/default/docker'),
+    read('/etc/sysconfig/docker'),
+    // engine detection looks for the binaries (stat only: their bytes never travel)
+    ...['/usr/bin/dockerd', '/usr/local/bin/dockerd', '/usr/sbin/dockerd', '/usr/bin/podman', '/usr/local/bin/podman', '/usr/bin/skopeo', '/usr/bin/buildah', '/usr/bin/crio'].map(stat),
+  ]
+}

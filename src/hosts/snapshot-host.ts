@@ -1,0 +1,267 @@
+/**
+ * SnapshotHost: a Host answered from a gathered snapshot, so the engine modules and the
+ * (pure) planners run unchanged against a remote machine without a round trip per read.
+ *
+ * - Reads behave like LocalHost's: regular files only (NotRegularFileError), MAX_CONFIG_BYTES
+ *   (TooLargeError), strict UTF-8 (InvalidUtf8Error), missing -> null.
+ * - A read the snapshot cannot answer is recorded in `missed` (and answered as "missing");
+ *   gatherUntilComplete gathers just those paths in one more round trip and plans again.
+ * - Writes go to an overlay: later reads see earlier planned writes, so several planned
+ *   changes compose; overlayWrites() turns them into FileWrites (expect = the gathered text).
+ * - Nothing is ever written to the host from here.
+ */
+import {posix} from 'node:path'
+import {NotRegularFileError, TooLargeError} from '../core/io-errors.js'
+import {MAX_CONFIG_BYTES} from '../core/limits.js'
+import {decodeUtf8} from '../core/text-decode.js'
+import type {ExecResult, FileInfo, Host, WriteOptions} from './host.js'
+import {mergeSnapshots, type GatherMode, type GatherRequest, type Snapshot, type SnapshotEntry} from './snapshot.js'
+import type {FileWrite} from './write-plan.js'
+
+function errno(code: string, message: string, path: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${code}: ${message}, '${path}'`), {code, path})
+}
+
+type Lookup = {state: 'known'; entry: SnapshotEntry} | {state: 'missing'} | {state: 'unknown'}
+
+interface OverlayFile {
+  text: string
+  mode: number
+}
+
+export class SnapshotHost implements Host {
+  readonly name: string
+  /** Reads the snapshot could not answer, by path (the strongest mode wanted). */
+  readonly missed = new Map<string, GatherMode>()
+  private readonly files = new Map<string, OverlayFile | null>()
+  private readonly dirs = new Set<string>()
+
+  constructor(
+    name: string,
+    readonly snapshot: Snapshot,
+  ) {
+    this.name = name
+  }
+
+  get env(): Readonly<Record<string, string | undefined>> {
+    return this.snapshot.env
+  }
+
+  get isRoot(): boolean {
+    return this.snapshot.uid === 0
+  }
+
+  /** The reads to gather next, in a stable order. */
+  missedRequests(): GatherRequest[] {
+    return [...this.missed].sort(([a], [b]) => a.localeCompare(b)).map(([path, mode]) => ({path, mode}))
+  }
+
+  private miss(path: string, mode: GatherMode): void {
+    const old = this.missed.get(path)
+    // 'list' and 'read' both include stat; a folder wanted both ways is listed and its files read.
+    if (old === undefined || old === 'stat') this.missed.set(path, mode)
+  }
+
+  private lookup(path: string): Lookup {
+    const entry = this.snapshot.entries.get(path)
+    if (entry) return entry.kind === 'missing' ? {state: 'missing'} : {state: 'known', entry}
+    // An ancestor that is missing or not a folder, or a listed parent without this name,
+    // settles it without asking the host (ENOENT / ENOTDIR both read as "missing").
+    for (let dir = posix.dirname(path), child = path; dir !== child; child = dir, dir = posix.dirname(dir)) {
+      const parent = this.snapshot.entries.get(dir)
+      if (!parent) continue
+      if (parent.kind !== 'directory') return {state: 'missing'}
+      if (dir === posix.dirname(path) && parent.entries && !parent.entries.includes(posix.basename(path))) return {state: 'missing'}
+      break
+    }
+    return {state: 'unknown'}
+  }
+
+  private check(path: string): string {
+    if (!posix.isAbsolute(path)) throw new Error(`host paths must be absolute: ${path}`)
+    return posix.normalize(path)
+  }
+
+  async readFile(p: string): Promise<string | null> {
+    const path = this.check(p)
+    if (this.files.has(path)) return this.files.get(path)?.text ?? null
+    const found = this.lookup(path)
+    if (found.state === 'missing') return null
+    if (found.state === 'unknown') {
+      this.miss(path, 'read')
+      return null
+    }
+    const entry = found.entry
+    if (entry.kind === 'directory') throw new NotRegularFileError('a folder')
+    if (entry.kind === 'other') throw new NotRegularFileError(entry.special ?? 'special file')
+    if (entry.info && entry.info.size > MAX_CONFIG_BYTES) throw new TooLargeError(entry.info.size)
+    if (entry.contentState === 'unreadable') throw errno('EACCES', 'permission denied, open', path)
+    if (entry.content === undefined) {
+      this.miss(path, 'read')
+      return null
+    }
+    return decodeUtf8(entry.content)
+  }
+
+  async stat(p: string): Promise<FileInfo | null> {
+    const path = this.check(p)
+    if (this.files.has(path)) {
+      const file = this.files.get(path)
+      if (!file) return null
+      const base = this.lookup(path)
+      const info = base.state === 'known' ? base.entry.info : null
+      return {kind: 'file', mode: info?.mode ?? file.mode, uid: info?.uid ?? this.snapshot.uid ?? 0, gid: info?.gid ?? 0, size: Buffer.byteLength(file.text)}
+    }
+    if (this.dirs.has(path)) return {kind: 'directory', mode: 0o755, uid: this.snapshot.uid ?? 0, gid: 0, size: 0}
+    const found = this.lookup(path)
+    if (found.state === 'known') return {...found.entry.info!}
+    if (found.state === 'unknown') this.miss(path, 'stat')
+    return null
+  }
+
+  async listDir(p: string): Promise<string[] | null> {
+    const path = this.check(p)
+    const found = this.lookup(path)
+    let names: string[] | null
+    if (found.state === 'known' && found.entry.kind === 'directory') {
+      if (found.entry.listState === 'unreadable') throw errno('EACCES', 'permission denied, scandir', path)
+      if (found.entry.entries === undefined) {
+        this.miss(path, 'list')
+        names = null
+      } else names = [...found.entry.entries]
+    } else if (found.state === 'unknown') {
+      this.miss(path, 'list')
+      names = null
+    } else names = null
+    if (names === null && !this.dirs.has(path)) return null
+    // Planned writes show up in (and removals vanish from) their folder's listing.
+    const set = new Set(names ?? [])
+    for (const [file, content] of this.files) {
+      if (posix.dirname(file) !== path) continue
+      if (content) set.add(posix.basename(file))
+      else set.delete(posix.basename(file))
+    }
+    for (const dir of this.dirs) if (posix.dirname(dir) === path) set.add(posix.basename(dir))
+    return [...set].sort()
+  }
+
+  /** Records a planned write; later reads see it. */
+  overlay(path: string, text: string, mode = 0o644): void {
+    this.files.set(this.check(path), {text, mode})
+  }
+
+  async writeFileAtomic(p: string, text: string, options: WriteOptions = {}): Promise<void> {
+    this.overlay(p, text, options.mode ?? 0o644)
+  }
+
+  async mkdirp(p: string): Promise<void> {
+    for (let dir = this.check(p); dir !== '/'; dir = posix.dirname(dir)) {
+      const found = this.lookup(dir)
+      if (found.state === 'known' && found.entry.kind === 'directory') break
+      this.dirs.add(dir)
+    }
+  }
+
+  async remove(p: string): Promise<void> {
+    this.files.set(this.check(p), null)
+  }
+
+  /**
+   * Version and unit queries the engines make, answered from the snapshot; anything else
+   * would need a round trip of its own and is refused.
+   */
+  async exec(command: string, args: readonly string[]): Promise<ExecResult> {
+    if (args.length === 1 && args[0] === '--version') {
+      const v = this.snapshot.versions[command]
+      if (v) return {exitCode: v.exitCode, stdout: v.output, stderr: ''}
+      if (this.snapshot.commands[command] === null) return {exitCode: 127, stdout: '', stderr: `${command}: not found`}
+    }
+    if (command === 'systemctl' && args.length === 2 && args[0] === 'is-active' && args[1]! in this.snapshot.units) {
+      const state = this.snapshot.units[args[1]!]!
+      return {exitCode: state === 'active' ? 0 : 3, stdout: `${state}\n`, stderr: ''}
+    }
+    throw new Error(`${this.name}: "${[command, ...args].join(' ')}" cannot be answered from the gathered snapshot`)
+  }
+
+  /** A snapshot is read-only: changes reach the host through SshHost/LocalHost applyWrites. */
+  async applyWrites(): Promise<never> {
+    throw new Error(`${this.name}: a snapshot host is read-only; apply its overlayWrites() through the real host`)
+  }
+
+  /**
+   * The planned writes as FileWrites: expect is the gathered text (null for a new file), so
+   * the host refuses them if a file changed since the gather. Removals are not supported here.
+   */
+  overlayWrites(): FileWrite[] {
+    const writes: FileWrite[] = []
+    for (const [path, file] of [...this.files].sort(([a], [b]) => a.localeCompare(b))) {
+      if (!file) throw new Error(`${this.name}: removing ${path} is not a planned write mirrorctl sends`)
+      const found = this.lookup(path)
+      let expect: string | null = null
+      if (found.state === 'known') {
+        if (found.entry.kind !== 'file' || found.entry.content === undefined) throw new Error(`${this.name}: ${path} was written without being read`)
+        expect = decodeUtf8(found.entry.content)
+      } else if (found.state === 'unknown') {
+        throw new Error(`${this.name}: ${path} was written without being read`)
+      }
+      if (expect === file.text) continue
+      writes.push({path, expect, content: file.text, mode: file.mode})
+    }
+    return writes
+  }
+}
+
+/** Anything that can run GATHER_SCRIPT: an SshHost, or the local machine in tests. */
+export interface Gatherer {
+  readonly name: string
+  gather(requests: readonly GatherRequest[], options: {facts: boolean; home?: string | undefined}): Promise<Snapshot>
+}
+
+export interface GatheredPlan<T> {
+  host: SnapshotHost
+  result: T
+  /** Gather round trips made (1 when the first gather had everything). */
+  rounds: number
+  /** False when reads were still missing after the last round (the plan may rest on guesses). */
+  complete: boolean
+}
+
+export const MAX_GATHER_ROUNDS = 3
+
+/**
+ * Gathers `initial` (with the facts), runs the pure `plan` on a fresh SnapshotHost, and while
+ * it read something the snapshot lacked, gathers just those paths and plans again, at most
+ * maxRounds round trips. With `snapshot` given, the first gather is skipped.
+ */
+export async function gatherUntilComplete<T>(
+  gatherer: Gatherer,
+  plan: (host: SnapshotHost) => Promise<T>,
+  options: {initial?: readonly GatherRequest[]; snapshot?: Snapshot; maxRounds?: number} = {},
+): Promise<GatheredPlan<T>> {
+  const maxRounds = options.maxRounds ?? MAX_GATHER_ROUNDS
+  let rounds = 0
+  let snapshot = options.snapshot
+  if (!snapshot) {
+    snapshot = await gatherer.gather(options.initial ?? [], {facts: true})
+    rounds++
+  }
+  for (;;) {
+    const host = new SnapshotHost(gatherer.name, snapshot)
+    let result: T
+    try {
+      result = await plan(host)
+    } catch (error) {
+      // A read answered "missing" for want of data can make the plan fail (an explicitly
+      // named file that "does not exist"): gather what it missed and plan again.
+      if (host.missed.size === 0 || rounds >= maxRounds) throw error
+      snapshot = mergeSnapshots(snapshot, await gatherer.gather(host.missedRequests(), {facts: false, home: snapshot.env.HOME}))
+      rounds++
+      continue
+    }
+    if (host.missed.size === 0) return {host, result, rounds, complete: true}
+    if (rounds >= maxRounds) return {host, result, rounds, complete: false}
+    const more = await gatherer.gather(host.missedRequests(), {facts: false, home: snapshot.env.HOME})
+    rounds++
+    snapshot = mergeSnapshots(snapshot, more)
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * A remote machine as a Host, through the system's OpenSSH (execa). Each host costs one
+ * SSH handshake: the first call becomes the ControlMaster (ControlPersist keeps it in the
+ * background, in a private 0700 folder) and later calls are sessions on it. Two kinds of
+ * call exist, both a fixed script with the data on stdin:
+ *
+ *   gather       GATHER_SCRIPT: a snapshot of every path and fact asked for (reads are
+ *                answered from it; a read it lacks costs one more gather)
+ *   applyWrites  APPLY_SCRIPT: the edit-core write path (lock, compare, backup, atomic
+ *                write, re-read), its result parsed back
+ *
+ * Failures become SshError with a per-host reason (connection refused, host key, auth,
+ * sudo, timeout); a command never needs to parse ssh's stderr itself.
+ */
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join, posix} from 'node:path'
+import {UserError} from '../core/errors.js'
+import {ExitCode} from '../core/exit-codes.js'
+import {HOST_LOCK_PATH} from '../core/limits.js'
+import {APPLY_SCRIPT, ApplyScriptError, decodeApplyResult, encodeApplyRequest} from './apply-script.js'
+import {candidateRequests} from './gather-candidates.js'
+import {decodeGatherOutput, encodeGatherRequest, GATHER_SCRIPT, GatherFormatError} from './gather-script.js'
+import type {ExecResult, FileInfo, Host} from './host.js'
+import {classifySshFailure, SshError} from './ssh-errors.js'
+import {sshArgv, sshControlArgv, type SshTarget} from './ssh-target.js'
+import {SnapshotHost, type Gatherer} from './snapshot-host.js'
+import {emptySnapshot, mergeSnapshots, type GatherRequest, type Snapshot} from './snapshot.js'
+import type {ApplyRequest, ApplyResult} from './write-plan.js'
+
+/** Default per-call limit; the fleet passes its --timeout. */
+export const DEFAULT_SSH_CALL_TIMEOUT_MS = 120_000
+
+export interface SshCallResult {
+  exitCode: number
+  stdout: string
+  stderr: string
+}
+
+/**
+ * The private folder of one mirrorctl run's ControlPath sockets. close() ends every master
+ * it started (ssh -O exit) and removes the folder.
+ */
+export class SshControl {
+  private readonly used = new Map<string, SshTarget>()
+
+  private constructor(
+    readonly dir: string,
+    readonly ssh: string,
+  ) {}
+
+  /** mkdtemp gives mode 0700: nobody else can reach the sockets. A short base keeps socket paths under the 104-byte limit. */
+  static async create(options: {ssh?: string} = {}): Promise<SshControl> {
+    const base = tmpdir().length > 40 ? '/tmp' : tmpdir()
+    return new SshControl(await mkdtemp(join(base, 'mirrorctl-ssh-')), options.ssh ?? 'ssh')
+  }
+
+  /** Runs `script` on the target with `input` on stdin. Throws SshError when ssh itself failed. */
+  async run(target: SshTarget, script: string, input: string, options: {timeoutMs?: number; signal?: AbortSignal} = {}): Promise<SshCallResult> {
+    const {execa} = await import('execa')
+    this.used.set(target.name, target)
+    const r = await execa(this.ssh, sshArgv(target, this.dir, script), {
+      input,
+      reject: false,
+      timeout: options.timeoutMs ?? DEFAULT_SSH_CALL_TIMEOUT_MS,
+      ...(options.signal ? {cancelSignal: options.signal} : {}),
+      stripFinalNewline: false,
+      maxBuffer: 256 * 1024 * 1024,
+    })
+    if ((r as {code?: string}).code === 'ENOENT') {
+      throw new UserError(`cannot run ${this.ssh}: OpenSSH's client is not installed`, {exitCode: ExitCode.Usage, hint: 'install openssh-client (Debian/Ubuntu) or openssh-clients (Fedora/RHEL)'})
+    }
+    const stderr = String(r.stderr ?? '')
+    const result = {exitCode: r.exitCode ?? -1, stdout: String(r.stdout ?? ''), stderr}
+    const failure = r.isCanceled
+      ? {kind: 'timeout' as const, reason: 'cancelled'}
+      : r.timedOut
+        ? classifySshFailure(null, stderr, true)
+        : result.exitCode === 0
+          ? null
+          : classifySshFailure(result.exitCode, stderr)
+    if (failure) throw new SshError(target.name, failure.kind, failure.reason, stderr)
+    return result
+  }
+
+  /** Whether a master connection to the target is up (ssh -O check). */
+  async check(target: SshTarget): Promise<boolean> {
+    const {execa} = await import('execa')
+    const r = await execa(this.ssh, sshControlArgv(target, this.dir, 'check'), {reject: false, timeout: 10_000, stdin: 'ignore'})
+    return r.exitCode === 0
+  }
+
+  /** Ends every master this run started and removes the socket folder. */
+  async close(): Promise<void> {
+    const {execa} = await import('execa')
+    await Promise.all(
+      [...this.used.values()].map((t) => execa(this.ssh, sshControlArgv(t, this.dir, 'exit'), {reject: false, timeout: 10_000, stdin: 'ignore'})),
+    )
+    this.used.clear()
+    await rm(this.dir, {recursive: true, force: true})
+  }
+}
+
+/**
+ * Host over SSH. Call gather() (or open()) first: env, isRoot and every read come from the
+ * snapshot. A read the snapshot lacks is gathered on demand (one round trip for that path);
+ * plans should use gatherUntilComplete(host, ...) so that costs one round trip in total.
+ */
+export class SshHost implements Host, Gatherer {
+  readonly name: string
+  /** ssh calls made so far (gathers and applies). */
+  roundTrips = 0
+  private snapshotData: Snapshot | null = null
+
+  constructor(
+    readonly target: SshTarget,
+    readonly control: SshControl,
+    readonly options: {timeoutMs?: number; signal?: AbortSignal} = {},
+  ) {
+    this.name = target.name
+  }
+
+  /** Gathers the usual candidate paths and the facts; the host then answers reads. */
+  async open(requests: readonly GatherRequest[] = candidateRequests()): Promise<this> {
+    await this.gather(requests, {facts: true})
+    return this
+  }
+
+  get snapshot(): Snapshot {
+    if (!this.snapshotData) throw new Error(`${this.name}: gather() first: the host has no snapshot yet`)
+    return this.snapshotData
+  }
+
+  /** One round trip: GATHER_SCRIPT with `requests`; the answer is merged into this host's snapshot. */
+  async gather(requests: readonly GatherRequest[], options: {facts: boolean; home?: string | undefined}): Promise<Snapshot> {
+    const home = options.home ?? this.snapshotData?.env.HOME
+    const r = await this.call(GATHER_SCRIPT, encodeGatherRequest(requests, options))
+    let snapshot: Snapshot
+    try {
+      snapshot = decodeGatherOutput(r.stdout, requests, {home})
+    } catch (error) {
+      if (error instanceof GatherFormatError) throw new SshError(this.name, 'remote-failed', `${error.message}${r.stderr ? ` (${r.stderr.trim().split('\n').at(-1)})` : ''}`, r.stderr)
+      throw error
+    }
+    this.snapshotData = mergeSnapshots(this.snapshotData ?? emptySnapshot(), snapshot)
+    return snapshot
+  }
+
+  private async call(script: string, input: string): Promise<SshCallResult> {
+    this.roundTrips++
+    return this.control.run(this.target, script, input, this.options)
+  }
+
+  get env(): Readonly<Record<string, string | undefined>> {
+    return this.snapshot.env
+  }
+
+  get isRoot(): boolean {
+    return this.snapshot.uid === 0
+  }
+
+  /** Answers from the snapshot; a miss gathers that one path and answers again. */
+  private async read<T>(fn: (view: SnapshotHost) => Promise<T>): Promise<T> {
+    const view = new SnapshotHost(this.name, this.snapshot)
+    const value = await fn(view)
+    if (view.missed.size === 0) return value
+    await this.gather(view.missedRequests(), {facts: false})
+    return fn(new SnapshotHost(this.name, this.snapshot))
+  }
+
+  readFile(path: string): Promise<string | null> {
+    return this.read((v) => v.readFile(path))
+  }
+
+  stat(path: string): Promise<FileInfo | null> {
+    return this.read((v) => v.stat(path))
+  }
+
+  listDir(path: string): Promise<string[] | null> {
+    return this.read((v) => v.listDir(path))
+  }
+
+  /** Version and unit queries from the snapshot; nothing else runs on the host. */
+  exec(command: string, args: readonly string[]): Promise<ExecResult> {
+    return new SnapshotHost(this.name, this.snapshot).exec(command, args)
+  }
+
+  /**
+   * The lock APPLY_SCRIPT takes: HOST_LOCK_PATH as root (with become too); a login without
+   * root edits only its own files and cannot create /run/lock files, so it uses a per-user
+   * lock below XDG_RUNTIME_DIR, else its state folder (the choice LocalHost makes).
+   */
+  lockPath(): string {
+    if (this.isRoot) return HOST_LOCK_PATH
+    const env = this.env
+    const absolute = (v: string | undefined) => (v && posix.isAbsolute(v) ? v : null)
+    const runtime = absolute(env.XDG_RUNTIME_DIR)
+    if (runtime) return posix.join(runtime, 'mirrorctl.lock')
+    const state = absolute(env.XDG_STATE_HOME) ?? posix.join(absolute(env.HOME) ?? '/tmp', '.local/state')
+    return posix.join(state, 'mirrorctl/mirrorctl.lock')
+  }
+
+  /** One round trip: APPLY_SCRIPT with the request on stdin; written files update the snapshot. */
+  async applyWrites(request: ApplyRequest): Promise<ApplyResult> {
+    const input = encodeApplyRequest(request, {lockPath: this.lockPath()})
+    // A refused request (lock timeout, bad manifest) exits 3 and says why on stdout:
+    // decodeApplyResult turns that into an ApplyScriptError.
+    const r = await this.call(APPLY_SCRIPT, input)
+    const result = decodeApplyResult(r.stdout)
+    for (const [i, outcome] of result.files.entries()) {
+      const write = request.writes[i]
+      if (!write || (outcome.status !== 'written' && outcome.status !== 'unchanged')) continue
+      const old = this.snapshot.entries.get(write.path)
+      const content = Buffer.from(write.content, 'utf8')
+      const base = old?.info ?? {kind: 'file' as const, mode: write.mode, uid: this.snapshot.uid ?? 0, gid: 0}
+      this.snapshot.entries.set(write.path, {kind: 'file', info: {...base, kind: 'file', size: content.length}, linkTarget: old?.linkTarget ?? null, content, contentState: 'ok'})
+    }
+    return result
+  }
+
+  /** Single-file edits go through applyWrites: compared with the gathered text, locked, backed up. */
+  async writeFileAtomic(path: string, text: string, options: {mode?: number} = {}): Promise<void> {
+    const expect = await this.readFile(path)
+    const result = await this.applyWrites({writes: [{path, expect, content: text, mode: options.mode ?? 0o644}], backupDir: null, keep: 1})
+    const outcome = result.files[0]
+    if (outcome && outcome.status !== 'written' && outcome.status !== 'unchanged') {
+      throw new ApplyScriptError(`${this.name}: ${path}: ${outcome.status}${outcome.reason ? ` (${outcome.reason})` : ''}`)
+    }
+  }
+
+  async mkdirp(): Promise<void> {
+    // APPLY_SCRIPT creates the folders of the files it writes.
+  }
+
+  async remove(path: string): Promise<never> {
+    throw new Error(`${this.name}: removing ${path} over SSH is not supported; mirrorctl only writes whole files there`)
+  }
+}

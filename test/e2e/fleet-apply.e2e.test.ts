@@ -1,0 +1,244 @@
+// `mirrorctl apply --spec` over real OpenSSH to real sshd hosts (each a mount namespace with
+// its own /etc/containers, /etc/docker, /run/lock ...), checked with mirrorctl's resolver and
+// by skopeo pulling through a real Distribution pull-through cache. One set of hosts is
+// shared by every test (reset to its starting files where a test needs it) to keep the
+// suite's time modest.
+import {existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {execa} from 'execa'
+import {afterAll, beforeAll, describe, expect, test} from 'vitest'
+import {runIsolated} from '../harness/isolated.js'
+import {seedTinyImage} from '../harness/oci-image.js'
+import {accessLog, startRegistry, type Registry} from '../harness/registry.js'
+import {requireTools} from '../harness/require-tools.js'
+import {startSshHosts, type SshHosts, type TestSshHost} from '../harness/sshd-hosts.js'
+import {cli, REPO} from '../helpers/cli.js'
+import {copyStart, effectiveMirrors, snapshotTree, START_NAMES, STARTS, treeHost} from '../unit/fleet/check-tree.js'
+
+const GOOD = 10
+// Hosts 11-14 fail on purpose: down, read-only /etc/docker, full /etc/docker, no sudo.
+const FAILING = {down: 'h11', readOnly: 'h12', fullDisk: 'h13', noSudo: 'h14'} as const
+const kindOf = (i: number) => START_NAMES[i % START_NAMES.length]!
+const CONFIG_DIRS = ['/etc/containers', '/etc/docker'] as const
+const STALE_MIRROR_COMMENT = '# The old cache, decommissioned in 2024.'
+
+let hosts: SshHosts
+let upstream: Registry
+let mirror: Registry
+let work: string
+let specFile: string
+let inventory: string
+
+/** The engines' files of a host as relative paths -> text (policy.json and test leftovers excluded). */
+function configFiles(h: TestSshHost): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const dir of CONFIG_DIRS) {
+    const local = h.path(dir)
+    for (const [rel, text] of Object.entries(snapshotTree(local, (r) => r === 'policy.json' || r.startsWith('.mirrorctl-test-fill')))) out[path.join(dir, rel)] = text
+  }
+  return out
+}
+
+/** Puts a host back to a starting kind (fixtures/fleet/starts/<kind>). */
+function seed(h: TestSshHost, kind: string): void {
+  for (const dir of CONFIG_DIRS) {
+    const local = h.path(dir)
+    for (const e of readdirSync(local)) if (e !== 'policy.json' && !e.startsWith('.mirrorctl-test-fill')) rmSync(path.join(local, e), {recursive: true, force: true})
+  }
+  const start = path.join(STARTS, kind)
+  for (const [rel, text] of Object.entries(snapshotTree(start, (r) => r === '.keep'))) h.writeFile(`/${rel}`, text)
+}
+
+function seedAll(): Record<string, Record<string, string>> {
+  const before: Record<string, Record<string, string>> = {}
+  hosts.hosts.forEach((h, i) => {
+    seed(h, i < GOOD ? kindOf(i) : 'docker')
+    if (i >= GOOD) h.writeFile('/etc/containers/registries.conf', '# before\nunqualified-search-registries = ["docker.io"]\n')
+    before[h.name] = configFiles(h)
+  })
+  return before
+}
+
+async function apply(...extra: string[]) {
+  const r = await cli(['apply', '--spec', specFile, '--inventory', inventory, '--ssh-config', hosts.sshConfig, '--yes', '--json', ...extra])
+  let json: {hosts: {host: string; status: string; reason: string | null}[]} | null = null
+  try {
+    json = JSON.parse(r.stdout)
+  } catch {
+    json = null
+  }
+  return {...r, json}
+}
+
+const statusOf = (r: Awaited<ReturnType<typeof apply>>) => Object.fromEntries((r.json?.hosts ?? []).map((h) => [h.host, h.status]))
+const good = () => hosts.hosts.slice(0, GOOD)
+
+describe('apply --spec to a fleet over SSH', {timeout: 300_000}, () => {
+  // Files each good host has after converging: the "new" side of "old or new".
+  const converged: Record<string, Record<string, string>> = {}
+  let original: Record<string, Record<string, string>> = {}
+
+  beforeAll(async () => {
+    requireTools(['sshd', 'ssh', 'skopeo', 'docker-registry', 'unshare', 'setpriv', 'mount', 'sudo'])
+    work = mkdtempSync(path.join(tmpdir(), 'mirrorctl-e2e-fleet-'))
+    upstream = await startRegistry({name: 'upstream'})
+    await seedTinyImage(upstream.url, 'tiny')
+    mirror = await startRegistry({name: 'mirror', proxyRemoteUrl: upstream.url})
+    hosts = await startSshHosts(GOOD + 4, {
+      hosts: (i) => (i === 10 ? {down: true} : i === 11 ? {readOnly: ['/etc/docker']} : i === 12 ? {fullDisk: '/etc/docker'} : i === 13 ? {sudo: false} : {}),
+    })
+    specFile = path.join(work, 'spec.toml')
+    writeFileSync(specFile, `# fleet policy\n[[mirror]]\nsource = "docker.io"\nmirrors = ["${mirror.host}"]\ninsecure = true\nengines = ["docker", "podman"]\n`)
+    inventory = path.join(work, 'hosts.ini')
+    writeFileSync(inventory, `[fleet]\n${hosts.hosts.map((h) => h.name).join('\n')}\n\n[fleet:vars]\nansible_become=true\n`)
+    original = seedAll()
+  }, 240_000)
+
+  afterAll(async () => {
+    await hosts?.stop()
+    await mirror?.stop()
+    await upstream?.stop()
+    if (work) rmSync(work, {recursive: true, force: true})
+  }, 60_000)
+
+  test('10 varied hosts converge; the down, read-only, full and sudo-less hosts fail cleanly with their reasons', async () => {
+    const r = await apply()
+    expect(r.exitCode, r.stderr).toBe(1)
+    const status = statusOf(r)
+    for (const h of good()) expect(status[h.name], `${h.name}: ${JSON.stringify(r.json?.hosts.find((x) => x.host === h.name))}`).toBe('changed')
+    const reason = (name: string) => r.json!.hosts.find((h) => h.host === name)!.reason ?? ''
+    for (const name of Object.values(FAILING)) expect(status[name]).toBe('failed')
+    expect(reason(FAILING.down)).toMatch(/refused|unreachable|connect/i)
+    expect(reason(FAILING.readOnly)).toMatch(/read-only/i)
+    expect(reason(FAILING.fullDisk)).toMatch(/no space|disk full/i)
+    expect(reason(FAILING.noSudo)).toMatch(/sudo/i)
+    // The failing hosts keep every file exactly as it was: no partial or temp file left.
+    for (const name of Object.values(FAILING)) expect(configFiles(hosts.host(name)), name).toEqual(original[name])
+
+    for (const [i, h] of good().entries()) {
+      const eff = await effectiveMirrors(treeHost(h.hostDir))
+      expect(eff.rejected, h.name).toBeNull()
+      expect(eff.podman, h.name).toEqual([
+        {reference: `${mirror.host}/library/alpine:latest`, insecure: true},
+        {reference: 'docker.io/library/alpine:latest', insecure: false},
+      ])
+      expect(eff.docker, h.name).toEqual([`http://${mirror.host}`])
+      const kind = kindOf(i)
+      converged[kind] = configFiles(h)
+      // Comments of the starting files are intact, except the one beside the stale mirror, which went with it.
+      for (const [file, text] of Object.entries(original[h.name]!))
+        for (const line of text.split('\n').filter((l) => l.trim().startsWith('#'))) {
+          if (line === STALE_MIRROR_COMMENT) expect(converged[kind][file]).not.toContain(line)
+          else expect(converged[kind][file], `${h.name} ${file}`).toContain(line)
+        }
+    }
+    expect(configFiles(hosts.host('h4'))['/etc/containers/registries.conf']).toBe(original.h4!['/etc/containers/registries.conf'])
+  })
+
+  test('skopeo on a converged host pulls docker.io/library/tiny through the mirror', async () => {
+    const h = hosts.hosts[0]!
+    const before = accessLog(mirror).length
+    const res = await runIsolated(['skopeo', 'inspect', '--no-tags', 'docker://docker.io/library/tiny:latest'], {containersDir: h.path('/etc/containers')})
+    expect(res.exitCode, res.stderr).toBe(0)
+    expect(accessLog(mirror).slice(before).some((e) => e.path.includes('/v2/library/tiny/'))).toBe(true)
+  })
+
+  test('a second apply reports unchanged everywhere and changes no byte', async () => {
+    const before = Object.fromEntries(good().map((h) => [h.name, configFiles(h)]))
+    const r = await apply('--limit', `fleet:!${Object.values(FAILING).join(':!')}`)
+    expect(r.exitCode, r.stderr).toBe(0)
+    expect(Object.values(statusOf(r))).toEqual(Array(GOOD).fill('unchanged'))
+    for (const h of good()) expect(configFiles(h)).toEqual(before[h.name])
+  })
+
+  test('local mode (--root) writes the same files as SSH', async () => {
+    for (const kind of START_NAMES) {
+      const root = copyStart(kind, path.join(work, `local-${kind}`))
+      const r = await cli(['apply', '--spec', specFile, '--root', root, '--yes', '--json'])
+      expect(r.exitCode, r.stderr).toBe(0)
+      const local: Record<string, string> = {}
+      for (const dir of CONFIG_DIRS) for (const [rel, text] of Object.entries(snapshotTree(path.join(root, dir)))) local[path.join(dir, rel)] = text
+      expect(local, kind).toEqual(converged[kind])
+    }
+  })
+
+  test('host names, inventory values and spec values with shell syntax run nothing, here or on a host', async () => {
+    const marker = path.join(work, 'pwned')
+    const logins = hosts.hosts[0]!.logins()
+    const hostile = path.join(work, 'hostile.ini')
+    const badSpec = path.join(work, 'bad-spec.toml')
+    writeFileSync(badSpec, `[[mirror]]\nsource = "docker.io"\nmirrors = ["$(touch ${marker})"]\n`)
+    const cases: string[][] = [
+      ['--hosts', `-oProxyCommand=touch ${marker}`],
+      ['--hosts', `h1;touch ${marker}`],
+      ['--hosts', `$(touch ${marker})`],
+      ['--hosts', 'h1', '--user', `-oProxyCommand=touch ${marker}`],
+    ]
+    for (const c of cases) {
+      const r = await cli(['apply', '--spec', specFile, '--ssh-config', hosts.sshConfig, '--yes', ...c])
+      expect(r.exitCode, `${c.join(' ')}: ${r.stderr}`).toBe(2)
+    }
+    for (const line of [
+      `h1 ansible_host='-oProxyCommand=touch ${marker}'`,
+      `h1 ansible_ssh_common_args='-o ProxyCommand=touch ${marker}'`,
+      `h1 ansible_user='$(touch ${marker})'`,
+      `h1 ansible_ssh_private_key_file='-oProxyCommand=touch ${marker}'`,
+    ]) {
+      writeFileSync(hostile, `${line}\n`)
+      const r = await cli(['apply', '--spec', specFile, '--inventory', hostile, '--ssh-config', hosts.sshConfig, '--yes'])
+      expect(r.exitCode, `${line}: ${r.stderr}`).toBe(2)
+    }
+    const r = await cli(['apply', '--spec', badSpec, '--hosts', 'h1', '--ssh-config', hosts.sshConfig, '--yes'])
+    expect(r.exitCode).toBe(2)
+    expect(r.stderr).toContain('bad-spec.toml:3:')
+    expect(existsSync(marker)).toBe(false)
+    expect(hosts.hosts[0]!.logins()).toBe(logins)
+  })
+
+  test('two applies started at once never interleave: each host ends wholly on one spec', async () => {
+    seedAll()
+    const other = path.join(work, 'spec-other.toml')
+    writeFileSync(other, `[[mirror]]\nsource = "docker.io"\nmirrors = ["127.0.0.1:5999"]\ninsecure = true\nengines = ["docker", "podman"]\n`)
+    const limit = ['--limit', good().map((h) => h.name).join(',')]
+    const [a, b] = await Promise.all([apply(...limit), cli(['apply', '--spec', other, '--inventory', inventory, '--ssh-config', hosts.sshConfig, '--yes', '--json', ...limit])])
+    const bj = JSON.parse(b.stdout) as {hosts: {host: string; status: string; reason: string | null}[]}
+    for (const h of good()) {
+      const results = [a.json!.hosts.find((x) => x.host === h.name)!, bj.hosts.find((x) => x.host === h.name)!]
+      // A run that lost the race found the file changed since it read it and wrote nothing.
+      for (const x of results) if (x.status === 'failed') expect(x.reason, h.name).toContain('changed since it was read')
+      expect(results.some((x) => x.status === 'changed'), h.name).toBe(true)
+      const eff = await effectiveMirrors(treeHost(h.hostDir))
+      expect(eff.rejected).toBeNull()
+      const winner = eff.podman[0]!.reference.split('/')[0]
+      expect([mirror.host, '127.0.0.1:5999']).toContain(winner)
+      expect(eff.docker, h.name).toEqual([`http://${winner}`])
+    }
+  })
+
+  test('SIGKILL of mirrorctl at random moments leaves every file old or new; the next apply converges', async () => {
+    const limit = ['--limit', good().map((h) => h.name).join(',')]
+    for (let round = 0; round < 4; round++) {
+      const before = seedAll()
+      const child = execa(process.execPath, [path.join(REPO, 'bin/run.js'), 'apply', '--spec', specFile, '--inventory', inventory, '--ssh-config', hosts.sshConfig, '--yes', ...limit], {
+        reject: false,
+        env: {NO_COLOR: '1', HOME: '/nonexistent-home'},
+      })
+      await new Promise((resolve) => setTimeout(resolve, 150 + Math.floor(Math.random() * 1500)))
+      child.kill('SIGKILL')
+      await child
+      // The remote script may still be finishing: wait for the host locks to be free.
+      await cli(['plan', '--spec', specFile, '--inventory', inventory, '--ssh-config', hosts.sshConfig, ...limit])
+      for (const [i, h] of good().entries()) {
+        const now = configFiles(h)
+        const kind = kindOf(i)
+        const paths = new Set([...Object.keys(before[h.name]!), ...Object.keys(converged[kind]!)])
+        expect(Object.keys(now).every((p) => paths.has(p)), `${h.name} has a stray file: ${Object.keys(now)}`).toBe(true)
+        for (const p of paths) expect([before[h.name]![p], converged[kind]![p]], `${h.name} ${p} round ${round}`).toContain(now[p])
+      }
+      const next = await apply(...limit)
+      expect(next.exitCode, next.stderr).toBe(0)
+      for (const [i, h] of good().entries()) expect(configFiles(h), h.name).toEqual(converged[kindOf(i)])
+    }
+  })
+})

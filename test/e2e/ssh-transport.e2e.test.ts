@@ -1,0 +1,275 @@
+// The SSH transport against real OpenSSH servers on loopback (test/harness/sshd-hosts.ts):
+// gather, ControlMaster reuse, host key policy, sudo -n, failures as per-host reasons, and
+// APPLY_SCRIPT over ssh (lock, compare, atomic write, backup).
+import {readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {loadEngineProxyConfig} from '../../src/engines/engine-proxy.js'
+import {detectDockerVersion, detectEngines, loadDaemonJson, locateDaemonJson} from '../../src/engines/docker-engine.js'
+import {locateRegistriesConf, readRegistriesConf} from '../../src/engines/registries-conf-files.js'
+import {candidateRequests} from '../../src/hosts/gather-candidates.js'
+import type {Host} from '../../src/hosts/host.js'
+import {SshError} from '../../src/hosts/ssh-errors.js'
+import {SshControl, SshHost} from '../../src/hosts/ssh-host.js'
+import {makeSshTarget, type SshTargetInput} from '../../src/hosts/ssh-target.js'
+import {gatherUntilComplete} from '../../src/hosts/snapshot-host.js'
+import {startSshHosts, type SshHosts} from '../harness/sshd-hosts.js'
+import {makeTempDir, removeTempDir} from '../harness/temp.js'
+
+const DAEMON_JSON = '{\n  "log-level": "warn",\n  "registry-mirrors": ["https://old.example"]\n}\n'
+const REGISTRIES_CONF = '# distribution default\nunqualified-search-registries = ["docker.io"]\n'
+
+describe('ssh transport', {timeout: 120_000}, () => {
+  let hs: SshHosts
+  let control: SshControl
+  let scratch: string
+
+  beforeAll(async () => {
+    hs = await startSshHosts(7, {
+      hosts: [
+        {}, // h1
+        {}, // h2
+        {sudo: false}, // h3
+        {down: true}, // h4
+        {unknownHostKey: true}, // h5
+        {readOnly: ['/etc/docker']}, // h6
+        {fullDisk: '/etc/docker'}, // h7
+      ],
+    })
+    for (const h of hs.hosts) {
+      if (h.options.readOnly || h.options.fullDisk) continue
+      h.writeFile('/etc/docker/daemon.json', DAEMON_JSON)
+      h.writeFile('/etc/containers/registries.conf', REGISTRIES_CONF)
+      h.writeFile('/etc/containers/registries.conf.d/secret.conf', '# root only\n', 0o600)
+    }
+    control = await SshControl.create()
+    scratch = makeTempDir('ssh-transport')
+  })
+
+  afterAll(async () => {
+    await control?.close()
+    await hs?.stop()
+    if (scratch) removeTempDir(scratch)
+  })
+
+  const target = (name: string, extra: Partial<SshTargetInput> = {}) => makeSshTarget({name, sshConfig: hs.sshConfig, become: true, ...extra})
+  const host = (name: string, extra: Partial<SshTargetInput> = {}, ctl = control) => new SshHost(target(name, extra), ctl, {timeoutMs: 30_000})
+  const failure = async (p: Promise<unknown>): Promise<SshError> => {
+    const error = await p.then(() => null, (e: unknown) => e)
+    expect(error).toBeInstanceOf(SshError)
+    return error as SshError
+  }
+
+  it('gathers files, folders and facts from several hosts in one round trip each', async () => {
+    const [a, b] = await Promise.all([host('h1').open(), host('h2').open()])
+    for (const h of [a, b]) {
+      expect(h.roundTrips).toBe(1)
+      expect(h.isRoot).toBe(true)
+      expect(await h.readFile('/etc/docker/daemon.json')).toBe(DAEMON_JSON)
+      expect(await h.listDir('/etc/containers/registries.conf.d')).toEqual(['secret.conf'])
+      expect(await h.readFile('/etc/containers/registries.conf.d/secret.conf')).toBe('# root only\n')
+      expect(await h.stat('/etc/docker/daemon.json')).toEqual({kind: 'file', mode: 0o644, uid: 0, gid: 0, size: DAEMON_JSON.length})
+      expect(h.snapshot.commands.flock).toMatch(/flock$/)
+      expect(h.snapshot.commands.dockerd).toBeNull()
+      expect(await h.exec('dockerd', ['--version'])).toMatchObject({exitCode: 127})
+      expect(h.roundTrips).toBe(1)
+    }
+  })
+
+  it('plans with the engine modules from one gather (gatherUntilComplete)', async () => {
+    const h = host('h2')
+    const view = async (x: Host) => {
+      const locations = await locateRegistriesConf(x)
+      const daemon = await locateDaemonJson(x, {treeRoot: false})
+      const files = await readRegistriesConf(x, locations)
+      return {
+        files: files.map((f) => f.path),
+        daemon: (await loadDaemonJson(x, daemon)).text,
+        engines: await detectEngines(x, daemon.path, files.map((f) => f.path)),
+        version: await detectDockerVersion(x, {treeRoot: false}),
+        proxy: (await loadEngineProxyConfig(x, 'docker')).sources,
+      }
+    }
+    const got = await gatherUntilComplete(h, view, {initial: candidateRequests()})
+    expect(got).toMatchObject({complete: true, rounds: 1})
+    expect(h.roundTrips).toBe(1)
+    expect(got.result.files).toEqual(['/etc/containers/registries.conf', '/etc/containers/registries.conf.d/secret.conf'])
+    expect(got.result.daemon).toBe(DAEMON_JSON)
+    expect(got.result.engines).toMatchObject({docker: true, podman: true})
+  })
+
+  it('reuses one master connection: later calls are sessions on it (ssh -O check, one login)', async () => {
+    const own = await SshControl.create()
+    try {
+      const h = host('h1', {}, own)
+      const before = hs.host('h1').logins()
+      expect(await own.check(h.target)).toBe(false)
+      await h.open()
+      expect(await own.check(h.target)).toBe(true)
+      await h.gather([{path: '/etc/docker', mode: 'list'}], {facts: false})
+      await host('h1', {}, own).open() // a second SshHost on the same target shares the master too
+      expect(h.roundTrips).toBe(2)
+      expect(hs.host('h1').logins() - before).toBe(1)
+      expect(statSync(own.dir).mode & 0o777).toBe(0o700)
+    } finally {
+      await own.close()
+    }
+    expect(await own.check(target('h1'))).toBe(false)
+  })
+
+  it('without become: the login user, its HOME, and files it cannot read marked as such', async () => {
+    const h = await host('h1', {become: false}).open()
+    expect(h.isRoot).toBe(false)
+    expect(h.snapshot.uid).toBe(2001)
+    expect(h.env.HOME).toBe('/home/mctl')
+    expect(await h.readFile('/etc/docker/daemon.json')).toBe(DAEMON_JSON)
+    await expect(h.readFile('/etc/containers/registries.conf.d/secret.conf')).rejects.toMatchObject({code: 'EACCES'})
+    expect(h.lockPath()).toBe('/home/mctl/.local/state/mirrorctl/mirrorctl.lock')
+  })
+
+  it('become fails cleanly for a login that cannot sudo', async () => {
+    const e = await failure(host('h3').open())
+    expect(e.kind).toBe('sudo-password')
+    expect(e.message).toMatch(/^h3: sudo needs a password/)
+    // The same login without become works.
+    expect((await host('h3', {become: false}).open()).isRoot).toBe(false)
+  })
+
+  it('a host that is down is a per-host error, not a crash', async () => {
+    const e = await failure(host('h4').open())
+    expect(e).toMatchObject({host: 'h4', kind: 'connection-refused'})
+  })
+
+  it('refuses an unknown host key by default and accepts it only with accept-new', async () => {
+    const known = join(scratch, 'known_hosts-h5')
+    writeFileSync(known, '')
+    const e = await failure(host('h5', {sshArgs: ['-o', `UserKnownHostsFile=${known}`]}).open())
+    expect(e.kind).toBe('unknown-host-key')
+    expect(e.reason).toMatch(/--accept-new-host-keys/)
+    const h = await host('h5', {sshArgs: ['-o', `UserKnownHostsFile=${known}`], acceptNewHostKeys: true}).open()
+    expect(h.isRoot).toBe(true)
+    expect(readFileSync(known, 'utf8')).toContain(hs.host('h5').knownHostsLine().split(' ')[2])
+  })
+
+  it('refuses a changed host key, even with accept-new', async () => {
+    const known = join(scratch, 'known_hosts-wrong')
+    // h2's key recorded for h1's address: what a man in the middle would present.
+    const otherKey = hs.host('h2').knownHostsLine().split(' ').slice(1).join(' ')
+    writeFileSync(known, `[127.0.0.1]:${hs.host('h1').port} ${otherKey}\n`)
+    // A control folder of its own: a master already up for h1 would skip the key check.
+    const own = await SshControl.create()
+    try {
+      for (const acceptNewHostKeys of [false, true]) {
+        const e = await failure(host('h1', {sshArgs: ['-o', `UserKnownHostsFile=${known}`], acceptNewHostKeys}, own).open())
+        expect(e.kind).toBe('host-key-changed')
+      }
+    } finally {
+      await own.close()
+    }
+  })
+
+  it('a wrong key for the user is an authentication failure', async () => {
+    const e = await failure(host('h2', {user: 'nosuchuser'}).open())
+    expect(e.kind).toBe('auth-failed')
+  })
+
+  describe('applyWrites over ssh', () => {
+    it('writes atomically under the host lock, keeps the mode, backs up, and updates the snapshot', async () => {
+      const t = hs.host('h1')
+      t.writeFile('/etc/docker/daemon.json', DAEMON_JSON, 0o640)
+      const h = await host('h1').open()
+      const next = DAEMON_JSON.replace('old.example', 'new.example')
+      const dropIn = `/etc/containers/registries.conf.d/50-mirrorctl $(touch pwned);'.conf`
+      const result = await h.applyWrites({
+        writes: [
+          {path: '/etc/docker/daemon.json', expect: DAEMON_JSON, content: next, mode: 0o644},
+          {path: dropIn, expect: null, content: '# managed by mirrorctl\n', mode: 0o644},
+        ],
+        backupDir: '/var/lib/mirrorctl/backups',
+        keep: 5,
+      })
+      expect(result.lock).toBe('flock')
+      expect(result.files.map((f) => f.status)).toEqual(['written', 'written'])
+      expect(t.readFile('/etc/docker/daemon.json')).toBe(next)
+      expect(statSync(t.path('/etc/docker/daemon.json')).mode & 0o777).toBe(0o640)
+      expect(t.readFile(dropIn)).toBe('# managed by mirrorctl\n')
+      expect(readdirSync(t.path('/tmp')).filter((n) => n === 'pwned')).toEqual([])
+      expect(readdirSync(t.path('/etc/docker'))).toEqual(['daemon.json'])
+      const backup = result.files[0]!.backup!
+      expect(backup).toMatch(/^\/var\/lib\/mirrorctl\/backups\//)
+      expect(readFileSync(join(t.hostDir, backup), 'utf8')).toBe(DAEMON_JSON)
+      expect(await h.readFile('/etc/docker/daemon.json')).toBe(next)
+      expect(h.roundTrips).toBe(2)
+    })
+
+    it('a file changed since the gather is not overwritten (conflict), and nothing of the request is written', async () => {
+      const t = hs.host('h2')
+      const h = await host('h2').open()
+      t.writeFile('/etc/docker/daemon.json', '{"changed": "by hand"}\n')
+      const result = await h.applyWrites({
+        writes: [
+          {path: '/etc/containers/registries.conf', expect: REGISTRIES_CONF, content: REGISTRIES_CONF + '# x\n', mode: 0o644},
+          {path: '/etc/docker/daemon.json', expect: DAEMON_JSON, content: '{}\n', mode: 0o644},
+        ],
+        backupDir: '/var/lib/mirrorctl/backups',
+        keep: 5,
+      })
+      expect(result.files.map((f) => f.status)).toEqual(['skipped', 'conflict'])
+      expect(t.readFile('/etc/docker/daemon.json')).toBe('{"changed": "by hand"}\n')
+      expect(t.readFile('/etc/containers/registries.conf')).toBe(REGISTRIES_CONF)
+      t.writeFile('/etc/docker/daemon.json', DAEMON_JSON)
+    })
+
+    it('two applies at once on one host never interleave: one writes, the other sees a conflict', async () => {
+      const t = hs.host('h2')
+      const [a, b] = await Promise.all([host('h2').open(), host('h2').open()])
+      const request = (mirror: string) => ({
+        writes: [
+          {path: '/etc/docker/daemon.json', expect: DAEMON_JSON, content: DAEMON_JSON.replace('old.example', mirror), mode: 0o644},
+          {path: '/etc/containers/registries.conf', expect: REGISTRIES_CONF, content: `${REGISTRIES_CONF}# ${mirror}\n`, mode: 0o644},
+        ],
+        backupDir: '/var/lib/mirrorctl/backups',
+        keep: 5,
+      })
+      const [ra, rb] = await Promise.all([a.applyWrites(request('a.example')), b.applyWrites(request('b.example'))])
+      const statuses = [ra, rb].map((r) => r.files.map((f) => f.status).join(','))
+      expect(statuses.sort()).toEqual(['conflict,conflict', 'written,written'])
+      const winner = ra.files[0]!.status === 'written' ? 'a.example' : 'b.example'
+      expect(t.readFile('/etc/docker/daemon.json')).toBe(DAEMON_JSON.replace('old.example', winner))
+      expect(t.readFile('/etc/containers/registries.conf')).toBe(`${REGISTRIES_CONF}# ${winner}\n`)
+    })
+
+    it('a read-only /etc/docker fails that host with EROFS and leaves every file as it was', async () => {
+      const t = hs.host('h6')
+      const h = await host('h6').open()
+      expect(await h.readFile('/etc/docker/daemon.json')).toBeNull()
+      const result = await h.applyWrites({
+        writes: [
+          {path: '/etc/containers/registries.conf.d/50-mirrorctl.conf', expect: null, content: '# new\n', mode: 0o644},
+          {path: '/etc/docker/daemon.json', expect: null, content: '{}\n', mode: 0o644},
+        ],
+        backupDir: '/var/lib/mirrorctl/backups',
+        keep: 5,
+      })
+      expect(result.files.map((f) => f.status)).toEqual(['skipped', 'failed'])
+      expect(result.files[1]!.reason).toMatch(/Read-only file system/)
+      expect(t.readFile('/etc/containers/registries.conf.d/50-mirrorctl.conf')).toBeNull()
+      expect(readdirSync(t.path('/etc/docker'))).toEqual([])
+    })
+
+    it('a full disk fails that host with ENOSPC; the old file stays whole, no temp file is left', async () => {
+      const t = hs.host('h7')
+      t.writeFile('/etc/docker/daemon.json', DAEMON_JSON)
+      const h = await host('h7').open()
+      const result = await h.applyWrites({
+        writes: [{path: '/etc/docker/daemon.json', expect: DAEMON_JSON, content: DAEMON_JSON.replace('old.example', 'x'.repeat(8192)), mode: 0o644}],
+        backupDir: '/var/lib/mirrorctl/backups',
+        keep: 5,
+      })
+      expect(result.files[0]).toMatchObject({status: 'failed'})
+      expect(result.files[0]!.reason).toMatch(/No space left on device/)
+      expect(t.readFile('/etc/docker/daemon.json')).toBe(DAEMON_JSON)
+      expect(readdirSync(t.path('/etc/docker')).filter((n) => !n.startsWith('.mirrorctl-test-fill'))).toEqual(['daemon.json'])
+    })
+  })
+})

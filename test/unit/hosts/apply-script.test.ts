@@ -1,0 +1,299 @@
+import {chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {execa} from 'execa'
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+import {APPLY_SCRIPT, ApplyScriptError, decodeApplyResult, encodeApplyRequest, reasonCode} from '../../../src/hosts/apply-script.js'
+import {LocalHost} from '../../../src/hosts/local-host.js'
+import type {ApplyRequest} from '../../../src/hosts/write-plan.js'
+import {requireTools} from '../../harness/require-tools.js'
+
+let dir: string
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'mirrorctl-apply-'))
+  chmodSync(dir, 0o755)
+})
+afterEach(() => rmSync(dir, {recursive: true, force: true}))
+
+const at = (...p: string[]) => path.join(dir, ...p)
+
+/** Runs the fixed script with /bin/sh (dash here), optionally wrapped (setpriv, unshare). */
+async function run(request: ApplyRequest, options: {wrap?: string[]; lock?: string; env?: Record<string, string>; wait?: number} = {}) {
+  const input = encodeApplyRequest(request, {lockPath: options.lock ?? at('run/lock/mirrorctl.lock'), lockWaitSeconds: options.wait ?? 10})
+  const argv = [...(options.wrap ?? []), '/bin/sh', '-c', APPLY_SCRIPT]
+  const r = await execa(argv[0]!, argv.slice(1), {input, reject: false, env: {PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...options.env}, extendEnv: false})
+  return {...r, result: () => decodeApplyResult(String(r.stdout))}
+}
+
+const write = (p: string, expect: string | null, content: string, mode = 0o644) => ({path: p, expect, content, mode})
+
+describe('manifest and result encoding', () => {
+  it('carries every value as base64 or a digest, never as shell text', () => {
+    const nasty = '/etc/x $(touch /tmp/pwned)`id`\n"\'.conf'
+    const text = encodeApplyRequest({writes: [write(nasty, null, 'a\n$(rm -rf /)\n')], backupDir: null, keep: 5}, {lockPath: '/run/lock/mirrorctl.lock'})
+    const lines = text.split('\n')
+    expect(lines[0]).toBe('mirrorctl-apply 1')
+    expect(lines).toHaveLength(6 + 6 + 1)
+    for (const l of lines.slice(1)) expect(l).toMatch(/^[A-Za-z0-9+/=-]*$/)
+    expect(Buffer.from(lines[6]!, 'base64').toString()).toBe(nasty)
+    expect(lines[9]).toBe('-')
+    expect(lines[10]).toMatch(/^[0-9a-f]{64}$/)
+  })
+
+  it('refuses relative paths and bad modes before anything runs', () => {
+    expect(() => encodeApplyRequest({writes: [write('etc/x', null, '')], backupDir: null, keep: 5}, {lockPath: '/l'})).toThrow(/absolute/)
+    expect(() => encodeApplyRequest({writes: [write('/etc/x', null, '', 0o10000)], backupDir: null, keep: 5}, {lockPath: '/l'})).toThrow(/mode/)
+  })
+
+  it('decodes results and turns a refusal or garbage into ApplyScriptError', () => {
+    const b = (s: string) => Buffer.from(s).toString('base64')
+    const ok = decodeApplyResult(`mirrorctl-apply-result 1\nlock flock\nfile written ${b('/a')} ${b('/b')} ${b('/bk/1')} -\nfile failed ${b('/c')} ${b('/c')} - ${b('EROFS: x')}\n`)
+    expect(ok).toEqual({
+      lock: 'flock',
+      files: [
+        {path: '/a', target: '/b', status: 'written', backup: '/bk/1', reason: null},
+        {path: '/c', target: '/c', status: 'failed', backup: null, reason: 'EROFS: x'},
+      ],
+    })
+    expect(() => decodeApplyResult(`mirrorctl-apply-error ${b('timed out')}\n`)).toThrow(ApplyScriptError)
+    expect(() => decodeApplyResult('hello')).toThrow(/no result/)
+    expect(() => decodeApplyResult('mirrorctl-apply-result 1\nlock flock\nfile weird a b - -\n')).toThrow(/unexpected line/)
+  })
+
+  it('names the errno of a coreutils message', () => {
+    expect(reasonCode("mktemp: failed to create file via template '/x/.a.XXXX': Read-only file system")).toBe('EROFS')
+    expect(reasonCode('cp: cannot create regular file: Permission denied')).toBe('EACCES')
+    expect(reasonCode('ELOOP: loop')).toBe('ELOOP')
+    expect(reasonCode(null)).toBeNull()
+  })
+})
+
+describe('APPLY_SCRIPT through /bin/sh', () => {
+  it('writes new and changed files atomically, keeps mode and owner, leaves no temp files', async () => {
+    mkdirSync(at('etc'))
+    writeFileSync(at('etc/a.conf'), 'old\n')
+    chmodSync(at('etc/a.conf'), 0o640)
+    chownSync(at('etc/a.conf'), 1234, 5678)
+    const r = await run({writes: [write(at('etc/a.conf'), 'old\n', 'new\n'), write(at('etc/d/new.conf'), null, 'n', 0o600)], backupDir: null, keep: 5})
+    expect(r.exitCode).toBe(0)
+    expect(r.result().files.map((f) => f.status)).toEqual(['written', 'written'])
+    expect(r.result().lock).toBe('flock')
+    expect(readFileSync(at('etc/a.conf'), 'utf8')).toBe('new\n')
+    const s = statSync(at('etc/a.conf'))
+    expect([s.mode & 0o777, s.uid, s.gid]).toEqual([0o640, 1234, 5678])
+    expect(statSync(at('etc/d/new.conf')).mode & 0o777).toBe(0o600)
+    expect(readdirSync(at('etc')).sort()).toEqual(['a.conf', 'd'])
+  })
+
+  it('keeps bytes exactly: no trailing-newline loss, empty files, odd path characters', async () => {
+    const odd = at("we ird $(x) 'q\"\nname.conf")
+    const r = await run({writes: [write(odd, null, 'x\n\n\n'), write(at('empty.conf'), null, '')], backupDir: null, keep: 5})
+    expect(r.result().files.map((f) => f.status)).toEqual(['written', 'written'])
+    expect(readFileSync(odd, 'utf8')).toBe('x\n\n\n')
+    expect(readFileSync(at('empty.conf'), 'utf8')).toBe('')
+    expect(r.result().files[0]!.path).toBe(odd)
+  })
+
+  it('reports unchanged when the file already holds the planned text', async () => {
+    writeFileSync(at('a.conf'), 'same')
+    const r = await run({writes: [write(at('a.conf'), 'same', 'same')], backupDir: at('backups'), keep: 5})
+    expect(r.result().files[0]!.status).toBe('unchanged')
+    expect(existsSync(at('backups'))).toBe(false)
+  })
+
+  it('writes nothing at all when any file differs from what was planned', async () => {
+    writeFileSync(at('a.conf'), 'a')
+    writeFileSync(at('b.conf'), 'changed by someone else')
+    const r = await run({writes: [write(at('a.conf'), 'a', 'A'), write(at('b.conf'), 'b', 'B'), write(at('c.conf'), null, 'C')], backupDir: at('bk'), keep: 5})
+    expect(r.result().files.map((f) => [f.status, f.reason])).toEqual([
+      ['skipped', expect.stringMatching(/not attempted/)],
+      ['conflict', 'the file changed since it was read'],
+      ['skipped', expect.any(String)],
+    ])
+    expect(readFileSync(at('a.conf'), 'utf8')).toBe('a')
+    expect(existsSync(at('c.conf'))).toBe(false)
+    expect(existsSync(at('bk'))).toBe(false)
+  })
+
+  it('treats an expected-absent file that now exists, and a removed one, as conflicts', async () => {
+    writeFileSync(at('new.conf'), 'someone made it')
+    const r = await run({writes: [write(at('new.conf'), null, 'mine'), write(at('gone.conf'), 'was here', 'x')], backupDir: null, keep: 5})
+    expect(r.result().files.map((f) => [f.status, f.reason])).toEqual([
+      ['conflict', 'the file now exists'],
+      ['conflict', 'the file was removed'],
+    ])
+    expect(readFileSync(at('new.conf'), 'utf8')).toBe('someone made it')
+  })
+
+  it('follows a symbolic link: writes its final target and keeps the links', async () => {
+    mkdirSync(at('real'))
+    writeFileSync(at('real/registries.conf'), 'old')
+    symlinkSync('real/registries.conf', at('hop'))
+    mkdirSync(at('etc'))
+    symlinkSync(at('hop'), at('etc/registries.conf'))
+    const r = await run({writes: [write(at('etc/registries.conf'), 'old', 'new')], backupDir: null, keep: 5})
+    expect(r.result().files[0]).toMatchObject({status: 'written', target: at('real/registries.conf')})
+    expect(lstatSync(at('etc/registries.conf')).isSymbolicLink()).toBe(true)
+    expect(readlinkSync(at('etc/registries.conf'))).toBe(at('hop'))
+    expect(readFileSync(at('real/registries.conf'), 'utf8')).toBe('new')
+  })
+
+  it('writes the target of a dangling link, creating its folder, and keeps the link', async () => {
+    symlinkSync(at('later/dir/x.conf'), at('x.conf'))
+    const r = await run({writes: [write(at('x.conf'), null, 'x')], backupDir: null, keep: 5})
+    expect(r.result().files[0]).toMatchObject({status: 'written', target: at('later/dir/x.conf')})
+    expect(lstatSync(at('x.conf')).isSymbolicLink()).toBe(true)
+    expect(readFileSync(at('later/dir/x.conf'), 'utf8')).toBe('x')
+  })
+
+  it('refuses a link loop as failed ELOOP and writes nothing', async () => {
+    symlinkSync(at('loop2'), at('loop1'))
+    symlinkSync(at('loop1'), at('loop2'))
+    const r = await run({writes: [write(at('loop1'), null, 'x')], backupDir: null, keep: 5})
+    const f = r.result().files[0]!
+    expect(f.status).toBe('failed')
+    expect(reasonCode(f.reason)).toBe('ELOOP')
+  })
+
+  it('keeps a backup only when the write succeeded, and never stores an identical one twice', async () => {
+    const file = at('etc/daemon.json')
+    mkdirSync(at('etc'))
+    writeFileSync(file, 'v1')
+    const req = (from: string, to: string): ApplyRequest => ({writes: [write(file, from, to)], backupDir: at('bk'), keep: 3})
+    const first = (await run(req('v1', 'v2'))).result().files[0]!
+    expect(first.status).toBe('written')
+    const slot = at('bk', encodeURIComponent(file))
+    expect(first.backup?.startsWith(slot + '/')).toBe(true)
+    expect(readFileSync(first.backup!, 'utf8')).toBe('v1')
+    // Someone puts v1 back by hand; backing it up again would store the same text twice.
+    writeFileSync(file, 'v1')
+    const second = (await run(req('v1', 'v3'))).result().files[0]!
+    expect(second.backup).toBe(first.backup)
+    expect(readdirSync(slot)).toHaveLength(1)
+    for (const [from, to] of [['v3', 'v4'], ['v4', 'v5'], ['v5', 'v6']]) await run(req(from!, to!))
+    expect(readdirSync(slot).map((n) => readFileSync(path.join(slot, n), 'utf8')).sort()).toEqual(['v3', 'v4', 'v5'])
+  })
+
+  it('five failed writes (read-only folder, as a user) leave every real backup in place', async () => {
+    requireTools(['setpriv'])
+    mkdirSync(at('etc'))
+    mkdirSync(at('bk'))
+    chownSync(at('bk'), 65534, 65534)
+    const file = at('etc/daemon.json')
+    writeFileSync(file, 'v1')
+    chownSync(file, 65534, 65534)
+    const asNobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups']
+    const lock = at('bk/lock')
+    // writable folder first: one real backup.
+    chownSync(at('etc'), 65534, 65534)
+    expect((await run({writes: [write(file, 'v1', 'v2')], backupDir: at('bk'), keep: 3}, {wrap: asNobody, lock})).result().files[0]!.status).toBe('written')
+    chmodSync(at('etc'), 0o555)
+    for (let n = 0; n < 5; n++) {
+      const f = (await run({writes: [write(file, 'v2', `fail${n}`)], backupDir: at('bk'), keep: 3}, {wrap: asNobody, lock})).result().files[0]!
+      expect(f.status).toBe('failed')
+      expect(reasonCode(f.reason)).toBe('EACCES')
+      expect(f.backup).toBeNull()
+    }
+    const slot = at('bk', encodeURIComponent(file))
+    expect(readdirSync(slot).map((n) => readFileSync(path.join(slot, n), 'utf8'))).toEqual(['v1'])
+    expect(readFileSync(file, 'utf8')).toBe('v2')
+    expect(readdirSync(at('etc'))).toEqual(['daemon.json'])
+  })
+
+  it('restores the earlier files of a request when a later one fails (read-only mount): all old, no backups', async () => {
+    requireTools(['unshare', 'mount'])
+    mkdirSync(at('rw'))
+    mkdirSync(at('ro'))
+    writeFileSync(at('rw/a.conf'), 'a-old')
+    writeFileSync(at('ro/b.conf'), 'b-old')
+    const wrap = ['unshare', '-m', 'sh', '-c', 'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"', at('ro')]
+    const r = await run(
+      {writes: [write(at('rw/a.conf'), 'a-old', 'a-new'), write(at('rw/new.conf'), null, 'n'), write(at('ro/b.conf'), 'b-old', 'b-new')], backupDir: at('bk'), keep: 5},
+      {wrap},
+    )
+    const files = r.result().files
+    expect(files.map((f) => f.status)).toEqual(['skipped', 'skipped', 'failed'])
+    expect(reasonCode(files[2]!.reason)).toBe('EROFS')
+    expect(files[0]!.reason).toMatch(/not written: .*b\.conf failed/)
+    expect(readFileSync(at('rw/a.conf'), 'utf8')).toBe('a-old')
+    expect(existsSync(at('rw/new.conf'))).toBe(false)
+    expect(readdirSync(at('rw'))).toEqual(['a.conf'])
+    const slot = at('bk', encodeURIComponent(at('rw/a.conf')))
+    expect(existsSync(slot) ? readdirSync(slot, {withFileTypes: true}).length : 0).toBe(0)
+  })
+
+  it('falls back to an mkdir lock where flock is missing, and clears a stale one', async () => {
+    const bin = at('bin')
+    mkdirSync(bin)
+    // A PATH with the tools the script needs, but no flock.
+    for (const tool of ['base64', 'cat', 'chmod', 'chown', 'cp', 'cut', 'date', 'dirname', 'basename', 'head', 'id', 'ln', 'ls', 'mkdir', 'mktemp', 'mv', 'readlink', 'rm', 'sha256sum', 'sleep', 'sort', 'stat', 'sync', 'tail', 'wc'])
+      symlinkSync(`/usr/bin/${tool}`, path.join(bin, tool))
+    const lock = at('run/lock/mirrorctl.lock')
+    mkdirSync(`${lock}.d`, {recursive: true})
+    writeFileSync(`${lock}.d/pid`, '999999999\n') // no such process: stale
+    const r = await run({writes: [write(at('x.conf'), null, 'x')], backupDir: null, keep: 5}, {env: {PATH: bin}, lock})
+    expect(r.result().lock).toBe('mkdir')
+    expect(readFileSync(at('x.conf'), 'utf8')).toBe('x')
+    expect(existsSync(`${lock}.d`)).toBe(false)
+  })
+
+  it('gives up with a clear refusal when another run holds the lock', async () => {
+    const lock = at('held.lock')
+    // Holds the lock until its stdin closes.
+    const holder = execa('sh', ['-c', 'exec 9>>"$0"; flock 9; echo held; read x', lock], {stdin: 'pipe'})
+    try {
+      await new Promise<void>((ok) => holder.stdout!.once('data', () => ok()))
+      const r = await run({writes: [write(at('x.conf'), null, 'x')], backupDir: null, keep: 5}, {lock, wait: 1})
+      expect(r.exitCode).toBe(3)
+      expect(() => r.result()).toThrow(/waiting for the lock/)
+      expect(existsSync(at('x.conf'))).toBe(false)
+    } finally {
+      holder.stdin!.end()
+      await holder.catch(() => undefined)
+    }
+  })
+})
+
+describe('LocalHost.applyWrites under --root', () => {
+  it('resolves absolute and .. links inside the root and keeps them; the lock lives under the root', async () => {
+    const root = at('root')
+    const outside = at('outside')
+    mkdirSync(path.join(root, 'etc'), {recursive: true})
+    mkdirSync(path.join(root, 'srv/containers'), {recursive: true})
+    mkdirSync(path.join(outside, 'srv/containers'), {recursive: true})
+    writeFileSync(path.join(outside, 'srv/containers/registries.conf'), 'outside')
+    writeFileSync(path.join(root, 'srv/containers/registries.conf'), 'inside')
+    // Absolute: /srv/containers means ROOT/srv/containers, never the real /srv.
+    symlinkSync('/srv/containers', path.join(root, 'etc/containers'))
+    // Relative with more .. than levels: stops at ROOT as chroot would.
+    symlinkSync('../../../../../../srv/containers/registries.conf', path.join(root, 'srv/link.conf'))
+    const host = new LocalHost(root)
+    expect(await host.readFile('/etc/containers/registries.conf')).toBe('inside')
+    const r = await host.applyWrites({
+      writes: [write('/etc/containers/registries.conf', 'inside', 'edited'), write('/srv/link.conf', 'edited', 'never')],
+      backupDir: '/var/lib/mirrorctl/backups',
+      keep: 5,
+    })
+    // Both names reach the same file; the second expectation no longer holds once the first...
+    // they are compared before anything is written, so the second is a conflict and nothing changes.
+    expect(r.files.map((f) => f.status)).toEqual(['skipped', 'conflict'])
+    const ok = await host.applyWrites({writes: [write('/srv/link.conf', 'inside', 'edited')], backupDir: '/var/lib/mirrorctl/backups', keep: 5})
+    expect(ok.files[0]).toMatchObject({status: 'written', path: '/srv/link.conf', target: '/srv/containers/registries.conf'})
+    expect(ok.files[0]!.backup).toMatch(/^\/var\/lib\/mirrorctl\/backups\//)
+    expect(readFileSync(path.join(root, 'srv/containers/registries.conf'), 'utf8')).toBe('edited')
+    expect(readFileSync(path.join(outside, 'srv/containers/registries.conf'), 'utf8')).toBe('outside')
+    expect(lstatSync(path.join(root, 'etc/containers')).isSymbolicLink()).toBe(true)
+    expect(lstatSync(path.join(root, 'srv/link.conf')).isSymbolicLink()).toBe(true)
+    expect(existsSync(path.join(root, 'run/lock/mirrorctl.lock'))).toBe(true)
+  })
+
+  it('refuses a link loop under the root with ELOOP', async () => {
+    const root = at('root')
+    mkdirSync(path.join(root, 'etc'), {recursive: true})
+    symlinkSync('/etc/b', path.join(root, 'etc/a'))
+    symlinkSync('/etc/a', path.join(root, 'etc/b'))
+    const host = new LocalHost(root)
+    await expect(host.readFile('/etc/a')).rejects.toMatchObject({code: 'ELOOP'})
+    await expect(host.applyWrites({writes: [write('/etc/a', null, 'x')], backupDir: null, keep: 5})).rejects.toMatchObject({code: 'ELOOP'})
+  })
+})

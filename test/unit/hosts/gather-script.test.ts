@@ -1,0 +1,185 @@
+import {execFileSync} from 'node:child_process'
+import {chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {execa} from 'execa'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {MAX_CONFIG_BYTES} from '../../../src/core/limits.js'
+import {CHILD_CONTENT_BYTES, decodeGatherOutput, encodeGatherRequest, GATHER_SCRIPT, GatherFormatError} from '../../../src/hosts/gather-script.js'
+import type {GatherRequest} from '../../../src/hosts/snapshot.js'
+
+// The script runs through the real /bin/sh (dash on Debian) over a temp tree.
+let root: string
+const ODD = ['with space.conf', 'new\nline.conf', `quote'single.conf`, 'dq"uote.conf', '$(id).conf', 'back\\slash.conf', 'ünï.conf', '-dash.conf', '.hidden.conf', '..dots']
+
+async function gather(requests: GatherRequest[], opts: {facts?: boolean; env?: Record<string, string>; as?: number} = {}) {
+  const input = encodeGatherRequest(requests, {facts: opts.facts ?? false})
+  const env = {PATH: '/usr/bin:/bin', ...opts.env}
+  const argv = opts.as === undefined ? ['/bin/sh', '-c', GATHER_SCRIPT] : ['setpriv', `--reuid=${opts.as}`, `--regid=${opts.as}`, '--clear-groups', '/bin/sh', '-c', GATHER_SCRIPT]
+  const r = await execa(argv[0]!, argv.slice(1), {input, env, extendEnv: false, reject: false, stripFinalNewline: false})
+  expect(r.stderr).toBe('')
+  expect(r.exitCode).toBe(0)
+  return {stdout: String(r.stdout), snapshot: decodeGatherOutput(String(r.stdout), requests)}
+}
+
+beforeAll(() => {
+  root = mkdtempSync(path.join(tmpdir(), 'mirrorctl-gather-'))
+  chmodSync(root, 0o755)
+  mkdirSync(path.join(root, 'd/sub'), {recursive: true})
+  writeFileSync(path.join(root, 'd/plain.conf'), 'a = 1\n')
+  writeFileSync(path.join(root, 'd/empty.conf'), '')
+  for (const name of ODD) writeFileSync(path.join(root, 'd', name), `content of ${name}\n`)
+  symlinkSync('plain.conf', path.join(root, 'd/link.conf'))
+  symlinkSync('/nonexistent/target', path.join(root, 'd/dangling.conf'))
+  execFileSync('mkfifo', [path.join(root, 'd/fifo.conf')])
+  writeFileSync(path.join(root, 'd/child-big.conf'), 'x'.repeat(CHILD_CONTENT_BYTES + 1))
+  writeFileSync(path.join(root, 'big.conf'), Buffer.alloc(MAX_CONFIG_BYTES + 1, 0x61))
+  writeFileSync(path.join(root, 'bytes.bin'), Buffer.from([0, 1, 2, 0xff, 0x0a, 0x2e, 0x0a]))
+  writeFileSync(path.join(root, 'secret.conf'), 'secret\n', {mode: 0o600})
+  mkdirSync(path.join(root, 'closed'), {mode: 0o700})
+  mkdirSync(path.join(root, 'home/.config/containers'), {recursive: true})
+  writeFileSync(path.join(root, 'home/.config/containers/registries.conf'), 'unqualified-search-registries = []\n')
+  chmodSync(path.join(root, 'home'), 0o755)
+})
+afterAll(() => rmSync(root, {recursive: true, force: true}))
+
+describe('GATHER_SCRIPT through /bin/sh', () => {
+  it('captures a regular file: content, mode, owner, size', async () => {
+    const file = path.join(root, 'd/plain.conf')
+    chmodSync(file, 0o640)
+    const {snapshot} = await gather([{path: file, mode: 'read'}])
+    const e = snapshot.entries.get(file)!
+    expect(e.kind).toBe('file')
+    expect(e.info).toEqual({kind: 'file', mode: 0o640, uid: 0, gid: 0, size: 6})
+    expect(e.content?.toString()).toBe('a = 1\n')
+    expect(e.linkTarget).toBeNull()
+    chmodSync(file, 0o644)
+  })
+
+  it('stat mode captures no content; missing paths and paths below a file are missing', async () => {
+    const file = path.join(root, 'd/plain.conf')
+    const {snapshot} = await gather([
+      {path: file, mode: 'stat'},
+      {path: path.join(root, 'nope.conf'), mode: 'read'},
+      {path: path.join(file, 'below'), mode: 'read'},
+    ])
+    expect(snapshot.entries.get(file)?.content).toBeUndefined()
+    expect(snapshot.entries.get(file)?.info?.size).toBe(6)
+    expect(snapshot.entries.get(path.join(root, 'nope.conf'))?.kind).toBe('missing')
+    expect(snapshot.entries.get(path.join(file, 'below'))?.kind).toBe('missing')
+  })
+
+  it('keeps bytes exactly (binary, NUL, a line that is only ".") and empty files', async () => {
+    const {snapshot} = await gather([
+      {path: path.join(root, 'bytes.bin'), mode: 'read'},
+      {path: path.join(root, 'd/empty.conf'), mode: 'read'},
+    ])
+    expect(snapshot.entries.get(path.join(root, 'bytes.bin'))?.content).toEqual(Buffer.from([0, 1, 2, 0xff, 0x0a, 0x2e, 0x0a]))
+    expect(snapshot.entries.get(path.join(root, 'd/empty.conf'))?.content).toEqual(Buffer.alloc(0))
+  })
+
+  it('does not ship files above MAX_CONFIG_BYTES', async () => {
+    const file = path.join(root, 'big.conf')
+    const {snapshot, stdout} = await gather([{path: file, mode: 'read'}])
+    expect(snapshot.entries.get(file)).toMatchObject({kind: 'file', contentState: 'too-big'})
+    expect(snapshot.entries.get(file)?.content).toBeUndefined()
+    expect(stdout.length).toBeLessThan(2000)
+  })
+
+  it('records symbolic links: target text, stat of what they point to; dangling links are missing', async () => {
+    const {snapshot} = await gather([
+      {path: path.join(root, 'd/link.conf'), mode: 'read'},
+      {path: path.join(root, 'd/dangling.conf'), mode: 'read'},
+    ])
+    expect(snapshot.entries.get(path.join(root, 'd/link.conf'))).toMatchObject({kind: 'file', linkTarget: 'plain.conf'})
+    expect(snapshot.entries.get(path.join(root, 'd/link.conf'))?.content?.toString()).toBe('a = 1\n')
+    expect(snapshot.entries.get(path.join(root, 'd/dangling.conf'))).toMatchObject({kind: 'missing', linkTarget: '/nonexistent/target'})
+  })
+
+  it('never opens a FIFO (kind other, no content) and does not block', async () => {
+    const fifo = path.join(root, 'd/fifo.conf')
+    const {snapshot} = await gather([{path: fifo, mode: 'read'}])
+    expect(snapshot.entries.get(fifo)).toMatchObject({kind: 'other'})
+    expect(snapshot.entries.get(fifo)?.content).toBeUndefined()
+  })
+
+  it('lists a folder with every child: kinds, odd names, hidden files, small contents', async () => {
+    const dir = path.join(root, 'd')
+    const {snapshot} = await gather([{path: dir, mode: 'list'}])
+    const listing = snapshot.entries.get(dir)!
+    expect(listing.kind).toBe('directory')
+    const expected = ['plain.conf', 'empty.conf', ...ODD, 'link.conf', 'dangling.conf', 'fifo.conf', 'child-big.conf', 'sub'].sort()
+    expect(listing.entries).toEqual(expected)
+    for (const name of ODD) {
+      const child = snapshot.entries.get(path.join(dir, name))
+      expect(child?.kind, name).toBe('file')
+      expect(child?.content?.toString(), name).toBe(`content of ${name}\n`)
+    }
+    expect(snapshot.entries.get(path.join(dir, 'sub'))?.kind).toBe('directory')
+    expect(snapshot.entries.get(path.join(dir, 'sub'))?.entries).toBeUndefined()
+    expect(snapshot.entries.get(path.join(dir, 'fifo.conf'))?.kind).toBe('other')
+    expect(snapshot.entries.get(path.join(dir, 'dangling.conf'))?.kind).toBe('missing')
+    expect(snapshot.entries.get(path.join(dir, 'link.conf'))?.linkTarget).toBe('plain.conf')
+    // Larger children are stat'ed only: a read of one is gathered by itself.
+    expect(snapshot.entries.get(path.join(dir, 'child-big.conf'))).toMatchObject({kind: 'file', contentState: 'too-big'})
+  })
+
+  it('takes odd request paths (spaces, newlines, quotes, $(...), backslashes, UTF-8) byte for byte', async () => {
+    const requests = ODD.map((name) => ({path: path.join(root, 'd', name), mode: 'read' as const}))
+    const {snapshot} = await gather(requests)
+    for (const r of requests) expect(snapshot.entries.get(r.path)?.content?.toString(), r.path).toBe(`content of ${path.basename(r.path)}\n`)
+  })
+
+  it('resolves ~/ against the login HOME', async () => {
+    const home = path.join(root, 'home')
+    const {snapshot} = await gather([{path: '~/.config/containers/registries.conf', mode: 'read'}], {facts: true, env: {HOME: home}})
+    expect(snapshot.entries.get(path.join(home, '.config/containers/registries.conf'))?.content?.toString()).toBe('unqualified-search-registries = []\n')
+    const none = await gather([{path: '~/.config/containers/registries.conf', mode: 'read'}], {facts: true})
+    expect(none.snapshot.entries.size).toBe(0)
+  })
+
+  it('as a user without permission: unreadable files and folders are marked, not fatal', async () => {
+    const {snapshot} = await gather(
+      [
+        {path: path.join(root, 'secret.conf'), mode: 'read'},
+        {path: path.join(root, 'closed'), mode: 'list'},
+      ],
+      {as: 65534},
+    )
+    expect(snapshot.entries.get(path.join(root, 'secret.conf'))).toMatchObject({kind: 'file', contentState: 'unreadable'})
+    expect(snapshot.entries.get(path.join(root, 'closed'))).toMatchObject({kind: 'directory', listState: 'unreadable'})
+  })
+
+  it('facts: uid, environment (values with newlines and "="), tools and versions', async () => {
+    const bin = path.join(root, 'bin')
+    mkdirSync(bin, {recursive: true})
+    writeFileSync(path.join(bin, 'dockerd'), '#!/bin/sh\necho "Docker version 27.1.1, build cafe"\n', {mode: 0o755})
+    writeFileSync(path.join(bin, 'podman'), '#!/bin/sh\necho "broken" >&2\nexit 3\n', {mode: 0o755})
+    const {snapshot} = await gather([], {facts: true, env: {PATH: `${bin}:/usr/bin:/bin`, MULTI: 'a\nb=c', NO_PROXY: 'localhost,.corp'}})
+    expect(snapshot.uid).toBe(0)
+    expect(snapshot.env.MULTI).toBe('a\nb=c')
+    expect(snapshot.env.NO_PROXY).toBe('localhost,.corp')
+    expect(snapshot.env.LC_ALL).toBeUndefined()
+    expect(snapshot.commands.dockerd).toBe(path.join(bin, 'dockerd'))
+    expect(snapshot.commands.crio).toBeNull()
+    expect(snapshot.commands.base64).toMatch(/\/base64$/)
+    expect(snapshot.versions.dockerd).toEqual({exitCode: 0, output: 'Docker version 27.1.1, build cafe'})
+    expect(snapshot.versions.podman).toEqual({exitCode: 3, output: 'broken'})
+  })
+
+  it('refuses a request that is not the gather protocol, and a cut-off answer', async () => {
+    const r = await execa('/bin/sh', ['-c', GATHER_SCRIPT], {input: 'rm -rf /\n', reject: false})
+    expect(r.exitCode).toBe(3)
+    expect(r.stdout).toBe('')
+    const requests: GatherRequest[] = [{path: path.join(root, 'd'), mode: 'list'}]
+    const {stdout} = await gather(requests)
+    expect(() => decodeGatherOutput(stdout.slice(0, stdout.length - 10), requests)).toThrow(GatherFormatError)
+    expect(() => decodeGatherOutput(stdout, [])).toThrow(GatherFormatError)
+  })
+
+  it('encodes requests with only plain characters on the wire', () => {
+    const wire = encodeGatherRequest([{path: "/a b/'$(x)'\n;|&", mode: 'read'}], {facts: false})
+    expect(wire.split('\n')[2]).toBe('r /a\\0040b/\\0047\\0044\\0050x\\0051\\0047\\0012\\0073\\0174\\0046')
+    expect(() => encodeGatherRequest([{path: 'relative', mode: 'read'}], {facts: false})).toThrow(/absolute/)
+  })
+})
