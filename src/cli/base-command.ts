@@ -1,6 +1,7 @@
 import {Command, Flags} from '@oclif/core'
 import {UserError} from '../core/errors.js'
 import {ExitCode} from '../core/exit-codes.js'
+import {knownIoError} from '../core/io-errors.js'
 import {shouldColor} from '../ui/color.js'
 
 /**
@@ -40,8 +41,9 @@ export abstract class BaseCommand extends Command {
 
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<void> {
     if (error.oclif?.exit === 0) return // help or version
-    if (error instanceof UserError) {
-      this.renderError(error.message, error.exitCode, error)
+    const expected = error instanceof UserError ? error : knownIoError(error)
+    if (expected) {
+      this.renderError(expected.message, expected.exitCode, expected)
       return
     }
     // oclif's own parse errors (unknown flag, missing argument) are usage errors.

@@ -2,11 +2,11 @@ import {modify, applyEdits as applyJsonEdits} from 'jsonc-parser'
 import {unifiedDiff} from '../edit/text-edit.js'
 import {loadEngineProxyConfig, noProxyTarget, type ProxyEngine} from '../engines/engine-proxy.js'
 import {renderNoProxyDropIn, setContainersConfNoProxy, setEnvironmentFileNoProxy} from '../engines/proxy/no-proxy-edits.js'
-import {writePlannedFiles} from '../hosts/apply-changes.js'
 import type {Host} from '../hosts/host.js'
 import {decideProxy, looksInternal, suggestNoProxy} from '../net/proxy.js'
 import {mirrorUrl, type MirrorTarget} from '../policy/mirror-policy.js'
-import type {FileResult} from './mirror-flow.js'
+import type {FileResult, PlannedFile} from './file-result.js'
+import {planAndWrite, type WriteSettings} from './plan-and-write.js'
 
 export interface FixNoProxyResult {
   files: FileResult[]
@@ -14,19 +14,44 @@ export interface FixNoProxyResult {
   manual: string[]
 }
 
+interface NoProxyPlan {
+  writes: PlannedFile[]
+  manual: string[]
+}
+
 /**
  * --fix-no-proxy: for each new internal-looking mirror that an engine would send through its
  * proxy, extend NO_PROXY where that engine really reads it, and say which restart makes the
- * engine see it (proxy settings are read once at daemon start).
+ * engine see it (proxy settings are read once at daemon start). Written like every edit:
+ * one request, compared under the host lock, planned again when a file changed meanwhile.
  */
 export async function fixNoProxy(
   host: Host,
   engines: readonly ProxyEngine[],
   mirrors: readonly MirrorTarget[],
-  options: {dryRun: boolean; backup: boolean; systemWideBackups: boolean; daemonJsonPath?: string | undefined},
+  options: WriteSettings & {daemonJsonPath?: string | undefined},
 ): Promise<FixNoProxyResult> {
-  const files: FileResult[] = []
-  const manual: string[] = []
+  const {plan, outcomes} = await planAndWrite(host, () => planNoProxyFix(host, engines, mirrors, options), options)
+  return {
+    files: plan.writes.map((w) => ({
+      engine: w.engine,
+      path: w.path,
+      actions: w.actions,
+      diff: unifiedDiff(w.path, w.before, w.after),
+      backup: outcomes.find((o) => o.path === w.path)?.backup ?? null,
+    })),
+    manual: plan.manual,
+  }
+}
+
+/** The NO_PROXY changes, read-only. */
+async function planNoProxyFix(
+  host: Host,
+  engines: readonly ProxyEngine[],
+  mirrors: readonly MirrorTarget[],
+  options: {daemonJsonPath?: string | undefined},
+): Promise<NoProxyPlan> {
+  const plan: NoProxyPlan = {writes: [], manual: []}
   for (const engine of engines) {
     const proxy = await loadEngineProxyConfig(host, engine, {daemonJsonPath: options.daemonJsonPath})
     const proxied = mirrors.filter((m) => looksInternal(m.host) && decideProxy(`${mirrorUrl(m)}/v2/`, proxy.config).proxy !== null)
@@ -36,22 +61,20 @@ export async function fixNoProxy(
     for (const m of proxied) value = suggestNoProxy(value, m.host)
     if (value === undefined || value === target.current) continue
     if (!target.writable || target.path === null) {
-      manual.push(`${engine}: set NO_PROXY=${value} by hand (${target.reason}), then ${target.restart}`)
+      plan.manual.push(`${engine}: set NO_PROXY=${value} by hand (${target.reason}), then ${target.restart}`)
       continue
     }
-    const before = await host.readFile(target.path)
+    const earlier = plan.writes.find((w) => w.path === target.path)
+    const before = earlier ? earlier.after : await host.readFile(target.path)
     const after = rewrite(target.kind, before, value)
     if (after === before) continue
-    const written = options.dryRun ? [] : await writePlannedFiles(host, [{path: target.path, before, after}], options)
-    files.push({
-      engine: engine === 'docker' ? 'docker' : 'podman',
-      path: target.path,
-      actions: [`set NO_PROXY=${value} (${target.reason})`, `proxy settings are read once at start: ${target.restart}`],
-      diff: unifiedDiff(target.path, before, after),
-      backup: written[0]?.backup ?? null,
-    })
+    const actions = [`set NO_PROXY=${value} (${target.reason})`, `proxy settings are read once at start: ${target.restart}`]
+    if (earlier) {
+      earlier.after = after
+      earlier.actions.push(...actions)
+    } else plan.writes.push({engine: engine === 'docker' ? 'docker' : 'podman', path: target.path, before, after, actions})
   }
-  return {files, manual}
+  return plan
 }
 
 function rewrite(kind: string, before: string | null, value: string): string {

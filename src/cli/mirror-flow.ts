@@ -5,13 +5,16 @@ import {evaluateConfigSet} from '../formats/registries-conf/config-set.js'
 import {planMirrorChange, type FileChange} from '../formats/registries-conf/plan.js'
 import {loadRegistriesConf} from '../engines/registries-conf-engine.js'
 import type {RegistriesConfOptions} from '../engines/registries-conf-files.js'
-import {writePlannedFiles} from '../hosts/apply-changes.js'
-import {backupFile, backupFolder} from '../hosts/backup.js'
 import type {Host} from '../hosts/host.js'
 import type {MirrorChange} from '../policy/mirror-policy.js'
 import {isDockerHubSource} from '../formats/daemon-json/index.js'
-import {runDaemonJsonChange} from './docker-change.js'
-import type {EngineName, EngineSelection} from './engine-selection.js'
+import {planDaemonJsonChange} from './docker-change.js'
+import type {EngineSelection} from './engine-selection.js'
+import type {FileResult, MirrorRunResult, PlannedFile} from './file-result.js'
+import {planAndWrite} from './plan-and-write.js'
+import {checkDropInName} from './write-flags.js'
+
+export {renderFileResults, type FileResult, type MirrorRunResult} from './file-result.js'
 
 export interface MirrorFlowOptions extends RegistriesConfOptions {
   engines: EngineSelection
@@ -24,31 +27,32 @@ export interface MirrorFlowOptions extends RegistriesConfOptions {
   systemWideBackups: boolean
 }
 
-export interface FileResult {
-  engine: 'podman' | 'docker'
-  path: string
-  actions: string[]
-  diff: string
-  backup: string | null
-}
-
-export interface MirrorRunResult {
+export interface MirrorPlan {
+  /** Whole-file writes, each with the text it was planned from. */
+  writes: PlannedFile[]
+  /** What to report per file (backup not yet known). */
   files: FileResult[]
-  /** Engines left out and why (for example Docker for a registry other than Docker Hub). */
-  skipped: {engine: EngineName; reason: string}[]
+  skipped: MirrorRunResult['skipped']
+  /** Warnings met while reading (a FIFO in a drop-in folder). */
+  notes: string[]
 }
 
 /**
- * Runs a mirror change for every selected engine. Docker only mirrors Docker Hub and cannot
- * redirect a prefix: when Docker was detected rather than asked for, such a change skips it
- * with a note; when asked for, the reason is an error.
+ * Plans a mirror change for every selected engine, reading through `host` only, so a
+ * read-only snapshot host can plan too. Docker only mirrors Docker Hub and cannot redirect
+ * a prefix: when Docker was detected rather than asked for, such a change skips it with a
+ * note; when asked for, the reason is an error.
  */
-export async function runMirrorChange(host: Host, change: MirrorChange, options: MirrorFlowOptions): Promise<MirrorRunResult> {
-  const files: FileResult[] = []
-  const skipped: MirrorRunResult['skipped'] = []
+export async function planMirrorRun(host: Host, change: MirrorChange, options: Omit<MirrorFlowOptions, 'dryRun' | 'backup' | 'systemWideBackups'>): Promise<MirrorPlan> {
+  if (options.dropIn !== undefined) checkDropInName(options.dropIn)
+  const writes: PlannedFile[] = []
+  const skipped: MirrorPlan['skipped'] = []
+  const notes: string[] = []
   for (const engine of options.engines.engines) {
     if (engine === 'podman') {
-      files.push(...(await runRegistriesConfChange(host, change, options)))
+      const planned = await planRegistriesConfChange(host, change, options)
+      writes.push(...planned.writes)
+      notes.push(...planned.notes)
       continue
     }
     const unsupported = !isDockerHubSource(change.source)
@@ -62,48 +66,42 @@ export async function runMirrorChange(host: Host, change: MirrorChange, options:
       skipped.push({engine, reason: unsupported})
       continue
     }
-    files.push(
-      ...(await runDaemonJsonChange(host, options.engines.daemonJson, change, {
-        dryRun: options.dryRun,
-        backup: options.backup,
-        systemWideBackups: options.systemWideBackups,
-        dockerVersion: options.dockerVersion,
-      })),
-    )
+    const planned = await planDaemonJsonChange(host, options.engines.daemonJson, change, {dockerVersion: options.dockerVersion})
+    if (planned) writes.push(planned)
   }
   if (skipped.length === options.engines.engines.length)
     throw new UserError(`no selected engine can take this change: ${skipped.map((x) => `${x.engine}: ${x.reason}`).join('; ')}`, {
       hint: 'registries.conf can: run again with --engine podman to write it',
     })
-  return {files, skipped}
+  const files = writes.map((w) => ({engine: w.engine, path: w.path, actions: w.actions, diff: unifiedDiff(w.path, w.before, w.after), backup: null}))
+  return {writes, files, skipped, notes}
 }
 
-/** Plans a change for the registries.conf engines and, unless dry-run, writes it. */
-export async function runRegistriesConfChange(host: Host, change: MirrorChange, options: MirrorFlowOptions): Promise<FileResult[]> {
+/** Plans, then (unless dry-run) writes all files as one request, planning again when a file changed meanwhile. */
+export async function runMirrorChange(host: Host, change: MirrorChange, options: MirrorFlowOptions): Promise<MirrorRunResult & {notes: string[]}> {
+  const {plan, outcomes} = await planAndWrite(host, () => planMirrorRun(host, change, options), options)
+  return {
+    files: plan.files.map((f) => ({...f, backup: outcomes.find((o) => o.path === f.path)?.backup ?? null})),
+    skipped: plan.skipped,
+    notes: plan.notes,
+  }
+}
+
+/** The registries.conf part of a plan: the file that holds the entry, or a new drop-in. */
+async function planRegistriesConfChange(
+  host: Host,
+  change: MirrorChange,
+  options: RegistriesConfOptions & {dropIn?: string | undefined; convert?: boolean | undefined},
+): Promise<{writes: PlannedFile[]; notes: string[]}> {
   const loaded = await loadRegistriesConf(host, options)
   const changes = planMirrorChange(loaded.set, change, {
     mainPath: loaded.locations.main,
     dropInDir: loaded.writableDropInDir,
     dropIn: options.dropIn,
     convert: options.convert,
-    backup: options.backup,
   })
   verifyStillLoads(loaded.set.files, changes)
-  const writes = changes.filter((c) => !c.deleteFile)
-  const outcomes = options.dryRun ? [] : await writePlannedFiles(host, writes, {backup: options.backup, systemWideBackups: options.systemWideBackups})
-  // A drop-in that held only mirrorctl's entry goes again (kept in the backups first).
-  for (const c of options.dryRun ? [] : changes.filter((x) => x.deleteFile)) {
-    const backup = options.backup ? await backupFile(host, c.path, backupFolder(host, options.systemWideBackups)) : null
-    await host.remove(c.path)
-    outcomes.push({path: c.path, backup})
-  }
-  return changes.map((c) => ({
-    engine: 'podman',
-    path: c.path,
-    actions: c.actions,
-    diff: unifiedDiff(c.path, c.before, c.after),
-    backup: outcomes.find((o) => o.path === c.path)?.backup ?? null,
-  }))
+  return {writes: changes.map((c) => ({engine: 'podman', path: c.path, before: c.before, after: c.after, actions: c.actions})), notes: loaded.notes}
 }
 
 /** A guard before writing: the new set must load as cleanly as the engines require. */
@@ -120,18 +118,4 @@ function verifyStillLoads(files: readonly {path: string; text: string; dropIn: b
       hint: 'this is a mirrorctl bug: please report it with the file',
     })
   }
-}
-
-/** Human summary of a change run. */
-export function renderFileResults(run: MirrorRunResult, dryRun: boolean): string {
-  const results = run.files
-  const lines: string[] = run.skipped.map((s) => `skipped ${s.engine}: ${s.reason}`)
-  if (!results.length) return [...lines, 'nothing to change: the configuration already says this'].join('\n')
-  for (const r of results) {
-    if (dryRun) lines.push(r.diff.trimEnd())
-    lines.push(`${dryRun ? 'would change' : 'changed'} ${r.path} (${r.engine})`)
-    for (const a of r.actions) lines.push(`  - ${a}`)
-    if (r.backup) lines.push(`  previous version saved as ${r.backup}`)
-  }
-  return lines.join('\n')
 }

@@ -8,6 +8,10 @@ import {allRules} from '../lint/catalog.js'
 import {collectLintTargets, lintTargets, proxyRouteFindings} from '../cli/lint-targets.js'
 import {renderFindings, type ReportFormat} from '../lint/reporters/index.js'
 import {detectDockerVersion, locateDaemonJson} from '../engines/docker-engine.js'
+import {checkRoot} from '../cli/root-flag.js'
+import {UserError} from '../core/errors.js'
+import {MAX_CONFIG_BYTES} from '../core/limits.js'
+import {decodeUtf8, InvalidUtf8Error} from '../core/text-decode.js'
 
 export default class Lint extends BaseCommand {
   static override summary = 'Lint registries.conf and daemon.json: what the engines reject, and the mistakes they accept silently.'
@@ -39,6 +43,7 @@ export default class Lint extends BaseCommand {
       else this.print(rules.map((r) => `${r.id.padEnd(48)} ${r.severity.padEnd(8)} ${r.description}`).join('\n'))
       return
     }
+    await checkRoot(flags.root)
     const host = new LocalHost(flags.root)
     const treeRoot = flags.root !== undefined
     const daemonJson = await locateDaemonJson(host, {daemonJson: flags['daemon-json'], treeRoot})
@@ -47,6 +52,7 @@ export default class Lint extends BaseCommand {
       registriesConfDir: flags['registries-conf-dir'],
       daemonJson,
       stdin: () => readStdin(),
+      note: (text) => this.note(text),
     })
     const needsDocker = targets.some((t) => t.kind === 'daemon-json')
     const dockerVersion = needsDocker ? await detectDockerVersion(host, {flag: flags['docker-version'], treeRoot}) : null
@@ -65,8 +71,20 @@ export default class Lint extends BaseCommand {
   }
 }
 
-async function readStdin(): Promise<string> {
+/** Standard input, refused past MAX_CONFIG_BYTES without buffering the rest; bytes that are not UTF-8 come back as the error. */
+async function readStdin(): Promise<string | InvalidUtf8Error> {
   const chunks: Buffer[] = []
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
-  return Buffer.concat(chunks).toString('utf8')
+  let size = 0
+  for await (const chunk of process.stdin) {
+    size += (chunk as Buffer).length
+    if (size > MAX_CONFIG_BYTES)
+      throw new UserError(`standard input is larger than the ${MAX_CONFIG_BYTES / 1024 / 1024} MiB limit for a config file`, {position: {file: '<stdin>', line: null}})
+    chunks.push(chunk as Buffer)
+  }
+  try {
+    return decodeUtf8(Buffer.concat(chunks))
+  } catch (error) {
+    if (error instanceof InvalidUtf8Error) return error
+    throw error
+  }
 }

@@ -10,6 +10,8 @@ export class InvalidUtf8Error extends Error {
     /** 1-based line and column (columns in characters before the bad byte, plus one). */
     readonly line: number,
     readonly column: number,
+    /** The text with each bad sequence as U+FFFD: for reporting only, never to be written back. */
+    readonly lossy: string,
   ) {
     super(`invalid UTF-8 at line ${line}, column ${column} (byte offset ${offset})`)
     this.name = 'InvalidUtf8Error'
@@ -27,7 +29,7 @@ export function decodeUtf8(bytes: Uint8Array): string {
     const before = strict.decode(bytes.subarray(0, offset))
     const lineStart = before.lastIndexOf('\n') + 1
     const line = before.slice(0, lineStart).split('\n').length
-    throw new InvalidUtf8Error(offset, line, [...before.slice(lineStart)].length + 1)
+    throw new InvalidUtf8Error(offset, line, [...before.slice(lineStart)].length + 1, new TextDecoder('utf-8', {ignoreBOM: true}).decode(bytes))
   }
 }
 

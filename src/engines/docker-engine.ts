@@ -1,6 +1,7 @@
 import path from 'node:path'
 import type {Host} from '../hosts/host.js'
-import {unreadable} from '../core/errors.js'
+import {ioUserError} from '../core/io-errors.js'
+import {InvalidUtf8Error} from '../core/text-decode.js'
 import {parseDaemonJson, type DaemonJsonDoc} from '../formats/daemon-json/index.js'
 
 export const SYSTEM_DAEMON_JSON = '/etc/docker/daemon.json'
@@ -34,16 +35,25 @@ export interface LoadedDaemonJson {
   /** null when the file does not exist (dockerd then starts with defaults). */
   text: string | null
   doc: DaemonJsonDoc
+  /**
+   * Where the first byte that is not UTF-8 sits. Go's encoding/json replaces such bytes in
+   * strings with U+FFFD instead of refusing the file, so dockerd starts; `text` then holds
+   * the replaced text, which must never be written back.
+   */
+  invalidUtf8: {line: number; column: number; offset: number} | null
 }
 
 export async function loadDaemonJson(host: Host, location: DaemonJsonLocation): Promise<LoadedDaemonJson> {
   let text: string | null
+  let invalidUtf8: LoadedDaemonJson['invalidUtf8'] = null
   try {
     text = await host.readFile(location.path)
   } catch (error) {
-    throw unreadable(location.path, error)
+    if (!(error instanceof InvalidUtf8Error)) throw ioUserError(location.path, error, 'read')
+    text = error.lossy
+    invalidUtf8 = {line: error.line, column: error.column, offset: error.offset}
   }
-  return {location, text, doc: parseDaemonJson(text ?? '', location.path)}
+  return {location, text, doc: parseDaemonJson(text ?? '', location.path), invalidUtf8}
 }
 
 const DOCKER_BINARIES = ['/usr/bin/dockerd', '/usr/local/bin/dockerd', '/usr/sbin/dockerd']

@@ -1,7 +1,13 @@
 import path from 'node:path'
 import type {Host} from '../hosts/host.js'
-import {unreadable} from '../core/errors.js'
+import {UserError} from '../core/errors.js'
+import {ExitCode} from '../core/exit-codes.js'
+import {ioUserError} from '../core/io-errors.js'
+import {InvalidUtf8Error} from '../core/text-decode.js'
 import type {SourceFile} from '../formats/registries-conf/config-set.js'
+import {rules} from '../formats/registries-conf/rules.js'
+import {report} from '../lint/rule.js'
+import type {Finding} from '../lint/finding.js'
 
 export const SYSTEM_REGISTRIES_CONF = '/etc/containers/registries.conf'
 export const SYSTEM_DROP_IN_DIR = '/etc/containers/registries.conf.d'
@@ -63,38 +69,112 @@ export async function locateRegistriesConf(host: Host, options: RegistriesConfOp
   }
 }
 
-/** Drop-in file names the loader takes from a folder: regular *.conf entries, lexical order, no recursion. */
-export async function listDropIns(host: Host, dir: string): Promise<string[]> {
-  const names = await host.listDir(dir).catch((error: unknown) => {
-    throw unreadable(dir, error)
-  })
-  const files: string[] = []
-  for (const name of names ?? []) {
-    if (!name.endsWith('.conf')) continue
-    const info = await host.stat(path.join(dir, name))
-    if (info?.kind === 'file') files.push(path.join(dir, name))
-  }
-  return files.sort()
+export interface DropInScan {
+  /** Regular *.conf files in lexical order. */
+  files: string[]
+  /** *.conf entries that are not regular files, with why they were left out. */
+  skipped: {path: string; reason: string}[]
 }
 
-/** Reads the main file and every drop-in, in load order. Missing default files are skipped, as the loader does. */
-export async function readRegistriesConf(host: Host, locations: RegistriesConfLocations): Promise<SourceFile[]> {
-  const files: SourceFile[] = []
-  const read = async (file: string) => {
+/**
+ * Drop-ins as containers/image takes them: filepath.WalkDir over the folder, no recursion,
+ * every non-folder entry ending in .conf, lexical order. A FIFO, socket or device named
+ * *.conf would be opened by the engines and block or fail them; mirrorctl never reads it
+ * and says so instead.
+ */
+export async function scanDropIns(host: Host, dir: string): Promise<DropInScan> {
+  const info = await host.stat(dir).catch((error: unknown) => {
+    throw ioUserError(dir, error, 'list')
+  })
+  if (info && info.kind !== 'directory')
+    throw new UserError('not a folder: a drop-in folder holds *.conf files', {position: {file: dir, line: null}, hint: 'give the registries.conf.d folder, or the file itself as --registries-conf'})
+  const names = await host.listDir(dir).catch((error: unknown) => {
+    throw ioUserError(dir, error, 'list')
+  })
+  const scan: DropInScan = {files: [], skipped: []}
+  for (const name of names ?? []) {
+    if (!name.endsWith('.conf')) continue
+    const file = path.join(dir, name)
+    const entry = await host.stat(file).catch((error: unknown) => {
+      throw ioUserError(file, error, 'read')
+    })
+    if (entry?.kind === 'file') scan.files.push(file)
+    else if (entry?.kind === 'other') scan.skipped.push({path: file, reason: 'not a regular file (FIFO, socket or device): skipped; podman and skopeo would try to read it and hang or fail'})
+  }
+  scan.files.sort()
+  return scan
+}
+
+/** Drop-in file names the loader takes from a folder: regular *.conf entries, lexical order, no recursion. */
+export async function listDropIns(host: Host, dir: string): Promise<string[]> {
+  return (await scanDropIns(host, dir)).files
+}
+
+/** A file the engines refuse to load at all (not UTF-8): exit 1 with the finding, or a finding for lint. */
+export class RejectedFileError extends UserError {
+  constructor(readonly finding: Finding) {
+    super(finding.message, {exitCode: ExitCode.Findings, position: {file: finding.file, line: finding.line, column: finding.column}, rule: finding.rule, hint: finding.hint})
+  }
+}
+
+/** BurntSushi/toml's lexer refuses any byte sequence that is not UTF-8, comments included. */
+export function invalidUtf8Finding(file: string, error: InvalidUtf8Error): Finding {
+  return report(
+    rules['toml-syntax'],
+    {file, line: error.line, column: error.column},
+    `TOML syntax error: invalid UTF-8 (byte offset ${error.offset}); podman and skopeo refuse the whole file`,
+    'save the file as UTF-8 (for example `iconv -f latin1 -t utf-8`); mirrorctl will not edit it until then',
+  )
+}
+
+/** Reads one registries.conf file strictly: null when missing; RejectedFileError when not UTF-8; UserError for I/O. */
+export async function readRegistriesConfFile(host: Host, file: string): Promise<string | null> {
+  try {
+    return await host.readFile(file)
+  } catch (error) {
+    if (error instanceof InvalidUtf8Error) throw new RejectedFileError(invalidUtf8Finding(file, error))
+    throw ioUserError(file, error, 'read')
+  }
+}
+
+export interface RegistriesConfRead {
+  files: SourceFile[]
+  /** Files the engines refuse outright (left out of `files`). */
+  rejected: Finding[]
+  /** Entries left out with a warning (a FIFO in a drop-in folder). */
+  notes: string[]
+}
+
+/**
+ * Reads the main file and every drop-in, in load order. Missing default files are skipped,
+ * as the loader does. A file that is not UTF-8 is collected in `rejected`.
+ */
+export async function scanRegistriesConf(host: Host, locations: RegistriesConfLocations): Promise<RegistriesConfRead> {
+  const out: RegistriesConfRead = {files: [], rejected: [], notes: []}
+  const read = async (file: string, dropIn: boolean) => {
     try {
-      return await host.readFile(file)
+      const text = await readRegistriesConfFile(host, file)
+      if (text !== null) out.files.push({path: file, text, dropIn})
+      return text
     } catch (error) {
-      throw unreadable(file, error)
+      if (!(error instanceof RejectedFileError)) throw error
+      out.rejected.push(error.finding)
+      return ''
     }
   }
-  const main = await read(locations.main)
-  if (main === null && locations.mainExplicit) throw unreadable(locations.main, Object.assign(new Error('no such file'), {code: 'ENOENT'}))
-  if (main !== null) files.push({path: locations.main, text: main, dropIn: false})
+  const main = await read(locations.main, false)
+  if (main === null && locations.mainExplicit) throw ioUserError(locations.main, Object.assign(new Error('no such file'), {code: 'ENOENT'}), 'read')
   for (const dir of locations.dropInDirs) {
-    for (const file of await listDropIns(host, dir)) {
-      const text = await read(file)
-      if (text !== null) files.push({path: file, text, dropIn: true})
-    }
+    const scan = await scanDropIns(host, dir)
+    out.notes.push(...scan.skipped.map((s) => `warning: ${s.path}: ${s.reason}`))
+    for (const file of scan.files) await read(file, true)
   }
-  return files
+  return out
+}
+
+/** The files for commands that use the configuration: a file the engines refuse stops them (exit 1). */
+export async function readRegistriesConf(host: Host, locations: RegistriesConfLocations): Promise<SourceFile[]> {
+  const read = await scanRegistriesConf(host, locations)
+  if (read.rejected[0]) throw new RejectedFileError(read.rejected[0])
+  return read.files
 }

@@ -3,6 +3,7 @@ import {styles, shouldColor} from '../ui/color.js'
 import {loadSpec, openSessions, type FleetFlags} from './setup.js'
 import {Progress} from './progress.js'
 import {fleetReport, renderDiffs, renderSummary, type FleetReport} from './report.js'
+import {specIntent} from './plan-host.js'
 import {applyPlanned, runFleet, type FleetRunOptions, type PlannedHost} from './run-fleet.js'
 import type {HostSession} from './session.js'
 import type {Spec} from '../policy/spec.js'
@@ -48,7 +49,7 @@ export class FleetRun {
 
   async run(apply: boolean): Promise<PlannedHost[]> {
     const options = this.options()
-    const out = await runFleet(this.sessions, this.spec, apply, options)
+    const out = await runFleet(this.sessions, specIntent(this.spec), apply, options)
     options.progress.end()
     return out
   }

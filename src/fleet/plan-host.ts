@@ -7,7 +7,8 @@ import {runMirrorChange, type FileResult, type MirrorFlowOptions} from '../cli/m
 import {detectDockerVersion, locateDaemonJson, type DaemonJsonLocation} from '../engines/docker-engine.js'
 import type {Host} from '../hosts/host.js'
 import type {FileWrite} from '../hosts/write-plan.js'
-import {changesForHost, type SetChange} from '../policy/spec-changes.js'
+import {changesForHost} from '../policy/spec-changes.js'
+import type {MirrorChange} from '../policy/mirror-policy.js'
 import type {Spec} from '../policy/spec.js'
 import {OverlayHost} from './overlay-host.js'
 import type {HostFile} from './report.js'
@@ -24,46 +25,71 @@ export interface PlanHostOptions {
   treeRoot: boolean
 }
 
+/** One change for some engines; explicit engines make an impossible change an error, not a skip. */
+export interface EngineRun {
+  change: MirrorChange
+  engines: EngineName[]
+  explicit: boolean
+}
+
+/** What to do on a host, decided once its engines are known: a spec, or one imperative change. */
+export interface HostIntent {
+  needsDockerVersion(found: readonly EngineName[]): boolean
+  runs(found: readonly EngineName[], dockerVersion: string | null): {runs: EngineRun[]; warnings: string[]}
+  fixNoProxy: boolean
+  /** How the user turns fix-no-proxy on, for the warning when it is off. */
+  fixNoProxyHint: string
+}
+
+export function specIntent(spec: Spec): HostIntent {
+  return {
+    needsDockerVersion: (found) => found.includes('docker') || spec.entries.some((e) => e.engines?.includes('docker')),
+    runs(found, dockerVersion) {
+      const changes = changesForHost(spec, found, dockerVersion)
+      const warnings = [...changes.warnings]
+      if (!found.length && spec.entries.some((e) => !e.engines)) warnings.push('no container engine found: entries without engines = [...] change nothing here')
+      const runs: EngineRun[] = [
+        ...changes.podman.map((change) => ({change, engines: ['podman' as const], explicit: true})),
+        ...changes.docker.map((change) => ({change, engines: ['docker' as const], explicit: true})),
+      ]
+      return {runs, warnings}
+    },
+    fixNoProxy: spec.fixNoProxy,
+    fixNoProxyHint: 'set fix-no-proxy = true in the spec',
+  }
+}
+
 /**
- * Plans a spec on one host through reads only: every spec entry is planned with the
- * existing engine code over one OverlayHost, so entries compose and nothing is written.
+ * Plans an intent on one host through reads only: every change is planned with the
+ * existing engine code over one OverlayHost, so changes compose and nothing is written.
  * The same function runs over LocalHost, a --root tree and an SSH snapshot, which is why
  * all three produce the same files.
  */
-export async function planHost(base: Host, spec: Spec, options: PlanHostOptions): Promise<HostPlan> {
+export async function planHost(base: Host, intent: HostIntent, options: PlanHostOptions): Promise<HostPlan> {
   const overlay = new OverlayHost(base)
   const daemonJson = await locateDaemonJson(base, {treeRoot: options.treeRoot})
   const found = await foundEngines(base, options.treeRoot)
-  const wantsDocker = found.includes('docker') || spec.entries.some((e) => e.engines?.includes('docker'))
-  const dockerVersion = wantsDocker ? await detectDockerVersion(base, {treeRoot: options.treeRoot}) : null
-  const changes = changesForHost(spec, found, dockerVersion)
-  const warnings = [...changes.warnings]
-  if (!found.length && spec.entries.some((e) => !e.engines)) warnings.push('no container engine found: entries without engines = [...] change nothing here')
+  const dockerVersion = intent.needsDockerVersion(found) ? await detectDockerVersion(base, {treeRoot: options.treeRoot}) : null
+  const {runs, warnings} = intent.runs(found, dockerVersion)
   warnings.push(...(await lintWarnings(base, daemonJson, dockerVersion)))
 
   const results: FileResult[] = []
-  const run = async (engine: EngineName, change: SetChange) => {
-    const flow: MirrorFlowOptions = {
-      engines: {engines: [engine], explicit: true, daemonJson},
-      dockerVersion,
-      dryRun: false,
-      backup: false,
-      systemWideBackups: true,
-    }
-    const r = await runMirrorChange(overlay, change, flow)
+  const used = new Set<EngineName>()
+  for (const run of runs) {
+    const flow: MirrorFlowOptions = {engines: {engines: run.engines, explicit: run.explicit, daemonJson}, dockerVersion, dryRun: false, backup: false, systemWideBackups: true}
+    const r = await runMirrorChange(overlay, run.change, flow)
     results.push(...r.files)
+    for (const sk of r.skipped) warnings.push(`skipped ${sk.engine}: ${sk.reason}`)
+    for (const e of run.engines) if (!r.skipped.some((sk) => sk.engine === e)) used.add(e)
   }
-  for (const c of changes.podman) await run('podman', c)
-  for (const c of changes.docker) await run('docker', c)
 
-  const used: EngineName[] = [...(changes.podman.length ? (['podman'] as const) : []), ...(changes.docker.length ? (['docker'] as const) : [])]
-  const mirrors = [...changes.podman, ...changes.docker].flatMap((c) => c.mirrors)
-  if (used.length && mirrors.length) {
+  const mirrors = runs.flatMap((r) => (r.change.action === 'remove' ? [] : r.change.mirrors))
+  if (used.size && mirrors.length) {
     // Without fix-no-proxy the proxy fix is only planned on a throw-away overlay, to warn.
-    const proxyHost = spec.fixNoProxy ? overlay : new OverlayHost(overlay)
-    const proxy = await fixNoProxy(proxyHost, used, mirrors, {dryRun: false, backup: false, systemWideBackups: true, daemonJsonPath: daemonJson.path})
-    if (spec.fixNoProxy) results.push(...proxy.files)
-    else for (const f of proxy.files) warnings.push(`${f.engine} would reach a mirror through its proxy; set fix-no-proxy = true in the spec to ${f.actions[0]} in ${f.path}`)
+    const proxyHost = intent.fixNoProxy ? overlay : new OverlayHost(overlay)
+    const proxy = await fixNoProxy(proxyHost, [...used], mirrors, {dryRun: false, backup: false, systemWideBackups: true, daemonJsonPath: daemonJson.path})
+    if (intent.fixNoProxy) results.push(...proxy.files)
+    else for (const f of proxy.files) warnings.push(`${f.engine} would reach a mirror through its proxy; ${intent.fixNoProxyHint} to ${f.actions[0]} in ${f.path}`)
     warnings.push(...proxy.manual)
   }
   return collect(base, overlay, results, warnings)
@@ -80,9 +106,10 @@ async function foundEngines(host: Host, treeRoot: boolean): Promise<EngineName[]
 
 /** What lint says about the files as found (errors stop the plan later, in the engine code). */
 async function lintWarnings(host: Host, daemonJson: DaemonJsonLocation, dockerVersion: string | null): Promise<string[]> {
-  const targets = await collectLintTargets(host, [], {daemonJson, stdin: async () => ''})
+  const notes: string[] = []
+  const targets = await collectLintTargets(host, [], {daemonJson, stdin: async () => '', note: (t) => notes.push(t)})
   const {findings} = lintTargets(targets, dockerVersion ? {dockerVersion} : {})
-  return findings.filter((f) => f.severity !== 'info').map((f) => `lint ${f.severity}: ${f.file}:${f.line}:${f.column}: ${f.message} [${f.rule}]`)
+  return notes.concat(findings.filter((f) => f.severity !== 'info').map((f) => `lint ${f.severity}: ${f.file}:${f.line}:${f.column}: ${f.message} [${f.rule}]`))
 }
 
 /** Turns the overlay into whole-file writes against the texts read from the base host. */

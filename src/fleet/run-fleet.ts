@@ -1,8 +1,7 @@
 import {UserError} from '../core/errors.js'
 import {SshError} from '../hosts/ssh-errors.js'
-import type {Spec} from '../policy/spec.js'
 import {applyRequest, hostResultOf} from './apply-host.js'
-import {planHost, type HostPlan} from './plan-host.js'
+import {planHost, type HostIntent, type HostPlan} from './plan-host.js'
 import {runPool, TaskCancelled, TaskTimeout} from './pool.js'
 import type {Progress} from './progress.js'
 import {failedResult, type HostResult} from './report.js'
@@ -42,12 +41,12 @@ export function reasonOf(error: unknown): string {
  * instead of being overwritten). A host's failure, timeout or cancellation is its own.
  * Hosts with nothing to write cost no write round trip.
  */
-export async function runFleet(sessions: readonly HostSession[], spec: Spec, apply: boolean, options: FleetRunOptions): Promise<PlannedHost[]> {
+export async function runFleet(sessions: readonly HostSession[], intent: HostIntent, apply: boolean, options: FleetRunOptions): Promise<PlannedHost[]> {
   return finishAll(
     sessions.map((session) => ({session, plan: null, result: failedResult(session.name, 'not attempted')})),
     async (p, signal) => {
       options.progress.phase(p.session.name, 'gathering')
-      const plan = await p.session.plan((host) => planHost(host, spec, {treeRoot: p.session.treeRoot}), signal)
+      const plan = await p.session.plan((host) => planHost(host, intent, {treeRoot: p.session.treeRoot}), signal)
       const planned = {session: p.session, plan, result: plannedResult(p.session.name, plan)}
       return apply ? {...planned, result: await applyOne(planned, signal, options)} : planned
     },

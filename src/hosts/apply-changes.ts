@@ -3,7 +3,7 @@ import {ExitCode} from '../core/exit-codes.js'
 import {ioUserError} from '../core/io-errors.js'
 import type {Host} from './host.js'
 import {BACKUPS_KEPT, backupFolder} from './backup.js'
-import {reasonCode} from './apply-script.js'
+import {ApplyScriptError, reasonCode} from './apply-script.js'
 import type {ApplyResult, FileWriteOutcome} from './write-plan.js'
 
 export interface PlannedWrite {
@@ -42,6 +42,8 @@ export async function writePlannedFiles(
   const result: ApplyResult = await host
     .applyWrites({writes: writes.map((w) => ({path: w.path, expect: w.before, content: w.after, mode: 0o644})), backupDir, keep: BACKUPS_KEPT})
     .catch((error: unknown) => {
+      if (error instanceof ApplyScriptError)
+        throw new UserError(`${error.message}; nothing was changed`, {exitCode: ExitCode.Usage, position: {file: writes[0]!.path, line: null}, hint: 'see the message: the host lock or a temporary folder could not be used'})
       throw ioUserError((error as {path?: string}).path ?? writes[0]!.path, error, 'write')
     })
   const conflicts = result.files.filter((f) => f.status === 'conflict')

@@ -153,7 +153,8 @@ if [ "$bad" = 0 ]; then
       old=$(mktemp -u -- "$dir/.$(basename -- "$t").mirrorctl-old-XXXXXX")
       ln -- "$t" "$old" 2>/dev/null || cp -p -- "$t" "$old" 2>"$err" || { reason 'cannot keep the previous version'; fail=$r; old=; }
     fi
-    if [ -z "$fail" ]; then mv -f -T -- "$tmp" "$t" 2>"$err" || { reason 'rename failed'; fail=$r; }; fi
+    moved=
+    if [ -z "$fail" ]; then mv -f -T -- "$tmp" "$t" 2>"$err" && moved=1 || { reason 'rename failed'; fail=$r; }; fi
     if [ -z "$fail" ]; then
       sync -- "$dir" 2>/dev/null
       [ "$(sha "$t" 2>/dev/null)" = "$c" ] || fail='EIO: re-reading the file did not give the planned text'
@@ -163,6 +164,7 @@ if [ "$bad" = 0 ]; then
       [ -z "$pend" ] || rm -f -- "$pend"
       if [ -n "$old" ]; then
         if [ -e "$old" ]; then mv -f -T -- "$old" "$t" 2>/dev/null; fi
+      elif [ -n "$moved" ]; then rm -f -- "$t"
       fi
       eval "st_$i=failed; why_$i=\\$fail"
       rollback "$i" "not written: $p failed"

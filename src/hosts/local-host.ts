@@ -86,6 +86,16 @@ export class LocalHost implements Host {
    * MAX_CONFIG_BYTES are refused before they are read.
    */
   async readFile(p: string): Promise<string | null> {
+    try {
+      return await this.readText(p)
+    } catch (error) {
+      // Named by the host path, so any caller's message can say which file.
+      if (error instanceof Error && (error as {path?: unknown}).path === undefined) Object.assign(error, {path: p})
+      throw error
+    }
+  }
+
+  private async readText(p: string): Promise<string | null> {
     const real = await this.resolve(p)
     const first = await fs.stat(real).catch((error: unknown) => (isMissing(error) ? null : Promise.reject(error)))
     if (!first) return null

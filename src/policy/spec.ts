@@ -124,11 +124,6 @@ class SpecReader {
     if (!mirrorsKv) throw this.error(table, 'missing-key', '[[mirror]] has no mirrors', 'add mirrors = ["mirror.example.com:5000"], or mirrors = [] to clear them')
     const sourceText = this.string(sourceKv.value, 'source')
     const source = this.guard(sourceKv.value, () => normalizeSource(sourceText))
-    // Image references always carry a domain (docker.io by default), so a prefix whose first
-    // part is not a domain ("nginx") could never match any pull.
-    const domain = source.split('/')[0]!
-    if (!domain.startsWith('*.') && !/[.:]/.test(domain) && domain !== 'localhost')
-      throw this.error(sourceKv.value, 'invalid-value', `invalid source "${sourceText}": "${domain}" is not a registry, so no image reference can match it`, `give the registry too, for example docker.io/library/${sourceText}`)
     const insecure = values.has('insecure') ? this.bool(values.get('insecure')!.value, 'insecure') : false
     const pullKv = values.get('pull-from-mirror')
     const pull = pullKv ? (this.choice(pullKv.value, 'pull-from-mirror', PULL) as PullFromMirror) : null

@@ -9,6 +9,8 @@ import {LocalHost} from '../../hosts/local-host.js'
 import {parseLocationArgument, parseMirrorArgument, type PullFromMirror} from '../../policy/mirror-policy.js'
 import {writeFlags} from '../../cli/write-flags.js'
 import {fixNoProxy} from '../../cli/fix-no-proxy.js'
+import {checkRoot} from '../../cli/root-flag.js'
+import {checkDropInName} from '../../cli/write-flags.js'
 
 export default class MirrorAdd extends BaseCommand {
   static override summary = 'Add mirrors for a registry or prefix (or redirect it with --location).'
@@ -47,6 +49,8 @@ export default class MirrorAdd extends BaseCommand {
       throw new UserError('give at least one MIRROR or --location', {hint: 'for example: mirrorctl mirror add docker.io mirror.example.com:5000'})
     const pull = (flags['pull-from-mirror'] as PullFromMirror | undefined) ?? null
     const mirrors = given.map((m) => parseMirrorArgument(m, {insecure: flags.insecure, pullFromMirror: pull, source: args.source}))
+    if (flags['drop-in'] !== undefined) checkDropInName(flags['drop-in'])
+    await checkRoot(flags.root)
     const location = flags.location === undefined ? null : parseLocationArgument(flags.location, args.source)
     const host = new LocalHost(flags.root)
     const engines = await selectEngines(host, flags)
@@ -76,6 +80,7 @@ export default class MirrorAdd extends BaseCommand {
       daemonJsonPath: engines.daemonJson.path,
     })
     const warnings = [
+      ...results.notes,
       ...(fix ? [] : proxyFix.files.map((f) => `warning: ${f.engine} would reach the new mirror through its proxy; rerun with --fix-no-proxy to ${f.actions[0]} in ${f.path}`)),
       ...proxyFix.manual.map((m) => `warning: ${m}`),
     ]

@@ -20,6 +20,12 @@ export const rules = defineRules('daemon-json', {
     hint: 'fix the JSON at the position shown; `jq . daemon.json` reports the same kind of error',
     source: CONFIG_GO,
   },
+  'invalid-utf8': {
+    severity: 'warning',
+    description: "The file holds bytes that are not UTF-8; Go's encoding/json replaces them with U+FFFD inside strings (and rejects them elsewhere), so dockerd sees other text than the file holds. mirrorctl will not edit such a file.",
+    hint: 'save the file as UTF-8 (for example `iconv -f latin1 -t utf-8`), then run mirrorctl again',
+    source: 'https://pkg.go.dev/encoding/json#Unmarshal',
+  },
   'top-level-not-object': {
     severity: 'error',
     description: 'The top-level value is not a JSON object.',

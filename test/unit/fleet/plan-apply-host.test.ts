@@ -2,7 +2,7 @@ import {readFileSync, rmSync} from 'node:fs'
 import path from 'node:path'
 import {afterAll, describe, expect, test} from 'vitest'
 import {applyRequest, hostResultOf} from '../../../src/fleet/apply-host.js'
-import {planHost} from '../../../src/fleet/plan-host.js'
+import {planHost, specIntent} from '../../../src/fleet/plan-host.js'
 import {parseSpec} from '../../../src/policy/spec.js'
 import {copyStart, effectiveMirrors, snapshotTree, START_NAMES, STARTS, treeHost} from './check-tree.js'
 
@@ -15,7 +15,7 @@ async function converge(name: string) {
   const root = copyStart(name)
   made.push(root)
   const host = treeHost(root)
-  const plan = await planHost(host, spec, {treeRoot: true})
+  const plan = await planHost(host, specIntent(spec), {treeRoot: true})
   const result = hostResultOf(name, plan, await host.applyWrites(applyRequest(plan, '/var/lib/mirrorctl/backups')))
   return {root, host, plan, result}
 }
@@ -33,7 +33,7 @@ describe.each(START_NAMES)('starting from %s', (name) => {
     ])
     expect(eff.docker).toEqual(['http://127.0.0.1:5000'])
     const before = snapshotTree(root)
-    const again = await planHost(host, spec, {treeRoot: true})
+    const again = await planHost(host, specIntent(spec), {treeRoot: true})
     expect(again.writes).toEqual([])
     const second = hostResultOf(name, again, await host.applyWrites(applyRequest(again, '/var/lib/mirrorctl/backups')))
     expect(second.status).toBe('unchanged')
@@ -52,7 +52,7 @@ test('comments of a distribution file survive; new entries say mirrorctl manages
 test('a stale mirror is removed, and the plan shows it before anything is written', async () => {
   const root = copyStart('stale-v2')
   made.push(root)
-  const plan = await planHost(treeHost(root), spec, {treeRoot: true})
+  const plan = await planHost(treeHost(root), specIntent(spec), {treeRoot: true})
   const diff = plan.files.map((f) => f.diff).join('')
   expect(diff).toMatch(/^-location = "old-cache\.corp\.example:5000"$/m)
   expect(diff).toMatch(/^\+location = "127\.0\.0\.1:5000"$/m)
@@ -78,7 +78,7 @@ test('mirrors = [] clears Docker with "registry-mirrors": [] and removes the pod
   made.push(root)
   const host = treeHost(root)
   const clear = parseSpec('[[mirror]]\nsource = "docker.io"\nmirrors = []\nengines = ["docker", "podman"]\n', 'clear.toml')
-  const plan = await planHost(host, clear, {treeRoot: true})
+  const plan = await planHost(host, specIntent(clear), {treeRoot: true})
   expect(hostResultOf('m', plan, await host.applyWrites(applyRequest(plan, null))).status).toBe('changed')
   expect(JSON.parse(readFileSync(path.join(root, 'etc/docker/daemon.json'), 'utf8'))).toEqual({'registry-mirrors': [], debug: true})
   expect((await effectiveMirrors(host)).podman).toEqual([{reference: 'docker.io/library/alpine:latest', insecure: false}])
@@ -88,7 +88,7 @@ test('a file changed between plan and apply is not overwritten: the host fails w
   const root = copyStart('docker')
   made.push(root)
   const host = treeHost(root)
-  const plan = await planHost(host, spec, {treeRoot: true})
+  const plan = await planHost(host, specIntent(spec), {treeRoot: true})
   const file = path.join(root, 'etc/docker/daemon.json')
   const edited = readFileSync(file, 'utf8').replace('json-file', 'journald')
   const {writeFileSync} = await import('node:fs')

@@ -71,3 +71,46 @@ describe('backups', () => {
     expect(backupFolder(noXdg, false)).toBe('/home/u/.local/state/mirrorctl/backups')
   })
 })
+
+describe('LocalHost reads', () => {
+  it('refuses a FIFO without blocking, a device, and a file above the size limit', async () => {
+    const {execFileSync} = await import('node:child_process')
+    const {MAX_CONFIG_BYTES} = await import('../../../src/core/limits.js')
+    const host = new LocalHost(root)
+    mkdirSync(path.join(root, 'etc'))
+    execFileSync('mkfifo', [path.join(root, 'etc/fifo.conf')])
+    await expect(host.readFile('/etc/fifo.conf')).rejects.toMatchObject({code: 'ENOTREG', path: '/etc/fifo.conf'})
+    await expect(new LocalHost().readFile('/dev/zero')).rejects.toMatchObject({code: 'ENOTREG'})
+    writeFileSync(path.join(root, 'etc/big.conf'), Buffer.alloc(MAX_CONFIG_BYTES + 1, 0x61))
+    await expect(host.readFile('/etc/big.conf')).rejects.toMatchObject({code: 'EFBIG'})
+    writeFileSync(path.join(root, 'etc/max.conf'), Buffer.alloc(MAX_CONFIG_BYTES, 0x61))
+    expect((await host.readFile('/etc/max.conf'))!.length).toBe(MAX_CONFIG_BYTES)
+  })
+
+  it('refuses bytes that are not UTF-8 instead of replacing them', async () => {
+    const host = new LocalHost(root)
+    writeFileSync(path.join(root, 'x.conf'), Buffer.from([0x61, 0x0a, 0xff]))
+    await expect(host.readFile('/x.conf')).rejects.toMatchObject({name: 'InvalidUtf8Error', line: 2, column: 1})
+  })
+
+  it('resolves links inside the root for reads, stats and listings, never leaving it', async () => {
+    const {symlinkSync} = await import('node:fs')
+    const outside = mkdtempSync(path.join(tmpdir(), 'mirrorctl-outside-'))
+    try {
+      writeFileSync(path.join(outside, 'secret.conf'), 'outside')
+      mkdirSync(path.join(root, 'etc/real.d'), {recursive: true})
+      writeFileSync(path.join(root, 'etc/real.d/a.conf'), 'inside')
+      symlinkSync('/etc/real.d', path.join(root, 'etc/abs.d'))
+      symlinkSync(`../../../../../../..${outside}`, path.join(root, 'etc/up'))
+      const host = new LocalHost(root)
+      expect(await host.listDir('/etc/abs.d')).toEqual(['a.conf'])
+      expect(await host.readFile('/etc/abs.d/a.conf')).toBe('inside')
+      expect((await host.stat('/etc/abs.d'))?.kind).toBe('directory')
+      // ROOT/<outside path> does not exist: the link does not reach the real folder.
+      expect(await host.readFile('/etc/up/secret.conf')).toBeNull()
+      expect(await host.resolve('/etc/up/secret.conf')).toBe(path.join(root, outside, 'secret.conf'))
+    } finally {
+      rmSync(outside, {recursive: true, force: true})
+    }
+  })
+})

@@ -60,7 +60,7 @@ describe('parseSpec', () => {
     ['[[mirror]]\nsource = "docker.io"\nmirrors = ["\'m\'"]\n', 3, 12, 'spec/invalid-value', 'is not a host[:port]', ''],
     ['[[mirror]]\nsource = "docker.io"\nmirrors = ["ftp://m"]\n', 3, 12, 'spec/invalid-value', 'unsupported scheme', ''],
     ['[[mirror]]\nsource = "docker.io"\nmirrors = ["a", "a/"]\n', 3, 17, 'spec/invalid-value', 'listed twice', ''],
-    ['[[mirror]]\nsource = "nginx"\nmirrors = []\n', 2, 10, 'spec/invalid-value', 'invalid source "nginx"', ''],
+    ['[[mirror]]\nsource = "nginx"\nmirrors = []\n', 2, 10, 'spec/invalid-value', 'source "nginx" names no registry', ''],
     ['[[mirror]]\nsource = "docker.io`id`"\nmirrors = []\n', 2, 10, 'spec/invalid-value', 'invalid source', ''],
     ['[[mirror]]\nsource = "docker.io"\nmirrors = []\nengines = ["dockr"]\n', 4, 12, 'spec/invalid-value', 'engines "dockr"', 'did you mean "docker"'],
     ['[[mirror]]\nsource = "docker.io"\nmirrors = []\nengines = []\n', 4, 11, 'spec/invalid-value', 'selects no engine', ''],
