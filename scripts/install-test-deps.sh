@@ -20,6 +20,7 @@ declare -A PKG_OF=(
   [ssh]=openssh-client
   [ssh-keygen]=openssh-client
   [sudo]=sudo
+  [tmux]=tmux
 )
 
 # sshd lives in /usr/sbin, which is not on every PATH.
