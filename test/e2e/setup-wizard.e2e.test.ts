@@ -44,11 +44,11 @@ class Terminal {
     return this.tmux('capture-pane', '-p', '-J', '-S', '-', '-t', 'base:w')
   }
 
-  /** Waits until the screen (from `from` characters on) matches; returns that part. */
-  async waitFor(pattern: RegExp, from = 0, timeoutMs = 30_000): Promise<string> {
+  /** Waits until the screen matches; returns it. */
+  async waitFor(pattern: RegExp, timeoutMs = 30_000): Promise<string> {
     const deadline = Date.now() + timeoutMs
     for (;;) {
-      const text = this.screen().slice(from)
+      const text = this.screen()
       if (pattern.test(text)) return text
       const exit = this.exitCode()
       if (exit !== null || Date.now() > deadline)
@@ -57,11 +57,12 @@ class Terminal {
     }
   }
 
-  /** Answers the prompt matching `prompt` (waited for after the previous answer) with keys. */
-  private mark = 0
+  /**
+   * Answers the prompt whose message matches `prompt` once it is the open one (inquirer marks
+   * an open prompt "?" and an answered one "✔"); returns the screen seen before answering.
+   */
   async answer(prompt: RegExp, ...keys: string[]): Promise<string> {
-    const seen = await this.waitFor(prompt, this.mark)
-    this.mark = this.screen().length - 1
+    const seen = await this.waitFor(new RegExp(`^\\? ${prompt.source}`, 'm'))
     this.keys(...keys)
     return seen
   }
