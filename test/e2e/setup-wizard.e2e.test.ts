@@ -75,8 +75,11 @@ class Terminal {
   }
 
   exitCode(): number | null {
-    const [dead, status] = this.tmux('display-message', '-p', '-t', 'base:w', '#{pane_dead} #{pane_dead_status}').trim().split(' ')
-    return dead === '1' ? Number(status) : null
+    // A process ended by a signal has no status; report it as a shell would (128 + signal).
+    const [dead, status, signal] = this.tmux('display-message', '-p', '-t', 'base:w', '#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}').trim().split('|')
+    if (dead !== '1') return null
+    if (status) return Number(status)
+    return signal ? 128 + Number(signal) : null // tmux has not recorded it yet
   }
 
   async waitExit(timeoutMs = 60_000): Promise<number> {
@@ -180,7 +183,7 @@ describe('mirrorctl setup in a terminal', {timeout: 180_000}, () => {
     await t.answer(/Hosts \(comma-separated\):/, 'text:w1,w2', ENTER)
     await t.answer(/ssh client config file/, `text:${hosts.sshConfig}`, ENTER)
     await t.answer(/Login user/, ENTER)
-    await t.answer(/through sudo -n/, 'text:y', ENTER)
+    await t.answer(/Run the changes through sudo -n/, 'text:y', ENTER)
     const found = await t.answer(/Which engines should use the mirrors\?/, ENTER)
     expect(found).toMatch(/w1: .*docker.*registries\.conf|w1: podman.*docker/)
     await t.answer(/Which registries should be pulled through a mirror\?/, ENTER)
@@ -214,7 +217,7 @@ describe('mirrorctl setup in a terminal', {timeout: 180_000}, () => {
     // docker.io stays checked; also pick "another registry or prefix…".
     await t.answer(/Which registries should be pulled through a mirror\?/, DOWN, DOWN, DOWN, DOWN, 'Space', ENTER)
     await t.answer(/Registry or prefix/, 'text:nginx', ENTER)
-    await t.waitFor(/"nginx" is not a registry/)
+    await t.waitFor(/source "nginx" names no registry/)
     t.keys('C-u', 'text:quay.io/myorg', ENTER)
     await t.answer(/Add another one\?/, ENTER)
     await t.answer(/What should serve docker\.io pulls\?/, ENTER)
@@ -222,7 +225,7 @@ describe('mirrorctl setup in a terminal', {timeout: 180_000}, () => {
     await t.waitFor(/invalid mirror "http:\/\/bad host"/)
     t.keys('C-u', `text:127.0.0.1:${closed}`, ENTER)
     await t.answer(/How does .* serve\?/, DOWN, ENTER)
-    const refused = await t.answer(/does not answer as a registry\. What now\?/, ENTER)
+    const refused = await t.answer(/\S+ does not answer as a registry\. What now\?/, ENTER)
     expect(refused).toMatch(/✘ not reachable/)
     expect(refused).toMatch(/refused/i)
     await t.answer(/Mirror for docker\.io:/, `text:${mirror.host}`, ENTER)

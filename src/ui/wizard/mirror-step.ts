@@ -86,8 +86,9 @@ export async function askEntry(p: Prompter, source: string, ctx: MirrorStepConte
         continue
       }
       ctx.say(`  Note: ${why}; Docker will keep pulling ${source} as before. This entry is for ${engines.join(', ')} only.`)
-    } else if (ctx.engines.length && !ctx.engines.includes('podman') && source !== 'docker.io') {
-      ctx.say(`  Note: Docker's registry-mirrors serve docker.io only; Docker will keep pulling ${source} directly.`)
+    } else if (ctx.engines.includes('docker') && source !== 'docker.io') {
+      const only = ctx.engines.length === 1 ? ' (with Docker alone, this entry changes nothing)' : ''
+      ctx.say(`  Note: Docker's registry-mirrors serve docker.io only; Docker will keep pulling ${source} directly${only}.`)
     }
     for (;;) {
       const draft = await askDraft(p, source, kind)
