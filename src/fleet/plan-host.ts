@@ -107,7 +107,14 @@ export async function foundEngines(host: Host, treeRoot: boolean): Promise<Engin
 /** What lint says about the files as found (errors stop the plan later, in the engine code). */
 async function lintWarnings(host: Host, daemonJson: DaemonJsonLocation, dockerVersion: string | null): Promise<string[]> {
   const notes: string[] = []
-  const targets = await collectLintTargets(host, [], {daemonJson, stdin: async () => '', note: (t) => notes.push(t)})
+  let targets
+  try {
+    targets = await collectLintTargets(host, [], {daemonJson, stdin: async () => '', note: (text) => notes.push(text)})
+  } catch (error) {
+    // A host without any of the files is fine for a plan: they are created.
+    if (error instanceof UserError && error.message.startsWith('no configuration to lint')) return []
+    throw error
+  }
   const {findings} = lintTargets(targets, dockerVersion ? {dockerVersion} : {})
   return notes.concat(findings.filter((f) => f.severity !== 'info').map((f) => `lint ${f.severity}: ${f.file}:${f.line}:${f.column}: ${f.message} [${f.rule}]`))
 }
