@@ -45,7 +45,7 @@ class Terminal {
   }
 
   /** Waits until the screen matches; returns it. */
-  async waitFor(pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+  async waitFor(pattern: RegExp, timeoutMs = 90_000): Promise<string> {
     const deadline = Date.now() + timeoutMs
     for (;;) {
       const text = this.screen()
@@ -82,7 +82,7 @@ class Terminal {
     return signal ? 128 + Number(signal) : null // tmux has not recorded it yet
   }
 
-  async waitExit(timeoutMs = 60_000): Promise<number> {
+  async waitExit(timeoutMs = 90_000): Promise<number> {
     const deadline = Date.now() + timeoutMs
     for (;;) {
       const code = this.exitCode()
@@ -115,7 +115,7 @@ function terminal(args: string[], cwd: string): Terminal {
 const ENTER = 'Enter'
 const DOWN = 'Down'
 
-describe('mirrorctl setup in a terminal', {timeout: 180_000}, () => {
+describe('mirrorctl setup in a terminal', {timeout: 300_000}, () => {
   beforeAll(async () => {
     requireTools(['tmux', 'docker-registry', 'sshd', 'ssh', 'unshare', 'setpriv', 'mount', 'sudo'])
     work = mkdtempSync(path.join(tmpdir(), 'mirrorctl-e2e-setup-'))
