@@ -37,7 +37,7 @@ export default class Setup extends BaseCommand {
         state.abort.abort()
         return
       }
-      process.stdout.write(`\nsetup cancelled: ${state.applied ? 'the changes above were applied; the spec file was not written' : 'nothing was written'}\n`)
+      process.stdout.write(`\nsetup cancelled: ${state.applied ? 'the hosts listed as changed above were changed; the spec file was not written' : 'nothing was written'}\n`)
       process.exit(CANCELLED_EXIT)
     }
     process.on('SIGINT', onSigint)
@@ -50,7 +50,7 @@ export default class Setup extends BaseCommand {
       this.setExit(exit)
     } catch (error) {
       if (!(error instanceof WizardCancelled)) throw error
-      this.print(`setup cancelled: ${error.written ? 'the changes above were applied; the spec file was not written' : 'nothing was written'}`)
+      this.print(`setup cancelled: ${error.written ? 'the hosts listed as changed above were changed, the others left as they were; the spec file was not written' : 'nothing was written'}`)
       process.exitCode = CANCELLED_EXIT
     } finally {
       process.removeListener('SIGINT', onSigint)

@@ -2,7 +2,7 @@
 // answered as a person would, against a --root tree and two harness sshd hosts, with a real
 // Distribution registry on loopback as the mirror. Every wait is on screen text with a
 // bounded deadline, never a sleep.
-import {execFileSync} from 'node:child_process'
+import {execFileSync, spawn, spawnSync} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
@@ -205,6 +205,47 @@ describe('mirrorctl setup in a terminal', {timeout: 300_000}, () => {
       expect(h.readFile('/etc/containers/registries.conf'), h.name).toContain('# and CRI-O, in the layout a distribution ships by default.')
     }
     expect(existsSync(specFile)).toBe(true)
+  })
+
+  test('Ctrl-C during the apply: the host already changed is listed, the other is left old or new, no spec file', async () => {
+    const fedora = readFileSync(path.join(STARTS, 'fedora/etc/containers/registries.conf'), 'utf8')
+    for (const h of hosts.hosts) {
+      h.writeFile('/etc/containers/registries.conf', fedora)
+      h.removeFile('/etc/docker/daemon.json')
+    }
+    // w2's apply waits for the host lock, held here, so Ctrl-C lands while w2 is being written.
+    const lockFile = hosts.host('w2').path('/run/lock/mirrorctl.lock')
+    const holder = spawn('flock', [lockFile, 'sleep', '600'], {detached: true, stdio: 'ignore'})
+    try {
+      const deadline = Date.now() + 30_000
+      while (spawnSync('flock', ['-n', lockFile, 'true']).status === 0) {
+        if (Date.now() > deadline) throw new Error('the test could not take the lock of w2')
+        await new Promise((r) => setTimeout(r, 50))
+      }
+      const cwd = mkdtempSync(path.join(work, 'cwd-'))
+      const t = terminal(['--hosts', 'w1,w2', '--ssh-config', hosts.sshConfig, '--become'], cwd)
+      await t.answer(/Which engines should use the mirrors\?/, ENTER)
+      await t.answer(/Which registries should be pulled through a mirror\?/, ENTER)
+      await t.answer(/What should serve docker\.io pulls\?/, DOWN, DOWN, ENTER)
+      await t.answer(/Pull-through cache address for docker\.io/, `text:${mirror.host}`, ENTER)
+      await t.answer(/How does .* serve\?/, DOWN, ENTER)
+      await t.answer(/Apply these changes to 2 hosts\?/, 'text:y', ENTER)
+      // Once in the plan, once more when the apply wrote it.
+      await t.waitFor(/\] w1: changed[\s\S]*\] w1: changed/)
+      t.keys('C-c')
+      expect(await t.waitExit()).toBe(130)
+      const screen = t.screen()
+      expect(screen).toMatch(/^w1\s+changed\s+\/etc\/containers\/registries\.conf/m)
+      expect(screen).toMatch(/^w2\s+failed\s+cancelled/m)
+      expect(screen).toMatch(/setup cancelled: the hosts listed as changed above were changed/)
+      expect(existsSync(path.join(cwd, 'mirrorctl-spec.toml'))).toBe(false)
+      const w1 = await effectiveMirrors(treeHost(hosts.host('w1').hostDir))
+      expect(w1.podman[0]).toEqual({reference: `${mirror.host}/library/alpine:latest`, insecure: true})
+      const w2 = hosts.host('w2').readFile('/etc/containers/registries.conf')
+      expect([fedora, hosts.host('w1').readFile('/etc/containers/registries.conf')]).toContain(w2)
+    } finally {
+      process.kill(-holder.pid!, 'SIGTERM')
+    }
   })
 
   test('invalid answers and an unreachable mirror get a message and a new prompt; Ctrl-C at the confirmation writes nothing', async () => {

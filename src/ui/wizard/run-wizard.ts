@@ -142,6 +142,8 @@ async function converse(io: WizardIo, options: WizardOptions, state: WizardState
     applyRun.progress.end()
     const report = reportOf(planned)
     io.say(renderReport(report, 'apply', false))
+    // Ctrl-C during the apply: hosts not yet written were cancelled; stop before the spec file.
+    if (state.abort.signal.aborted) throw new WizardCancelled(true)
     if (report.summary.changed) io.say('On the changed hosts every written file was read back and matches the plan; the previous versions are in the backups.')
     if (report.summary.failed) io.say('On the failed hosts nothing was written (each host is changed all at once or not at all).')
     exit = exitCodeOf(report, false)
