@@ -15,9 +15,10 @@ import {startSshHosts, type SshHosts} from '../harness/sshd-hosts.js'
 import {cli, REPO} from '../helpers/cli.js'
 import {copyStart, effectiveMirrors, snapshotTree, STARTS, treeHost} from '../unit/fleet/check-tree.js'
 
+const EXIT_MARK = '__setup_exit_status='
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
 
-/** One wizard run in its own tmux server; the pane stays after exit so its status can be read. */
+/** One wizard run in its own tmux server; the pane stays after exit with the status printed. */
 class Terminal {
   private readonly socket: string
 
@@ -29,7 +30,9 @@ class Terminal {
   ) {
     this.socket = path.join(dir, `tmux-${Math.random().toString(36).slice(2)}`)
     const envWords = Object.entries({NO_COLOR: '1', TERM: 'xterm', ...env}).map(([k, v]) => `${k}=${q(v)}`)
-    const command = `cd ${q(cwd)} && exec env ${envWords.join(' ')} ${q(process.execPath)} ${q(path.join(REPO, 'bin/run.js'))} ${args.map(q).join(' ')}`
+    // The shell reports the exit status on screen: tmux can be slow to reap a finished pane
+    // under load. It ignores SIGINT itself, so Ctrl-C reaches only mirrorctl, which handles it.
+    const command = `cd ${q(cwd)} && trap '' INT && env ${envWords.join(' ')} ${q(process.execPath)} ${q(path.join(REPO, 'bin/run.js'))} ${args.map(q).join(' ')}; echo "${EXIT_MARK}$?"`
     this.tmux('-f', '/dev/null', 'new-session', '-d', '-s', 'base', '-x', '220', '-y', '60')
     this.tmux('set-option', '-g', 'remain-on-exit', 'on')
     this.tmux('set-option', '-g', 'history-limit', '10000')
@@ -52,7 +55,7 @@ class Terminal {
       if (pattern.test(text)) return text
       const exit = this.exitCode()
       if (exit !== null || Date.now() > deadline)
-        throw new Error(`${exit !== null ? `setup exited (${exit})` : 'timed out'} before ${pattern}; screen:\n${this.screen()}`)
+        throw new Error(`${exit !== null ? `setup exited (${exit})` : 'timed out'} before ${pattern}; end of the screen:\n${this.screen().trimEnd().split('\n').slice(-40).join('\n')}`)
       await new Promise((r) => setTimeout(r, 100))
     }
   }
@@ -75,11 +78,8 @@ class Terminal {
   }
 
   exitCode(): number | null {
-    // A process ended by a signal has no status; report it as a shell would (128 + signal).
-    const [dead, status, signal] = this.tmux('display-message', '-p', '-t', 'base:w', '#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}').trim().split('|')
-    if (dead !== '1') return null
-    if (status) return Number(status)
-    return signal ? 128 + Number(signal) : null // tmux has not recorded it yet
+    const m = new RegExp(`^${EXIT_MARK}(\\d+)$`, 'm').exec(this.screen())
+    return m ? Number(m[1]) : null
   }
 
   async waitExit(timeoutMs = 90_000): Promise<number> {
@@ -87,7 +87,7 @@ class Terminal {
     for (;;) {
       const code = this.exitCode()
       if (code !== null) return code
-      if (Date.now() > deadline) throw new Error(`setup did not exit; screen:\n${this.screen()}`)
+      if (Date.now() > deadline) throw new Error(`setup did not exit; end of the screen:\n${this.screen().trimEnd().split('\n').slice(-30).join('\n')}`)
       await new Promise((r) => setTimeout(r, 100))
     }
   }
