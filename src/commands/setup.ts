@@ -25,8 +25,9 @@ export default class Setup extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Setup)
-    if (flags.json || !process.stdin.isTTY || !process.stdout.isTTY)
-      throw new UserError(flags.json ? 'setup is interactive and prints no JSON' : 'setup asks questions, and there is no terminal to ask in', {
+    const terminal = process.stdin.isTTY && process.stdout.isTTY
+    if (flags.json || !terminal)
+      throw new UserError(terminal ? 'setup is interactive and prints no JSON' : 'setup asks questions, and there is no terminal to ask in', {
         hint: 'use the non-interactive commands: `mirrorctl mirror add SOURCE MIRROR` on one machine, or `mirrorctl apply --spec FILE --yes` (a fleet spec) with --hosts/--inventory',
       })
     const state: WizardState = {phase: 'asking', applied: false, abort: new AbortController()}

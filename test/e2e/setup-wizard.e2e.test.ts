@@ -293,6 +293,7 @@ describe('mirrorctl setup in a terminal', {timeout: 300_000}, () => {
     const j = await cli(['setup', '--json'])
     expect(j.exitCode).toBe(2)
     const err = JSON.parse(j.stdout).error
+    expect(err.message).toMatch(/no terminal/)
     expect(err.hint).toContain('mirrorctl mirror add')
     expect(err.hint).toContain('mirrorctl apply --spec')
   })
