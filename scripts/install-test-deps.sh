@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real components the e2e tests start on loopback (registry, proxy,
-# skopeo, sshd, sudo for the ssh test hosts, openssl, unshare/setpriv, curl). Idempotent: when every binary is
+# skopeo, sshd, sudo for the ssh test hosts, openssl, unshare/setpriv, curl, tmux for the setup wizard's terminal). Idempotent: when every binary is
 # already present it does nothing and touches no package registry.
 set -euo pipefail
 
@@ -22,6 +22,7 @@ declare -A PKG_OF=(
   [ssh]=openssh-client
   [ssh-keygen]=openssh-client
   [sudo]=sudo
+  [tmux]=tmux
 )
 
 # sshd lives in /usr/sbin, which is not on every PATH.

@@ -98,7 +98,7 @@ export async function planHost(base: Host, intent: HostIntent, options: PlanHost
   return collect(base, overlay, results, warnings)
 }
 
-async function foundEngines(host: Host, treeRoot: boolean): Promise<EngineName[]> {
+export async function foundEngines(host: Host, treeRoot: boolean): Promise<EngineName[]> {
   try {
     return (await selectEngines(host, treeRoot ? {root: '/'} : {})).engines
   } catch (error) {

@@ -20,6 +20,7 @@ export const TOOL_PACKAGES = {
   ssh: 'openssh-client',
   'ssh-keygen': 'openssh-client',
   sudo: 'sudo',
+  tmux: 'tmux',
 } as const satisfies Record<string, string>
 
 export type ToolName = keyof typeof TOOL_PACKAGES

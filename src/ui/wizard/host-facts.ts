@@ -1,0 +1,47 @@
+import type {SpecEngine} from '../../policy/spec.js'
+import {engineProxyConfig} from '../../engines/engine-network.js'
+import {detectDockerVersion} from '../../engines/docker-engine.js'
+import {foundEngines} from '../../fleet/plan-host.js'
+import {reasonOf} from '../../fleet/run-fleet.js'
+import type {HostSession} from '../../fleet/session.js'
+import type {ProxyConfig} from '../../net/proxy.js'
+
+/** What the wizard needs to know about one host before asking about mirrors. */
+export interface HostFacts {
+  name: string
+  /** The engines the spec can configure (containerd and k3s are not in the wizard yet). */
+  engines: SpecEngine[]
+  dockerVersion: string | null
+  /** Each found engine's proxy settings, as that engine reads them on the host. */
+  proxies: Partial<Record<SpecEngine, ProxyConfig>>
+  /** Set when the host could not be reached or read. */
+  error: string | null
+}
+
+/** One gather per host (the fleet's own session), all hosts at once. */
+export async function gatherFacts(sessions: readonly HostSession[], signal: AbortSignal): Promise<HostFacts[]> {
+  return Promise.all(
+    sessions.map(async (session) => {
+      try {
+        return await session.plan(async (host) => {
+          const engines = (await foundEngines(host, session.treeRoot)).filter((e): e is SpecEngine => e === 'docker' || e === 'podman')
+          const dockerVersion = engines.includes('docker') ? await detectDockerVersion(host, {treeRoot: session.treeRoot}) : null
+          const proxies: HostFacts['proxies'] = {}
+          for (const e of engines) proxies[e] = (await engineProxyConfig(host, e)).config
+          return {name: session.name, engines, dockerVersion, proxies, error: null}
+        }, signal)
+      } catch (error) {
+        return {name: session.name, engines: [], dockerVersion: null, proxies: {}, error: reasonOf(error)}
+      }
+    }),
+  )
+}
+
+export function describeFacts(facts: readonly HostFacts[]): string[] {
+  return facts.map((f) => {
+    if (f.error) return `  ${f.name}: cannot be reached or read: ${f.error}`
+    if (!f.engines.length) return `  ${f.name}: no container engine found`
+    const names = f.engines.map((e) => (e === 'docker' ? `docker${f.dockerVersion ? ` ${f.dockerVersion}` : ''} (daemon.json)` : 'podman/buildah/skopeo/CRI-O (registries.conf)'))
+    return `  ${f.name}: ${names.join(', ')}`
+  })
+}
