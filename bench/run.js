@@ -11,6 +11,7 @@
 //      from the second largest size to the largest, at most 2.5x.
 //      Each run is bounded (BENCH_CASE_TIMEOUT seconds, default 60): a run past it is killed and
 //      reported, and the larger sizes of that case are not tried.
+//   4. the fleet: `mirrorctl apply --spec` to 20 sshd test hosts (bench/fleet.js; as root; --no-fleet skips it).
 // Prints a table, and with --json the raw numbers. Exit 1 only with --strict when a target is missed.
 import {spawnSync} from 'node:child_process'
 import {mkdtempSync, rmSync, writeFileSync, mkdirSync} from 'node:fs'
@@ -179,4 +180,15 @@ try {
   if (strict && !(lintOk && versionOk && linear && scales.every((s) => s.ok))) process.exitCode = 1
 } finally {
   rmSync(dir, {recursive: true, force: true})
+}
+
+// 4. The fleet: apply to 20 sshd test hosts (bench/fleet.js). It starts real sshd hosts in mount
+//    namespaces, so it needs root; --no-fleet skips it.
+if (!process.argv.includes('--no-fleet')) {
+  if (process.getuid?.() !== 0) console.log('\nfleet apply to 20 sshd hosts: skipped (needs root; run as root, or node bench/fleet.js)')
+  else {
+    console.log('')
+    const r = spawnSync(process.execPath, [path.join(root, 'bench/fleet.js'), '--hosts', '20', ...(process.argv.includes('--json') ? ['--json'] : [])], {stdio: 'inherit'})
+    if (r.status !== 0 && strict) process.exitCode = 1
+  }
 }
