@@ -4,7 +4,7 @@
  * optimisation: whatever an engine reads beyond it is recorded by SnapshotHost and gathered
  * in one more round trip (gatherUntilComplete), so a missing entry costs time, never truth.
  */
-import {SYSTEM_MANAGER_FILES, SYSTEM_UNIT_DIRS} from '../engines/proxy/systemd-paths.js'
+import {SYSTEM_MANAGER_FILES, SYSTEM_UNIT_DIRS} from '../core/systemd-paths.js'
 import type {GatherRequest} from './snapshot.js'
 
 const read = (path: string): GatherRequest => ({path, mode: 'read'})

@@ -13,7 +13,7 @@ import {daemonJsonProxies} from './engine-env.js'
 import {serviceEnvironment, type EnvironmentFileContent} from './environment-file.js'
 import {absoluteEnv, configHome, expandGlob, Reader} from './host-reader.js'
 import {mergeUnitEnvironment, parseSystemdUnit, systemdDropInOrder, type ParsedUnit} from './systemd-unit.js'
-import {SYSTEM_MANAGER_FILES, SYSTEM_UNIT_DIRS} from './systemd-paths.js'
+import {SYSTEM_MANAGER_FILES, SYSTEM_UNIT_DIRS} from '../../core/systemd-paths.js'
 import {PROXY_NAMES, type EngineProxyConfig, type EngineProxyOptions, type NoProxyTarget} from './types.js'
 
 const posix = path.posix

@@ -1,7 +1,7 @@
 /**
  * Where the system manager looks for unit files and its own configuration (systemd.unit(5)
  * "Unit File Load Path", systemd-system.conf(5)), highest priority first. Shared by the
- * docker.service reader (engine-proxy.ts) and the fleet gather's candidate list.
+ * docker.service reader (engines/proxy/docker.ts) and the fleet gather's candidate list.
  */
 export const SYSTEM_UNIT_DIRS: readonly string[] = [
   '/etc/systemd/system.control',
