@@ -1,4 +1,5 @@
 import {BaseCommand} from '../../cli/base-command.js'
+import {checkRoot} from '../../cli/root-flag.js'
 import {locationFlags} from '../../cli/flags.js'
 import {engineFlags, selectEngines} from '../../cli/engine-selection.js'
 import {LocalHost} from '../../hosts/local-host.js'
@@ -18,12 +19,14 @@ export default class MirrorList extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(MirrorList)
+    await checkRoot(flags.root)
     const host = new LocalHost(flags.root)
     const selection = await selectEngines(host, flags)
-    const out: {podman?: unknown; docker?: unknown; containerd?: unknown; k3s?: unknown} = {}
+    const out: {podman?: unknown; docker?: unknown; containerd?: unknown; k3s?: unknown; warnings: string[]} = {warnings: []}
     const lines: string[] = []
     if (selection.engines.includes('podman')) {
-      const {set, locations} = await loadRegistriesConf(host, {registriesConf: flags['registries-conf'], registriesConfDir: flags['registries-conf-dir']})
+      const {set, locations, notes} = await loadRegistriesConf(host, {registriesConf: flags['registries-conf'], registriesConfDir: flags['registries-conf-dir']})
+      out.warnings.push(...notes)
       if (!set.merged) throw configRejected(set.firstError!)
       const registries = set.merged.registries.map((r) => ({
         prefix: r.prefix,
@@ -74,6 +77,7 @@ export default class MirrorList extends BaseCommand {
       lines.push(`k3s — ${file}${text === null ? ' (does not exist: no mirrors)' : ''}`)
       for (const [name, m] of Object.entries(mirrors)) lines.push(`  ${name}: ${m.endpoints.join(', ') || 'no endpoints'}`)
     }
+    for (const w of out.warnings) this.note(w)
     if (flags.json) this.printJson(out)
     else this.print(lines.join('\n'))
   }

@@ -1,5 +1,6 @@
 import {Args} from '@oclif/core'
 import {BaseCommand} from '../../cli/base-command.js'
+import {checkRoot} from '../../cli/root-flag.js'
 import {locationFlags} from '../../cli/flags.js'
 import {renderFileResults, runMirrorChange} from '../../cli/mirror-flow.js'
 import {engineFlags, selectEngines, type EngineName, type EngineSelection} from '../../cli/engine-selection.js'
@@ -45,6 +46,7 @@ export default class MirrorRemove extends BaseCommand {
       else this.print(out.text)
       return this.setExit(out.exitCode)
     }
+    await checkRoot(flags.root)
     const host = new LocalHost(flags.root)
     const engines = await selectEngines(host, flags)
     const confOptions = {registriesConf: flags['registries-conf'], registriesConfDir: flags['registries-conf-dir']}
@@ -65,7 +67,8 @@ export default class MirrorRemove extends BaseCommand {
         k3sRegistries: flags['k3s-registries'],
       },
     )
-    if (flags.json) this.printJson({changed: results.files.length > 0, dryRun: flags['dry-run'], files: results.files, skipped: results.skipped})
+    for (const w of results.notes) this.note(w)
+    if (flags.json) this.printJson({changed: results.files.length > 0, dryRun: flags['dry-run'], files: results.files, skipped: results.skipped, warnings: results.notes})
     else this.print(renderFileResults(results, flags['dry-run']))
   }
 }
