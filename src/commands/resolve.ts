@@ -13,7 +13,7 @@ import {isResolved, resolveImage, type ResolveEntry, type ResolvedImage} from '.
 export default class Resolve extends BaseCommand {
   static override summary = 'Show the ordered sources podman, skopeo, buildah and CRI-O would try for each image.'
   static override description =
-    'Resolves each IMAGE through the registries.conf files the engines read (main file and drop-ins, merged): every mirror in order, then the primary location, each with the full reference it would be pulled as. Short names resolve as podman does without a terminal: an alias wins, otherwise each unqualified-search registry is a candidate and short-name-mode decides whether several are an error.'
+    'Resolves each IMAGE through the registries.conf files the engines read (main file and drop-ins, merged): every mirror in order, then the primary location, each with the full reference it would be pulled as. Short names resolve as podman does without a terminal: an alias wins, otherwise each unqualified-search registry is a candidate and short-name-mode decides whether several are an error. --json prints {"results":[...]}, plus "warnings" when a file was skipped (a FIFO in registries.conf.d).'
   static override strict = false
   static override args = {image: Args.string({description: 'image reference(s): nginx, docker.io/library/alpine:3.20, quay.io/org/app@sha256:…', required: true})}
   static override flags = {
@@ -46,7 +46,7 @@ export default class Resolve extends BaseCommand {
     if (!set.merged) throw configRejected(set.firstError!)
     const images = positionalsInOrder(this.argv, argv as string[], {...Resolve.baseFlags, ...Resolve.flags})
     const results = images.map((image) => resolveImage(set.merged!, image))
-    if (flags.json) this.printJson({results, warnings: notes})
+    if (flags.json) this.printJson(notes.length ? {results, warnings: notes} : {results})
     else this.print(results.map(renderEntry).join('\n'))
     // A script must not read "ok" when an image cannot be pulled; each error stays in its result.
     if (!results.every(isResolved)) this.setExit(ExitCode.Findings)
