@@ -31,6 +31,12 @@ export function changeIntent(change: MirrorChange, engineFlag: string | undefine
   }
 }
 
+/** Flags that name this machine's files make no sense on a fleet: refused, never silently ignored. */
+export function refuseLocalOnly<K extends string>(flags: Partial<Record<K, unknown>>, names: readonly K[]): void {
+  for (const f of names)
+    if (flags[f] !== undefined && flags[f] !== false) throw new UserError(`--${f} acts on this machine's files; it cannot be combined with --hosts or --inventory`, {hint: 'each host uses the files its engines read'})
+}
+
 const LOCAL_ONLY = ['registries-conf', 'registries-conf-dir', 'daemon-json', 'docker-version', 'drop-in', 'convert', 'no-backup'] as const
 
 /**
@@ -43,8 +49,7 @@ export async function runFleetChange(
   intent: HostIntent,
   check?: HostCheck,
 ): Promise<{report: FleetReport; text: string; exitCode: ExitCode; warnings: string[]}> {
-  for (const f of LOCAL_ONLY)
-    if (flags[f] !== undefined && flags[f] !== false) throw new UserError(`--${f} acts on this machine's files; it cannot be combined with --hosts or --inventory`, {hint: 'each host uses the files its engines read'})
+  refuseLocalOnly(flags, LOCAL_ONLY)
   const fleet = await FleetRun.open(flags, intent, check && ((session) => checkedSession(session, check, flags.engine)))
   try {
     const report = reportOf(await fleet.run(!flags['dry-run']))

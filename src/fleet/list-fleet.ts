@@ -1,7 +1,7 @@
-import {UserError} from '../core/errors.js'
 import {ExitCode} from '../core/exit-codes.js'
 import {selectEngines} from '../cli/engine-selection.js'
 import {listMirrors, type MirrorListing} from '../cli/mirror-listing.js'
+import {refuseLocalOnly} from './imperative.js'
 import {runPool} from './pool.js'
 import {reasonOf} from './run-fleet.js'
 import {openSessions, type FleetFlags} from './setup.js'
@@ -18,8 +18,7 @@ const LOCAL_ONLY = ['registries-conf', 'registries-conf-dir', 'daemon-json', 'co
 export async function listFleet(
   flags: FleetFlags & {concurrency: number; engine?: string | undefined} & Partial<Record<(typeof LOCAL_ONLY)[number], unknown>>,
 ): Promise<{hosts: HostListing[]; text: string; exitCode: ExitCode; warnings: string[]}> {
-  for (const f of LOCAL_ONLY)
-    if (flags[f] !== undefined) throw new UserError(`--${f} acts on this machine's files; it cannot be combined with --hosts or --inventory`, {hint: 'each host uses the files its engines read'})
+  refuseLocalOnly(flags, LOCAL_ONLY)
   const {sessions, warnings, close} = await openSessions(flags)
   try {
     const settled = await runPool(
