@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {containerdFlags, renderContainerdResolved} from '../cli/containerd-flags.js'
 import {detectContainerdVersion, locateContainerd, resolveWithContainerd} from '../engines/containerd-hosts-dir.js'
 import {BaseCommand} from '../cli/base-command.js'
+import {checkRoot} from '../cli/root-flag.js'
 import {locationFlags} from '../cli/flags.js'
 import {configRejected} from '../lint/config-rejected.js'
 import {LocalHost} from '../hosts/local-host.js'
@@ -12,7 +13,7 @@ import {isResolved, resolveImage, type ResolveEntry, type ResolvedImage} from '.
 export default class Resolve extends BaseCommand {
   static override summary = 'Show the ordered sources podman, skopeo, buildah and CRI-O would try for each image.'
   static override description =
-    'Resolves each IMAGE through the registries.conf files the engines read (main file and drop-ins, merged): every mirror in order, then the primary location, each with the full reference it would be pulled as. Short names resolve as podman does without a terminal: an alias wins, otherwise each unqualified-search registry is a candidate and short-name-mode decides whether several are an error.'
+    'Resolves each IMAGE through the registries.conf files the engines read (main file and drop-ins, merged): every mirror in order, then the primary location, each with the full reference it would be pulled as. Short names resolve as podman does without a terminal: an alias wins, otherwise each unqualified-search registry is a candidate and short-name-mode decides whether several are an error. --json prints {"results":[...]}, plus "warnings" when a file was skipped (a FIFO in registries.conf.d).'
   static override strict = false
   static override args = {image: Args.string({description: 'image reference(s): nginx, docker.io/library/alpine:3.20, quay.io/org/app@sha256:…', required: true})}
   static override flags = {
@@ -29,6 +30,7 @@ export default class Resolve extends BaseCommand {
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Resolve)
+    await checkRoot(flags.root)
     const host = new LocalHost(flags.root)
     if (flags.engine === 'containerd') {
       const where = await locateContainerd(host, {hostsDir: flags['containerd-hosts-dir'], configToml: flags['containerd-config']})
@@ -39,11 +41,12 @@ export default class Resolve extends BaseCommand {
       else this.print(resolved.map(renderContainerdResolved).join('\n'))
       return
     }
-    const {set} = await loadRegistriesConf(host, {registriesConf: flags['registries-conf'], registriesConfDir: flags['registries-conf-dir']})
+    const {set, notes} = await loadRegistriesConf(host, {registriesConf: flags['registries-conf'], registriesConfDir: flags['registries-conf-dir']})
+    for (const w of notes) this.note(w)
     if (!set.merged) throw configRejected(set.firstError!)
     const images = positionalsInOrder(this.argv, argv as string[], {...Resolve.baseFlags, ...Resolve.flags})
     const results = images.map((image) => resolveImage(set.merged!, image))
-    if (flags.json) this.printJson({results})
+    if (flags.json) this.printJson(notes.length ? {results, warnings: notes} : {results})
     else this.print(results.map(renderEntry).join('\n'))
     // A script must not read "ok" when an image cannot be pulled; each error stays in its result.
     if (!results.every(isResolved)) this.setExit(ExitCode.Findings)

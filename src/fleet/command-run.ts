@@ -28,10 +28,10 @@ export class FleetRun {
   }
 
   /** Opens the run for a spec file (validated before any host is contacted) or a given intent. */
-  static async open(flags: FleetCommandFlags & {spec?: string}, intent?: HostIntent): Promise<FleetRun> {
+  static async open(flags: FleetCommandFlags & {spec?: string}, intent?: HostIntent, wrap?: (session: HostSession) => HostSession): Promise<FleetRun> {
     const what = intent ?? specIntent(await loadSpec(flags.spec!))
     const {sessions, warnings, close} = await openSessions(flags)
-    return new FleetRun(what, sessions, warnings, flags, close)
+    return new FleetRun(what, wrap ? sessions.map(wrap) : sessions, warnings, flags, close)
   }
 
   /** Progress lines only over SSH; the local run prints its result alone. */
