@@ -5,14 +5,18 @@ import {engineFlag, networkFlags, parseEnvFlags, parseTimeout, readCaFile} from 
 import {UserError} from '../core/errors.js'
 import {ExitCode} from '../core/exit-codes.js'
 import {loadDaemonJson, locateDaemonJson} from '../engines/docker-engine.js'
-import {engineProxyConfig, registryCas, systemRoots, type EngineName} from '../engines/engine-network.js'
+import {engineProxyConfig, overrideEnv, registryCas, systemRoots, type EngineName, type EngineProxy} from '../engines/engine-network.js'
+import {loadEngineProxyConfig} from '../engines/engine-proxy.js'
+import {detectContainerdVersion, locateContainerd, snapshotHostsDir} from '../engines/containerd-hosts-dir.js'
+import type {HostsDirSnapshot} from '../formats/containerd-hosts/resolve.js'
+import {configFromSourcedEnv} from '../net/proxy.js'
 import {loadRegistriesConf} from '../engines/registries-conf-engine.js'
 import {selectEngines} from '../cli/engine-selection.js'
 import {readDaemonJson} from '../formats/daemon-json/read.js'
 import type {MergedConfig} from '../formats/registries-conf/model.js'
 import {LocalHost} from '../hosts/local-host.js'
 import {configRejected} from '../lint/config-rejected.js'
-import {manifestTarget, mirrorsFromDaemonJson, mirrorsFromRegistriesConf, parseImage, parseMirrorArgument, type MirrorTarget} from '../net/mirror-target.js'
+import {manifestTarget, mirrorsFromContainerd, mirrorsFromDaemonJson, mirrorsFromRegistriesConf, parseImage, parseMirrorArgument, type MirrorTarget} from '../net/mirror-target.js'
 import {probeMirror, type MirrorReport, type ProbeContext, type Step, type Trust} from '../net/probe.js'
 import {styles, type Styles} from '../ui/color.js'
 
@@ -31,7 +35,11 @@ export default class Check extends BaseCommand {
   static override flags = {
     ...locationFlags,
     ...networkFlags,
-    engine: engineFlag,
+    engine: Flags.string({
+      description: `${engineFlag.description}, or containerd (containerd.service environment; mirrors from the hosts.toml files under config_path)`,
+      options: ['docker', 'podman', 'containerd'],
+    }),
+    'containerd-hosts-dir': Flags.string({description: "containerd's hosts folder root to take the mirrors from (default: config_path in /etc/containerd/config.toml, else /etc/containerd/certs.d); implies --engine containerd", helpValue: 'DIR'}),
     image: Flags.string({description: 'also HEAD this image\'s manifest through each mirror (nginx means docker.io/library/nginx:latest)', helpValue: 'IMAGE'}),
     insecure: Flags.boolean({description: 'treat MIRROR arguments as insecure: unverified HTTPS, then plain HTTP'}),
     'daemon-json': Flags.string({description: "Docker's daemon.json to take the mirrors from (implies --engine docker)", helpValue: 'FILE'}),
@@ -49,7 +57,8 @@ export default class Check extends BaseCommand {
     const timeoutMs = parseTimeout(flags.timeout)
     const overrides = parseEnvFlags(flags.env)
     const host = new LocalHost(flags.root)
-    const engine = (flags.engine ?? (await defaultEngine(host, flags))) as EngineName
+    const engine = (flags.engine ?? (flags['containerd-hosts-dir'] ? 'containerd' : await defaultEngine(host, flags))) as CheckEngine
+    if (flags['containerd-hosts-dir'] && engine !== 'containerd') throw new UserError('--containerd-hosts-dir only applies with --engine containerd', {exitCode: ExitCode.Usage})
     const extraCa = flags['ca-file'] ? await readCaFile(flags['ca-file']) : null
     const image = flags.image ? parseImage(flags.image) : null
 
@@ -57,6 +66,8 @@ export default class Check extends BaseCommand {
     let merged: MergedConfig | null = null
     if (argv.length > 0) {
       targets = (argv as string[]).map((a) => parseMirrorArgument(a, {insecure: flags.insecure}))
+    } else if (engine === 'containerd') {
+      targets = await containerdMirrors(host, flags['containerd-hosts-dir'])
     } else if (engine === 'docker') {
       targets = await dockerMirrors(host, flags['daemon-json'], flags.root !== undefined)
     } else {
@@ -70,16 +81,18 @@ export default class Check extends BaseCommand {
       }
     }
 
-    const proxy = await engineProxyConfig(host, engine, overrides)
+    const proxy = engine === 'containerd' ? await containerdProxy(host, overrides) : await engineProxyConfig(host, engine, overrides)
     for (const n of proxy.notes) this.note(`mirrorctl: warning: ${n}`)
     const roots = await systemRoots(host)
     const trust = async (target: MirrorTarget): Promise<Trust> => {
-      const cas = await registryCas(host, engine, target.hostPort)
+      // containerd takes a mirror's CAs from its hosts.toml (ca = ...), not from a certs.d layout.
+      const cas = engine === 'containerd' ? {dir: null, files: [], pems: []} : await registryCas(host, engine, target.hostPort)
       const label = [roots.file ? `system roots (${roots.file})` : "Node's bundled roots", ...(extraCa ? [`--ca-file ${flags['ca-file']}`] : []), ...(cas.dir && cas.files.length ? [cas.dir] : [])].join(' + ')
       return {pems: [...roots.pems, ...(extraCa ? [extraCa] : []), ...cas.pems], label}
     }
     const ctx: ProbeContext = {
-      engine,
+      // containerd, like podman, can send per-host credentials to a mirror (CRI auth config).
+      engine: engine === 'containerd' ? 'podman' : engine,
       proxyConfig: proxy.config,
       timeoutMs,
       trust,
@@ -102,6 +115,25 @@ async function defaultEngine(host: LocalHost, flags: {'daemon-json'?: string | u
   const detected = await selectEngines(host, flags).catch(() => null)
   const engines = detected?.engines.filter((e) => e === 'docker' || e === 'podman') ?? []
   return engines.length === 1 && engines[0] === 'docker' ? 'docker' : 'podman'
+}
+
+type CheckEngine = EngineName | 'containerd'
+
+async function containerdProxy(host: LocalHost, overrides: Readonly<Record<string, string>>): Promise<EngineProxy> {
+  const loaded = await loadEngineProxyConfig(host, 'containerd')
+  return {config: configFromSourcedEnv({...loaded.env, ...overrideEnv(overrides)}), files: loaded.sources, notes: loaded.notes}
+}
+
+/** The mirrors of every hosts.toml under containerd's hosts folder roots. */
+async function containerdMirrors(host: LocalHost, hostsDir: string | undefined): Promise<MirrorTarget[]> {
+  const location = await locateContainerd(host, {hostsDir})
+  const version = await detectContainerdVersion(host, {treeRoot: host.root !== undefined && host.root !== '/'})
+  const snapshots = (await Promise.all(location.hostsDirs.map((r) => snapshotHostsDir(host, r)))).filter((s): s is HostsDirSnapshot => s !== null)
+  const targets = mirrorsFromContainerd(snapshots, version)
+  if (targets.length === 0) {
+    throw new UserError(`no mirrors to check: no hosts.toml under ${location.hostsDirs.join(', ')} names a [host] that containerd can use`, {exitCode: ExitCode.Findings, hint: 'give mirrors as arguments, or add one with mirrorctl mirror add --engine containerd'})
+  }
+  return targets
 }
 
 async function dockerMirrors(host: LocalHost, daemonJson: string | undefined, treeRoot: boolean): Promise<MirrorTarget[]> {
