@@ -25,8 +25,8 @@ const CONCURRENCY = 4
 export default class Check extends BaseCommand {
   static override summary = 'Check that each mirror answers as a registry from this host, along the route the engine would take.'
   static override description = [
-    'Probes every mirror in registries.conf (with --engine docker, or when Docker is the only engine here: the registry-mirrors of daemon.json), or the MIRROR arguments, step by step: name resolution, TCP connect, TLS (chain, expiry, host name), GET /v2/, and with --image a manifest HEAD through the mirror. Each step is timed; each failure comes with its likely fix.',
-    'Requests take the proxy route the engine would take: podman reads the environment and containers.conf, dockerd its docker.service environment and daemon.json proxies; --env NAME=VALUE adds variables on top. Insecure mirrors are tried over HTTPS without verification, then over plain HTTP, as the engines do.',
+    'Probes every mirror in registries.conf (with --engine docker, or when Docker is the only engine here: the registry-mirrors of daemon.json; with --engine containerd: the [host] entries of the hosts.toml files under config_path), or the MIRROR arguments, step by step: name resolution, TCP connect, TLS (chain, expiry, host name), GET /v2/, and with --image a manifest HEAD through the mirror. Each step is timed; each failure comes with its likely fix.',
+    'Requests take the proxy route the engine would take: podman reads the environment and containers.conf, dockerd its docker.service environment and daemon.json proxies, containerd its containerd.service environment; --env NAME=VALUE adds variables on top. Insecure mirrors are tried over HTTPS without verification, then over plain HTTP, as the engines do.',
     'A MIRROR argument is host[:port][/namespace] (registries.conf style: the namespace goes after /v2/) or an http(s):// URL (daemon.json style: a path goes before /v2/).',
     'Exit status: 0 when every mirror is OK, 1 when any step fails (or there is no mirror), 2 for usage errors.',
   ].join('\n\n')

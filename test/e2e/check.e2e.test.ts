@@ -309,6 +309,27 @@ insecure = true
       expect(mirrors(bypass)[0]!.route).toMatchObject({proxy: null, decidedBy: 'mirror.test'})
     })
 
+    it("--engine containerd: the hosts.toml mirrors under config_path, routed by containerd.service's drop-in", async () => {
+      const target = `mirror.test:${plainNamed!.port}`
+      const root = join(work, 'containerd-host')
+      const hostsDir = join(root, 'srv', 'hosts')
+      mkdirSync(join(hostsDir, 'docker.io'), {recursive: true})
+      mkdirSync(join(root, 'etc', 'containerd'), {recursive: true})
+      mkdirSync(join(root, 'etc', 'systemd', 'system', 'containerd.service.d'), {recursive: true})
+      writeFileSync(join(root, 'etc', 'containerd', 'config.toml'), 'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/srv/hosts"\n')
+      writeFileSync(join(hostsDir, 'docker.io', 'hosts.toml'), `server = "https://registry-1.docker.io"\n\n[host."http://${target}"]\n  capabilities = ["pull", "resolve"]\n`)
+      writeFileSync(join(root, 'etc', 'systemd', 'system', 'containerd.service.d', 'http-proxy.conf'), `[Service]\nEnvironment="HTTP_PROXY=${proxy!.url}"\n`)
+      const before = proxy!.requests().length
+      const res = await cli(['--engine', 'containerd', '--root', root, '--json'], hosts)
+      expect(res.exitCode, res.stdout + res.stderr).toBe(0)
+      const [m] = mirrors(res)
+      expect(m!.mirror).toBe(`http://${target}/v2`) // as containerd requests it
+      expect(m!.route.proxy).toBe(proxy!.url)
+      expect(m!.route.decidedBy).toBe('/etc/systemd/system/containerd.service.d/http-proxy.conf:2: HTTP_PROXY')
+      expect(stepOf(m!, 'api').status).toBe('ok')
+      expect(proxy!.requests().slice(before)).toContainEqual({method: 'GET', target: `http://${target}/v2/`})
+    })
+
     it('a mirror the proxy cannot resolve fails at CONNECT with a NO_PROXY fix', async () => {
       const target = `internal.test:${tlsReg!.port}`
       const res = await cli([target, '--ca-file', cert.caFile, '--env', `HTTPS_PROXY=${proxy!.url}`, '--env', 'NO_PROXY=localhost', '--json'], hosts)

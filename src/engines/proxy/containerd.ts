@@ -23,7 +23,7 @@ function proxyEnv(env: Record<string, Setting>): Record<string, Setting> {
 export async function inspectContainerd(host: Host): Promise<EngineProxyConfig> {
   const reader = new Reader(host)
   const service = await readServiceEnvironment(reader, systemScope('containerd.service'), 'containerd.service')
-  if (!service.mainUnit) reader.note('containerd.service', 'no unit file found; containerd gets only what its drop-ins and DefaultEnvironment= set')
+  if (!service.mainUnit && service.dropIns.length === 0) reader.note('containerd.service', 'no unit file found; containerd is not installed as a systemd service here')
   const env = proxyEnv(service.env)
   return {engine: 'containerd', mode: 'rootful', config: configFromSourcedEnv(env), env, sources: reader.sources, needsRestart: 'systemctl daemon-reload && systemctl restart containerd', notes: reader.notes}
 }
