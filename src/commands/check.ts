@@ -86,7 +86,7 @@ export default class Check extends BaseCommand {
     const roots = await systemRoots(host)
     const trust = async (target: MirrorTarget): Promise<Trust> => {
       // containerd takes a mirror's CAs from its hosts.toml (ca = ...), not from a certs.d layout.
-      const cas = engine === 'containerd' ? {dir: null, files: [], pems: []} : await registryCas(host, engine, target.hostPort)
+      const cas = engine === 'containerd' ? await fileCas(host, target.caFiles ?? []) : await registryCas(host, engine, target.hostPort)
       const label = [roots.file ? `system roots (${roots.file})` : "Node's bundled roots", ...(extraCa ? [`--ca-file ${flags['ca-file']}`] : []), ...(cas.dir && cas.files.length ? [cas.dir] : [])].join(' + ')
       return {pems: [...roots.pems, ...(extraCa ? [extraCa] : []), ...cas.pems], label}
     }
@@ -118,6 +118,16 @@ async function defaultEngine(host: LocalHost, flags: {'daemon-json'?: string | u
 }
 
 type CheckEngine = EngineName | 'containerd'
+
+/** hosts.toml `ca` files, labelled by the first one's folder. */
+async function fileCas(host: LocalHost, files: readonly string[]): Promise<{dir: string | null; files: string[]; pems: string[]}> {
+  const pems: string[] = []
+  for (const f of files) {
+    const text = await host.readFile(f).catch(() => null)
+    if (text) pems.push(text)
+  }
+  return {dir: files.length ? files.join(', ') : null, files: [...files], pems}
+}
 
 async function containerdProxy(host: LocalHost, overrides: Readonly<Record<string, string>>): Promise<EngineProxy> {
   const loaded = await loadEngineProxyConfig(host, 'containerd')

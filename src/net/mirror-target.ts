@@ -45,6 +45,8 @@ export interface MirrorTarget {
   serves: string[]
   /** Set when the location cannot be probed at all. */
   problem?: string
+  /** CA files the engine trusts for this mirror alone (hosts.toml `ca`), absolute paths. */
+  caFiles?: string[]
 }
 
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//
@@ -172,6 +174,7 @@ export function mirrorsFromContainerd(snapshots: readonly HostsDirSnapshot[], ve
           byUrl.set(url, target)
         }
         target.insecure ||= h.skipVerify === true
+        for (const ca of h.caCerts) if (!(target.caFiles ??= []).includes(ca)) target.caFiles.push(ca)
         const registry = folderRegistry(folder)
         if (!target.serves.includes(registry)) target.serves.push(registry)
       }

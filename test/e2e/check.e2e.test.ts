@@ -202,6 +202,22 @@ insecure = true
     expect(stepOf(mirrors(installed)[0]!, 'tls').detail).toContain(certsDir.slice(root.length))
   })
 
+  it("--engine containerd trusts the CA its hosts.toml names for that mirror, and only there", async () => {
+    const root = join(work, 'containerd-ca')
+    const dir = join(root, 'etc', 'containerd', 'certs.d', 'docker.io')
+    mkdirSync(dir, {recursive: true})
+    writeFileSync(join(dir, 'ca.crt'), readFileSync(cert.caFile, 'utf8'))
+    writeFileSync(join(dir, 'hosts.toml'), `[host."https://${tlsReg!.host}"]\n  capabilities = ["pull", "resolve"]\n  ca = "ca.crt"\n`)
+    const ok = await cli(['--engine', 'containerd', '--root', root, '--json'])
+    expect(ok.exitCode, ok.stdout + ok.stderr).toBe(0)
+    expect(stepOf(mirrors(ok)[0]!, 'tls').detail).toContain('/etc/containerd/certs.d/docker.io/ca.crt')
+
+    writeFileSync(join(dir, 'hosts.toml'), `[host."https://${tlsReg!.host}"]\n  capabilities = ["pull", "resolve"]\n`)
+    const bad = await cli(['--engine', 'containerd', '--root', root, '--json'])
+    expect(bad.exitCode).toBe(1)
+    expect(stepOf(mirrors(bad)[0]!, 'tls').detail).toContain('unknown authority')
+  })
+
   it('an expired certificate fails with the renewal fix', async () => {
     const res = await cli([expiredReg!.host, '--ca-file', cert.caFile, '--json'])
     expect(res.exitCode).toBe(1)

@@ -31,6 +31,11 @@ describe('mirrorsFromContainerd', () => {
     ])
   })
 
+  it('keeps the ca files a [host] names, relative to its folder', () => {
+    const [t] = mirrorsFromContainerd([snapshot('/etc/containerd/certs.d', {'quay.io': '[host."https://m.corp"]\n  ca = ["ca.crt", "/etc/pki/corp.pem"]\n'})], '2')
+    expect(t!.caFiles).toEqual(['/etc/containerd/certs.d/quay.io/ca.crt', '/etc/pki/corp.pem'])
+  })
+
   it('_default serves every registry', () => {
     const targets = mirrorsFromContainerd([snapshot('/d', {_default: '[host."https://cache.internal"]\n'})], '1.7')
     expect(targets.map((t) => [t.mirror, t.serves])).toEqual([['https://cache.internal/v2', ['*']]])
