@@ -5,11 +5,9 @@ import {engineFlag, networkFlags, parseEnvFlags, parseTimeout, readCaFile} from 
 import {UserError} from '../core/errors.js'
 import {ExitCode} from '../core/exit-codes.js'
 import {loadDaemonJson, locateDaemonJson} from '../engines/docker-engine.js'
-import {engineProxyConfig, overrideEnv, registryCas, systemRoots, type EngineName, type EngineProxy} from '../engines/engine-network.js'
-import {loadEngineProxyConfig} from '../engines/engine-proxy.js'
+import {engineProxyConfig, registryCas, systemRoots, type EngineName} from '../engines/engine-network.js'
 import {detectContainerdVersion, locateContainerd, snapshotHostsDir} from '../engines/containerd-hosts-dir.js'
 import type {HostsDirSnapshot} from '../formats/containerd-hosts/resolve.js'
-import {configFromSourcedEnv} from '../net/proxy.js'
 import {loadRegistriesConf} from '../engines/registries-conf-engine.js'
 import {selectEngines} from '../cli/engine-selection.js'
 import {readDaemonJson} from '../formats/daemon-json/read.js'
@@ -81,7 +79,7 @@ export default class Check extends BaseCommand {
       }
     }
 
-    const proxy = engine === 'containerd' ? await containerdProxy(host, overrides) : await engineProxyConfig(host, engine, overrides)
+    const proxy = await engineProxyConfig(host, engine, overrides)
     for (const n of proxy.notes) this.note(`mirrorctl: warning: ${n}`)
     const roots = await systemRoots(host)
     const trust = async (target: MirrorTarget): Promise<Trust> => {
@@ -119,7 +117,7 @@ async function defaultEngine(host: LocalHost, flags: {'daemon-json'?: string | u
 
 type CheckEngine = EngineName | 'containerd'
 
-/** hosts.toml `ca` files, labelled by the first one's folder. */
+/** The CA files a mirror's hosts.toml names (an unreadable one is left out: the TLS step then fails and says so). */
 async function fileCas(host: LocalHost, files: readonly string[]): Promise<{dir: string | null; files: string[]; pems: string[]}> {
   const pems: string[] = []
   for (const f of files) {
@@ -127,11 +125,6 @@ async function fileCas(host: LocalHost, files: readonly string[]): Promise<{dir:
     if (text) pems.push(text)
   }
   return {dir: files.length ? files.join(', ') : null, files: [...files], pems}
-}
-
-async function containerdProxy(host: LocalHost, overrides: Readonly<Record<string, string>>): Promise<EngineProxy> {
-  const loaded = await loadEngineProxyConfig(host, 'containerd')
-  return {config: configFromSourcedEnv({...loaded.env, ...overrideEnv(overrides)}), files: loaded.sources, notes: loaded.notes}
 }
 
 /** The mirrors of every hosts.toml under containerd's hosts folder roots. */
