@@ -6,13 +6,15 @@ import {UserError} from '../core/errors.js'
 import {ExitCode} from '../core/exit-codes.js'
 import {loadDaemonJson, locateDaemonJson} from '../engines/docker-engine.js'
 import {engineProxyConfig, registryCas, systemRoots, type EngineName} from '../engines/engine-network.js'
+import {detectContainerdVersion, locateContainerd, snapshotHostsDir} from '../engines/containerd-hosts-dir.js'
+import type {HostsDirSnapshot} from '../formats/containerd-hosts/resolve.js'
 import {loadRegistriesConf} from '../engines/registries-conf-engine.js'
 import {selectEngines} from '../cli/engine-selection.js'
 import {readDaemonJson} from '../formats/daemon-json/read.js'
 import type {MergedConfig} from '../formats/registries-conf/model.js'
 import {LocalHost} from '../hosts/local-host.js'
 import {configRejected} from '../lint/config-rejected.js'
-import {manifestTarget, mirrorsFromDaemonJson, mirrorsFromRegistriesConf, parseImage, parseMirrorArgument, type MirrorTarget} from '../net/mirror-target.js'
+import {manifestTarget, mirrorsFromContainerd, mirrorsFromDaemonJson, mirrorsFromRegistriesConf, parseImage, parseMirrorArgument, type MirrorTarget} from '../net/mirror-target.js'
 import {probeMirror, type MirrorReport, type ProbeContext, type Step, type Trust} from '../net/probe.js'
 import {styles, type Styles} from '../ui/color.js'
 
@@ -21,8 +23,8 @@ const CONCURRENCY = 4
 export default class Check extends BaseCommand {
   static override summary = 'Check that each mirror answers as a registry from this host, along the route the engine would take.'
   static override description = [
-    'Probes every mirror in registries.conf (with --engine docker, or when Docker is the only engine here: the registry-mirrors of daemon.json), or the MIRROR arguments, step by step: name resolution, TCP connect, TLS (chain, expiry, host name), GET /v2/, and with --image a manifest HEAD through the mirror. Each step is timed; each failure comes with its likely fix.',
-    'Requests take the proxy route the engine would take: podman reads the environment and containers.conf, dockerd its docker.service environment and daemon.json proxies; --env NAME=VALUE adds variables on top. Insecure mirrors are tried over HTTPS without verification, then over plain HTTP, as the engines do.',
+    'Probes every mirror in registries.conf (with --engine docker, or when Docker is the only engine here: the registry-mirrors of daemon.json; with --engine containerd: the [host] entries of the hosts.toml files under config_path), or the MIRROR arguments, step by step: name resolution, TCP connect, TLS (chain, expiry, host name), GET /v2/, and with --image a manifest HEAD through the mirror. Each step is timed; each failure comes with its likely fix.',
+    'Requests take the proxy route the engine would take: podman reads the environment and containers.conf, dockerd its docker.service environment and daemon.json proxies, containerd its containerd.service environment; --env NAME=VALUE adds variables on top. Insecure mirrors are tried over HTTPS without verification, then over plain HTTP, as the engines do.',
     'A MIRROR argument is host[:port][/namespace] (registries.conf style: the namespace goes after /v2/) or an http(s):// URL (daemon.json style: a path goes before /v2/).',
     'Exit status: 0 when every mirror is OK, 1 when any step fails (or there is no mirror), 2 for usage errors.',
   ].join('\n\n')
@@ -31,7 +33,11 @@ export default class Check extends BaseCommand {
   static override flags = {
     ...locationFlags,
     ...networkFlags,
-    engine: engineFlag,
+    engine: Flags.string({
+      description: `${engineFlag.description}, or containerd (containerd.service environment; mirrors from the hosts.toml files under config_path)`,
+      options: ['docker', 'podman', 'containerd'],
+    }),
+    'containerd-hosts-dir': Flags.string({description: "containerd's hosts folder root to take the mirrors from (default: config_path in /etc/containerd/config.toml, else /etc/containerd/certs.d); implies --engine containerd", helpValue: 'DIR'}),
     image: Flags.string({description: 'also HEAD this image\'s manifest through each mirror (nginx means docker.io/library/nginx:latest)', helpValue: 'IMAGE'}),
     insecure: Flags.boolean({description: 'treat MIRROR arguments as insecure: unverified HTTPS, then plain HTTP'}),
     'daemon-json': Flags.string({description: "Docker's daemon.json to take the mirrors from (implies --engine docker)", helpValue: 'FILE'}),
@@ -49,7 +55,8 @@ export default class Check extends BaseCommand {
     const timeoutMs = parseTimeout(flags.timeout)
     const overrides = parseEnvFlags(flags.env)
     const host = new LocalHost(flags.root)
-    const engine = (flags.engine ?? (await defaultEngine(host, flags))) as EngineName
+    const engine = (flags.engine ?? (flags['containerd-hosts-dir'] ? 'containerd' : await defaultEngine(host, flags))) as CheckEngine
+    if (flags['containerd-hosts-dir'] && engine !== 'containerd') throw new UserError('--containerd-hosts-dir only applies with --engine containerd', {exitCode: ExitCode.Usage})
     const extraCa = flags['ca-file'] ? await readCaFile(flags['ca-file']) : null
     const image = flags.image ? parseImage(flags.image) : null
 
@@ -57,6 +64,8 @@ export default class Check extends BaseCommand {
     let merged: MergedConfig | null = null
     if (argv.length > 0) {
       targets = (argv as string[]).map((a) => parseMirrorArgument(a, {insecure: flags.insecure}))
+    } else if (engine === 'containerd') {
+      targets = await containerdMirrors(host, flags['containerd-hosts-dir'])
     } else if (engine === 'docker') {
       targets = await dockerMirrors(host, flags['daemon-json'], flags.root !== undefined)
     } else {
@@ -74,12 +83,14 @@ export default class Check extends BaseCommand {
     for (const n of proxy.notes) this.note(`mirrorctl: warning: ${n}`)
     const roots = await systemRoots(host)
     const trust = async (target: MirrorTarget): Promise<Trust> => {
-      const cas = await registryCas(host, engine, target.hostPort)
+      // containerd takes a mirror's CAs from its hosts.toml (ca = ...), not from a certs.d layout.
+      const cas = engine === 'containerd' ? await fileCas(host, target.caFiles ?? []) : await registryCas(host, engine, target.hostPort)
       const label = [roots.file ? `system roots (${roots.file})` : "Node's bundled roots", ...(extraCa ? [`--ca-file ${flags['ca-file']}`] : []), ...(cas.dir && cas.files.length ? [cas.dir] : [])].join(' + ')
       return {pems: [...roots.pems, ...(extraCa ? [extraCa] : []), ...cas.pems], label}
     }
     const ctx: ProbeContext = {
-      engine,
+      // containerd, like podman, can send per-host credentials to a mirror (CRI auth config).
+      engine: engine === 'containerd' ? 'podman' : engine,
       proxyConfig: proxy.config,
       timeoutMs,
       trust,
@@ -102,6 +113,30 @@ async function defaultEngine(host: LocalHost, flags: {'daemon-json'?: string | u
   const detected = await selectEngines(host, flags).catch(() => null)
   const engines = detected?.engines.filter((e) => e === 'docker' || e === 'podman') ?? []
   return engines.length === 1 && engines[0] === 'docker' ? 'docker' : 'podman'
+}
+
+type CheckEngine = EngineName | 'containerd'
+
+/** The CA files a mirror's hosts.toml names (an unreadable one is left out: the TLS step then fails and says so). */
+async function fileCas(host: LocalHost, files: readonly string[]): Promise<{dir: string | null; files: string[]; pems: string[]}> {
+  const pems: string[] = []
+  for (const f of files) {
+    const text = await host.readFile(f).catch(() => null)
+    if (text) pems.push(text)
+  }
+  return {dir: files.length ? files.join(', ') : null, files: [...files], pems}
+}
+
+/** The mirrors of every hosts.toml under containerd's hosts folder roots. */
+async function containerdMirrors(host: LocalHost, hostsDir: string | undefined): Promise<MirrorTarget[]> {
+  const location = await locateContainerd(host, {hostsDir})
+  const version = await detectContainerdVersion(host, {treeRoot: host.root !== undefined && host.root !== '/'})
+  const snapshots = (await Promise.all(location.hostsDirs.map((r) => snapshotHostsDir(host, r)))).filter((s): s is HostsDirSnapshot => s !== null)
+  const targets = mirrorsFromContainerd(snapshots, version)
+  if (targets.length === 0) {
+    throw new UserError(`no mirrors to check: no hosts.toml under ${location.hostsDirs.join(', ')} names a [host] that containerd can use`, {exitCode: ExitCode.Findings, hint: 'give mirrors as arguments, or add one with mirrorctl mirror add --engine containerd'})
+  }
+  return targets
 }
 
 async function dockerMirrors(host: LocalHost, daemonJson: string | undefined, treeRoot: boolean): Promise<MirrorTarget[]> {

@@ -8,7 +8,7 @@ import path from 'node:path'
 import tls from 'node:tls'
 import type {Host} from '../hosts/host.js'
 import {configFromSourcedEnv, labelEnv, type ProxyConfig, type SourcedEnv} from '../net/proxy.js'
-import {loadEngineProxyConfig, type ProxyEngine} from './engine-proxy.js'
+import {loadEngineProxyConfig, type ProxyEngine, type ReadableProxyEngine} from './engine-proxy.js'
 
 export type EngineName = ProxyEngine
 
@@ -29,7 +29,7 @@ export function overrideEnv(overrides: Readonly<Record<string, string>>): Source
  * The proxy configuration of engine on host, with overrides (--env NAME=VALUE) replacing the
  * variables the engine process would end up with.
  */
-export async function engineProxyConfig(host: Host, engine: EngineName, overrides: Readonly<Record<string, string>> = {}): Promise<EngineProxy> {
+export async function engineProxyConfig(host: Host, engine: ReadableProxyEngine, overrides: Readonly<Record<string, string>> = {}): Promise<EngineProxy> {
   const loaded = await loadEngineProxyConfig(host, engine)
   return {config: configFromSourcedEnv({...loaded.env, ...overrideEnv(overrides)}), files: loaded.sources, notes: loaded.notes}
 }

@@ -7,13 +7,23 @@
 import type {Host} from '../hosts/host.js'
 import {dockerNoProxyTarget, inspectDocker} from './proxy/docker.js'
 import {inspectPodman, podmanNoProxyTarget} from './proxy/podman.js'
-import type {EngineProxyConfig, EngineProxyOptions, NoProxyTarget, ProxyEngine} from './proxy/types.js'
+import {inspectContainerd, inspectK3s} from './proxy/containerd.js'
+import type {EngineProxyConfig, EngineProxyOptions, NoProxyTarget, ProxyEngine, ReadableProxyEngine} from './proxy/types.js'
 
-export type {EngineProxyConfig, EngineProxyOptions, NoProxyTarget, NoProxyTargetKind, ProxyEngine} from './proxy/types.js'
+export type {EngineProxyConfig, EngineProxyOptions, NoProxyTarget, NoProxyTargetKind, ProxyEngine, ReadableProxyEngine} from './proxy/types.js'
 
 /** The proxy configuration an engine on this host uses, with the files it came from. */
-export async function loadEngineProxyConfig(host: Host, engine: ProxyEngine, options: EngineProxyOptions = {}): Promise<EngineProxyConfig> {
-  return engine === 'docker' ? (await inspectDocker(host, options)).result : (await inspectPodman(host)).result
+export async function loadEngineProxyConfig(host: Host, engine: ReadableProxyEngine, options: EngineProxyOptions = {}): Promise<EngineProxyConfig> {
+  switch (engine) {
+    case 'docker':
+      return (await inspectDocker(host, options)).result
+    case 'podman':
+      return (await inspectPodman(host)).result
+    case 'containerd':
+      return inspectContainerd(host)
+    case 'k3s':
+      return inspectK3s(host)
+  }
 }
 
 /** Where a NO_PROXY change must be written so that this engine actually uses it. */

@@ -4,6 +4,7 @@ import {selectEngines, type EngineName} from '../cli/engine-selection.js'
 import {fixNoProxy} from '../cli/fix-no-proxy.js'
 import {collectLintTargets, lintTargets} from '../cli/lint-targets.js'
 import {planMirrorRun, type FileResult} from '../cli/mirror-flow.js'
+import {detectContainerdVersion} from '../engines/containerd-hosts-dir.js'
 import {detectDockerVersion, locateDaemonJson, type DaemonJsonLocation} from '../engines/docker-engine.js'
 import type {Host} from '../hosts/host.js'
 import type {FileWrite} from '../hosts/write-plan.js'
@@ -45,13 +46,14 @@ export function specIntent(spec: Spec): HostIntent {
   return {
     needsDockerVersion: (found) => found.includes('docker') || spec.entries.some((e) => e.engines?.includes('docker')),
     runs(found, dockerVersion) {
-      // The spec speaks of docker and podman (containerd and k3s are not in the spec yet).
-      const changes = changesForHost(spec, found.filter((e) => e === 'docker' || e === 'podman'), dockerVersion)
+      const changes = changesForHost(spec, found, dockerVersion)
       const warnings = [...changes.warnings]
       if (!found.length && spec.entries.some((e) => !e.engines)) warnings.push('no container engine found: entries without engines = [...] change nothing here')
       const runs: EngineRun[] = [
         ...changes.podman.map((change) => ({change, engines: ['podman' as const], explicit: true})),
         ...changes.docker.map((change) => ({change, engines: ['docker' as const], explicit: true})),
+        ...changes.containerd.map((change) => ({change, engines: ['containerd' as const], explicit: true})),
+        ...changes.k3s.map((change) => ({change, engines: ['k3s' as const], explicit: true})),
       ]
       return {runs, warnings}
     },
@@ -72,12 +74,14 @@ export async function planHost(base: Host, intent: HostIntent, options: PlanHost
   const found = await foundEngines(base, options.treeRoot)
   const dockerVersion = intent.needsDockerVersion(found) ? await detectDockerVersion(base, {treeRoot: options.treeRoot}) : null
   const {runs, warnings} = intent.runs(found, dockerVersion)
+  // hosts.toml keys differ between containerd releases: plan for the one installed (or the newest).
+  const containerd = runs.some((r) => r.engines.includes('containerd')) ? {version: await detectContainerdVersion(base, {treeRoot: options.treeRoot})} : undefined
   warnings.push(...(await lintWarnings(base, daemonJson, dockerVersion)))
 
   const results: FileResult[] = []
   const used = new Set<EngineName>()
   for (const run of runs) {
-    const r = await planMirrorRun(overlay, run.change, {engines: {engines: run.engines, explicit: run.explicit, daemonJson}, dockerVersion})
+    const r = await planMirrorRun(overlay, run.change, {engines: {engines: run.engines, explicit: run.explicit, daemonJson}, dockerVersion, containerd})
     // Later changes see this one's text (the whole-file writes land in the overlay, mode as a local edit).
     for (const w of r.writes) overlay.put(w.path, w.after)
     results.push(...r.files)

@@ -11,6 +11,10 @@ import {DOCKER_HUB, parseNormalized, parseReference, withDefaultTag, type ImageR
 import type {DaemonJsonConfig} from '../formats/daemon-json/read.js'
 import type {MergedConfig} from '../formats/registries-conf/model.js'
 import {pullSources} from '../formats/registries-conf/resolve.js'
+import {decodeHostsToml} from '../formats/containerd-hosts/decode.js'
+import type {HostsDirSnapshot} from '../formats/containerd-hosts/resolve.js'
+import {parseTomlDoc} from '../formats/containerd-hosts/toml-doc.js'
+import type {ContainerdVersion} from '../formats/containerd-hosts/version.js'
 import {cidrContains, isLoopback, parseAddr, parseCidr} from '../core/ip.js'
 import {maskUrlCredentials} from './proxy.js'
 
@@ -34,13 +38,15 @@ export interface MirrorTarget {
   /** registries.conf per-mirror proxy ("" for none): used instead of the environment. */
   proxy: string
   /** How the mirror was named: on the command line, in registries.conf or in daemon.json. */
-  kind: 'argument' | 'registries-conf' | 'daemon-json'
+  kind: 'argument' | 'registries-conf' | 'daemon-json' | 'containerd-hosts'
   /** "argument" or the file that configures it. */
   origin: string
   /** The registries.conf prefixes (or "docker.io" for daemon.json) it serves; [] for arguments. */
   serves: string[]
   /** Set when the location cannot be probed at all. */
   problem?: string
+  /** CA files the engine trusts for this mirror alone (hosts.toml `ca`), absolute paths. */
+  caFiles?: string[]
 }
 
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//
@@ -125,6 +131,56 @@ export function mirrorsFromRegistriesConf(config: MergedConfig): MirrorTarget[] 
     }
   }
   return [...byLocation.values()]
+}
+
+/** The registry a hosts folder serves: "host_port_" is host:port, "_default" every registry ("*"). */
+function folderRegistry(folder: string): string {
+  if (folder === '_default') return '*'
+  const m = /^(.*)_(\d+)_$/.exec(folder)
+  return m ? `${m[1]}:${m[2]}` : folder
+}
+
+/**
+ * The [host."…"] entries of every hosts.toml under the config_path roots (the first root with a
+ * folder wins, as in the CRI plugin): the mirrors containerd tries before the registry itself.
+ * The probe asks for `<apiRoot>/v2/`, so the path containerd requests loses its final /v2; a
+ * hosts.toml containerd cannot decode is ignored by containerd, and so here (lint reports it).
+ */
+export function mirrorsFromContainerd(snapshots: readonly HostsDirSnapshot[], version: ContainerdVersion): MirrorTarget[] {
+  const byUrl = new Map<string, MirrorTarget>()
+  const seen = new Set<string>()
+  for (const snapshot of snapshots) {
+    for (const [folder, content] of snapshot.folders) {
+      if (seen.has(folder) || content.hostsToml === null) continue
+      seen.add(folder)
+      const dir = `${snapshot.root.replace(/\/+$/, '')}/${folder}`
+      const file = `${dir}/hosts.toml`
+      const decoded = decodeHostsToml(parseTomlDoc(content.hostsToml, file), dir, version)
+      if (!decoded.ok) continue
+      for (const h of decoded.hosts) {
+        // The top-level server (table null) is the registry itself, not a mirror.
+        if (h.table === null || h.host === '') continue
+        const url = `${h.scheme}://${h.host}${h.path}`
+        let target = byUrl.get(url)
+        if (!target) {
+          try {
+            target = parseMirrorArgument(`${h.scheme}://${h.host}`, {origin: file, kind: 'containerd-hosts'})
+          } catch (error) {
+            const {host, port} = splitHostPort(h.host)
+            target = {mirror: url, host, port, hostPort: h.host, namespace: '', apiRoot: '', scheme: null, insecure: false, proxy: '', kind: 'containerd-hosts', origin: file, serves: [], problem: (error as Error).message}
+          }
+          target.mirror = url
+          target.apiRoot = h.path.replace(/\/v2\/?$/, '').replace(/\/+$/, '')
+          byUrl.set(url, target)
+        }
+        target.insecure ||= h.skipVerify === true
+        for (const ca of h.caCerts) if (!(target.caFiles ??= []).includes(ca)) target.caFiles.push(ca)
+        const registry = folderRegistry(folder)
+        if (!target.serves.includes(registry)) target.serves.push(registry)
+      }
+    }
+  }
+  return [...byUrl.values()]
 }
 
 /** dockerd's insecure test for a mirror host: listed (host, host:port, CIDR for IP literals) or loopback. */

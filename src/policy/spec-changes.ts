@@ -1,5 +1,5 @@
 import {mirrorUrl, type MirrorChange} from './mirror-policy.js'
-import type {Spec, SpecEngine} from './spec.js'
+import type {Spec, SpecEngine, SpecEntry} from './spec.js'
 
 /** After it, a source's mirrors are exactly `mirrors`, in order. */
 export type SetChange = Extract<MirrorChange, {action: 'set'}>
@@ -7,6 +7,9 @@ export type SetChange = Extract<MirrorChange, {action: 'set'}>
 export interface HostChanges {
   podman: SetChange[]
   docker: SetChange[]
+  /** hosts.toml (containerd) and registries.yaml (k3s/RKE2): whole registries only. */
+  containerd: SetChange[]
+  k3s: SetChange[]
   /** What the spec asks that an engine cannot do, said in the plan. */
   warnings: string[]
 }
@@ -23,10 +26,15 @@ const major = (version: string | null): number | null => {
  * Docker with a warning, never silently.
  */
 export function changesForHost(spec: Spec, found: readonly SpecEngine[], dockerVersion: string | null): HostChanges {
-  const out: HostChanges = {podman: [], docker: [], warnings: []}
+  const out: HostChanges = {podman: [], docker: [], containerd: [], k3s: [], warnings: []}
   for (const entry of spec.entries) {
     const engines = entry.engines ?? found
     const where = `${spec.file}:${entry.line}`
+    for (const engine of ['containerd', 'k3s'] as const) {
+      if (!engines.includes(engine)) continue
+      const change = registryChange(engine, entry, where, out.warnings)
+      if (change) out[engine].push(change)
+    }
     if (engines.includes('podman')) out.podman.push({action: 'set', source: entry.source, mirrors: entry.mirrors, ...(entry.location !== undefined ? {location: entry.location} : {})})
     if (!engines.includes('docker')) continue
     if (entry.source !== 'docker.io') {
@@ -49,4 +57,20 @@ export function changesForHost(spec: Spec, found: readonly SpecEngine[], dockerV
     out.docker.push({action: 'set', source: 'docker.io', mirrors: usable})
   }
   return out
+}
+
+/**
+ * containerd's hosts.toml and k3s's registries.yaml mirror a whole registry (a host, not a
+ * prefix or wildcard), cannot redirect it, and have no per-mirror pull-from-mirror: what they
+ * cannot take is left out with a warning when the entry names the engine, else silently
+ * (an entry for every engine found is not addressed to them).
+ */
+function registryChange(engine: 'containerd' | 'k3s', entry: SpecEntry, where: string, warnings: string[]): SetChange | null {
+  if (entry.source.includes('/') || entry.source.startsWith('*.')) {
+    if (entry.engines) warnings.push(`${engine}: ${where}: source ${entry.source} left out: ${engine} mirrors whole registries (a host such as docker.io)`)
+    return null
+  }
+  if (entry.location !== undefined) warnings.push(`${engine}: ${where}: location ${entry.location} not applied: mirrorctl does not redirect registries for ${engine}`)
+  if (entry.pullFromMirror && entry.pullFromMirror !== 'all') warnings.push(`${engine}: ${where}: pull-from-mirror ${entry.pullFromMirror} not applied: ${engine} has no per-mirror pull-from-mirror`)
+  return {action: 'set', source: entry.source, mirrors: entry.mirrors}
 }

@@ -20,7 +20,7 @@ import {parseMirrorArgument, type MirrorTarget, type PullFromMirror} from './mir
  *     location = "..."                 # optional
  *     pull-from-mirror = "digest-only" # optional
  */
-export type SpecEngine = 'docker' | 'podman'
+export type SpecEngine = 'docker' | 'podman' | 'containerd' | 'k3s'
 
 export interface SpecEntry {
   /** Normalised source prefix (docker.io, quay.io/org, *.example.com). */
@@ -43,7 +43,7 @@ export interface Spec {
 
 const TOP_KEYS = ['fix-no-proxy', 'mirror'] as const
 const ENTRY_KEYS = ['source', 'mirrors', 'insecure', 'engines', 'location', 'pull-from-mirror'] as const
-const ENGINES: readonly SpecEngine[] = ['docker', 'podman']
+const ENGINES: readonly SpecEngine[] = ['docker', 'podman', 'containerd', 'k3s']
 const PULL: readonly PullFromMirror[] = ['all', 'digest-only', 'tag-only']
 
 type Content = AST.TOMLContentNode
@@ -138,7 +138,7 @@ class SpecReader {
     let engines: SpecEngine[] | null = null
     if (enginesKv) {
       const arr = this.array(enginesKv.value, 'engines')
-      if (!arr.elements.length) throw this.error(arr, 'invalid-value', 'engines = [] selects no engine', 'leave engines out for every engine found on the host, or name "docker" and/or "podman"')
+      if (!arr.elements.length) throw this.error(arr, 'invalid-value', 'engines = [] selects no engine', 'leave engines out for every engine found on the host, or name some of "docker", "podman", "containerd", "k3s"')
       engines = [...new Set(arr.elements.map((el) => this.choice(el, 'engines', ENGINES) as SpecEngine))]
     }
     const locationKv = values.get('location')

@@ -202,6 +202,22 @@ insecure = true
     expect(stepOf(mirrors(installed)[0]!, 'tls').detail).toContain(certsDir.slice(root.length))
   })
 
+  it("--engine containerd trusts the CA its hosts.toml names for that mirror, and only there", async () => {
+    const root = join(work, 'containerd-ca')
+    const dir = join(root, 'etc', 'containerd', 'certs.d', 'docker.io')
+    mkdirSync(dir, {recursive: true})
+    writeFileSync(join(dir, 'ca.crt'), readFileSync(cert.caFile, 'utf8'))
+    writeFileSync(join(dir, 'hosts.toml'), `[host."https://${tlsReg!.host}"]\n  capabilities = ["pull", "resolve"]\n  ca = "ca.crt"\n`)
+    const ok = await cli(['--engine', 'containerd', '--root', root, '--json'])
+    expect(ok.exitCode, ok.stdout + ok.stderr).toBe(0)
+    expect(stepOf(mirrors(ok)[0]!, 'tls').detail).toContain('/etc/containerd/certs.d/docker.io/ca.crt')
+
+    writeFileSync(join(dir, 'hosts.toml'), `[host."https://${tlsReg!.host}"]\n  capabilities = ["pull", "resolve"]\n`)
+    const bad = await cli(['--engine', 'containerd', '--root', root, '--json'])
+    expect(bad.exitCode).toBe(1)
+    expect(stepOf(mirrors(bad)[0]!, 'tls').detail).toContain('unknown authority')
+  })
+
   it('an expired certificate fails with the renewal fix', async () => {
     const res = await cli([expiredReg!.host, '--ca-file', cert.caFile, '--json'])
     expect(res.exitCode).toBe(1)
@@ -307,6 +323,27 @@ insecure = true
       const bypass = await cli(['--engine', 'docker', '--root', root, '--env', 'NO_PROXY=mirror.test', '--json'], hosts)
       expect(bypass.exitCode, bypass.stdout + bypass.stderr).toBe(0)
       expect(mirrors(bypass)[0]!.route).toMatchObject({proxy: null, decidedBy: 'mirror.test'})
+    })
+
+    it("--engine containerd: the hosts.toml mirrors under config_path, routed by containerd.service's drop-in", async () => {
+      const target = `mirror.test:${plainNamed!.port}`
+      const root = join(work, 'containerd-host')
+      const hostsDir = join(root, 'srv', 'hosts')
+      mkdirSync(join(hostsDir, 'docker.io'), {recursive: true})
+      mkdirSync(join(root, 'etc', 'containerd'), {recursive: true})
+      mkdirSync(join(root, 'etc', 'systemd', 'system', 'containerd.service.d'), {recursive: true})
+      writeFileSync(join(root, 'etc', 'containerd', 'config.toml'), 'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/srv/hosts"\n')
+      writeFileSync(join(hostsDir, 'docker.io', 'hosts.toml'), `server = "https://registry-1.docker.io"\n\n[host."http://${target}"]\n  capabilities = ["pull", "resolve"]\n`)
+      writeFileSync(join(root, 'etc', 'systemd', 'system', 'containerd.service.d', 'http-proxy.conf'), `[Service]\nEnvironment="HTTP_PROXY=${proxy!.url}"\n`)
+      const before = proxy!.requests().length
+      const res = await cli(['--engine', 'containerd', '--root', root, '--json'], hosts)
+      expect(res.exitCode, res.stdout + res.stderr).toBe(0)
+      const [m] = mirrors(res)
+      expect(m!.mirror).toBe(`http://${target}/v2`) // as containerd requests it
+      expect(m!.route.proxy).toBe(proxy!.url)
+      expect(m!.route.decidedBy).toBe('/etc/systemd/system/containerd.service.d/http-proxy.conf:2: HTTP_PROXY')
+      expect(stepOf(m!, 'api').status).toBe('ok')
+      expect(proxy!.requests().slice(before)).toContainEqual({method: 'GET', target: `http://${target}/v2/`})
     })
 
     it('a mirror the proxy cannot resolve fails at CONNECT with a NO_PROXY fix', async () => {

@@ -162,6 +162,23 @@ describe('mirrorctl proxy explain', {timeout: 60_000}, () => {
     expect(JSON.parse(shell.stdout)).toMatchObject({proxy: PROXY, decidedBy: 'HTTPS_PROXY'})
   })
 
+  it('--engine containerd reads containerd.service; --engine k3s the install script files, CONTAINERD_ names first', async () => {
+    const root = rootWith('containerd', {
+      '/lib/systemd/system/containerd.service': '[Service]\nExecStart=/usr/bin/containerd\n',
+      '/etc/systemd/system/containerd.service.d/http-proxy.conf': `[Service]\nEnvironment="HTTPS_PROXY=${PROXY}" "NO_PROXY=.internal"\n`,
+      '/etc/systemd/system/k3s.service': '[Service]\nEnvironmentFile=-/etc/default/%N\nEnvironmentFile=-/etc/systemd/system/k3s.service.env\nExecStart=/usr/local/bin/k3s server\n',
+      '/etc/default/k3s': 'HTTPS_PROXY=http://k3s-only:1\n',
+      '/etc/systemd/system/k3s.service.env': 'CONTAINERD_HTTPS_PROXY=http://for-containerd:3128\n',
+    })
+    const c = await run(['https://mirror.example.com:5000/v2/', '--engine', 'containerd', '--root', root], {HTTPS_PROXY: 'http://shell:1'})
+    expect(c.code, c.stderr).toBe(0)
+    expect(c.stdout.split('\n')[0]).toBe(`https://mirror.example.com:5000/v2/ → via ${PROXY} (HTTPS_PROXY from /etc/systemd/system/containerd.service.d/http-proxy.conf:2)`)
+    const direct = await run(['https://m.internal/v2/', '--engine', 'containerd', '--root', root, '--json'])
+    expect(JSON.parse(direct.stdout)).toMatchObject({proxy: null, decidedBy: '.internal'})
+    const k3s = await run(['https://registry-1.docker.io/v2/', '--engine', 'k3s', '--root', root, '--json'])
+    expect(JSON.parse(k3s.stdout)).toMatchObject({proxy: 'http://for-containerd:3128', decidedBy: 'CONTAINERD_HTTPS_PROXY'})
+  })
+
   it('--env NAME= sets a variable empty, so Go falls through to the lower-case one', async () => {
     const r = await run(['https://mirror.example.com', '--json', '--env', 'HTTPS_PROXY=', '--env', `https_proxy=${PROXY}`], {HTTPS_PROXY: 'http://upper:1'})
     expect(JSON.parse(r.stdout)).toMatchObject({proxy: PROXY, decidedBy: 'https_proxy'})

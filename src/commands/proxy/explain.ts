@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base-command.js'
 import {locationFlags} from '../../cli/flags.js'
 import {UserError} from '../../core/errors.js'
-import {loadEngineProxyConfig, type ProxyEngine} from '../../engines/engine-proxy.js'
+import {loadEngineProxyConfig, type ReadableProxyEngine} from '../../engines/engine-proxy.js'
 import {LocalHost} from '../../hosts/local-host.js'
 import {goHostname, parseGoUrl} from '../../core/go-url.js'
 import {configFromSourcedEnv, decideProxy, labelEnv, maskUrlCredentials, PROXY_VARIABLES, type ProxyConfig, type ProxyDecision, type Setting} from '../../net/proxy.js'
@@ -31,12 +31,12 @@ const HAS_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//
 export default class ProxyExplain extends BaseCommand {
   static override summary = 'Say whether a request to URL goes direct or through a proxy, and which setting decided.'
   static override description =
-    'Applies the rules Go programs use (golang.org/x/net/http/httpproxy, behind dockerd, containerd, podman, skopeo and CRI-O): an https:// URL uses HTTPS_PROXY/https_proxy only, an http:// URL HTTP_PROXY/http_proxy only, upper case first; NO_PROXY/no_proxy entries match domains and their subdomains, IPs, CIDRs and host:port; localhost and loopback addresses are never proxied. Without --engine the current environment is used; with --engine the settings that engine reads on this machine (or under --root): for docker its systemd unit, drop-ins, EnvironmentFile= files and daemon.json "proxies"; for podman the environment plus containers.conf [engine] env. --env NAME=VALUE overrides one variable on top (NAME= sets it empty). A URL without a scheme is taken as https://. Passwords in proxy URLs are never printed.'
+    'Applies the rules Go programs use (golang.org/x/net/http/httpproxy, behind dockerd, containerd, podman, skopeo and CRI-O): an https:// URL uses HTTPS_PROXY/https_proxy only, an http:// URL HTTP_PROXY/http_proxy only, upper case first; NO_PROXY/no_proxy entries match domains and their subdomains, IPs, CIDRs and host:port; localhost and loopback addresses are never proxied. Without --engine the current environment is used; with --engine the settings that engine reads on this machine (or under --root): for docker its systemd unit, drop-ins, EnvironmentFile= files and daemon.json "proxies"; for podman the environment plus containers.conf [engine] env; for containerd the environment of containerd.service (unit, drop-ins, EnvironmentFile=, DefaultEnvironment=); for k3s that of k3s.service (or k3s-agent.service), where CONTAINERD_HTTPS_PROXY and the like override the plain names for the containerd inside k3s. --env NAME=VALUE overrides one variable on top (NAME= sets it empty). A URL without a scheme is taken as https://. Passwords in proxy URLs are never printed.'
   static override args = {
     url: Args.string({description: 'the request to explain: https://mirror.example.com:5000/v2/, or host[:port] (taken as https://)', required: true}),
   }
   static override flags = {
-    engine: Flags.string({description: "use this engine's proxy settings on the host instead of the current environment", options: ['docker', 'podman']}),
+    engine: Flags.string({description: "use this engine's proxy settings on the host instead of the current environment", options: ['docker', 'podman', 'containerd', 'k3s']}),
     env: networkFlags.env,
     root: locationFlags.root,
     'daemon-json': Flags.string({description: "dockerd's daemon.json to read (a path on the host, under --root if given); default: as dockerd finds it", helpValue: 'FILE'}),
@@ -52,7 +52,7 @@ export default class ProxyExplain extends BaseCommand {
     const {args, flags} = await this.parse(ProxyExplain)
     this.jsonOutput = flags.json
     this.debugOutput = flags.debug
-    const engine = flags.engine as ProxyEngine | undefined
+    const engine = flags.engine as ReadableProxyEngine | undefined
     if (!engine && flags.root !== undefined) throw new UserError('--root only applies with --engine (without it the current environment is used)')
     if (engine !== 'docker' && flags['daemon-json'] !== undefined) throw new UserError('--daemon-json only applies with --engine docker')
     const overrides = labelEnv(parseEnvFlags(flags.env), (name) => `--env: ${name}`)

@@ -10,28 +10,17 @@ import {parseDaemonJson, toValue} from '../../formats/daemon-json/parse.js'
 import {dockerdCommand, parseDockerdArgs} from '../../formats/daemon-json/dockerd-flags.js'
 import {configFromSourcedEnv, PROXY_VARIABLES, type Setting} from '../../net/proxy.js'
 import {daemonJsonProxies} from './engine-env.js'
-import {serviceEnvironment, type EnvironmentFileContent} from './environment-file.js'
-import {absoluteEnv, configHome, expandGlob, Reader} from './host-reader.js'
-import {mergeUnitEnvironment, parseSystemdUnit, systemdDropInOrder, type ParsedUnit} from './systemd-unit.js'
-import {SYSTEM_MANAGER_FILES, SYSTEM_UNIT_DIRS} from '../../core/systemd-paths.js'
+import {absoluteEnv, configHome, Reader} from './host-reader.js'
+import {readServiceEnvironment, systemScope, type SystemdScope} from './systemd-service.js'
 import {PROXY_NAMES, type EngineProxyConfig, type EngineProxyOptions, type NoProxyTarget} from './types.js'
 
 const posix = path.posix
 
-interface SystemdScope {
-  mode: 'rootful' | 'rootless'
-  /** Unit folders, highest priority first (systemd.unit(5) "Unit File Load Path"). */
-  unitDirs: string[]
-  /** Where an administrator's drop-ins go. */
-  adminDir: string
-  /** Manager configuration with DefaultEnvironment=: main file candidates, drop-in folders (highest first). */
-  managerFiles: string[]
-  managerDropInDirs: string[]
-  systemctl: string
+interface DockerScope extends SystemdScope {
   daemonJson: string
 }
 
-async function dockerScope(reader: Reader): Promise<SystemdScope> {
+async function dockerScope(reader: Reader): Promise<DockerScope> {
   const host = reader.host
   const config = configHome(host)
   // Rootless docker runs as a user service; a root shell always means the system daemon.
@@ -63,39 +52,12 @@ async function dockerScope(reader: Reader): Promise<SystemdScope> {
       daemonJson: posix.join(config, 'docker/daemon.json'),
     }
   }
-  return {
-    mode: 'rootful',
-    unitDirs: [...SYSTEM_UNIT_DIRS],
-    adminDir: '/etc/systemd/system/docker.service.d',
-    managerFiles: [...SYSTEM_MANAGER_FILES],
-    managerDropInDirs: SYSTEM_MANAGER_FILES.map(f => `${f}.d`),
-    systemctl: 'systemctl',
-    daemonJson: '/etc/docker/daemon.json',
-  }
-}
-
-/**
- * DefaultEnvironment= of system.conf/user.conf, read with the unit parser: the [Manager]
- * section becomes [Service] and the key becomes Environment= (same quoting rules), keeping
- * line numbers so sources still point at the right line.
- */
-function managerDefaults(text: string, file: string): ParsedUnit {
-  const lines = text.split(/(\r\n|\r|\n)/)
-  for (let i = 0; i < lines.length; i += 2) {
-    const line = lines[i]!
-    if (/^[ \t]*\[Manager\][ \t]*$/.test(line)) lines[i] = '[Service]'
-    else if (/^[ \t]*\[/.test(line)) lines[i] = '[X-Other]'
-    else if (/^[ \t]*DefaultEnvironment[ \t]*=/.test(line)) lines[i] = line.replace('DefaultEnvironment', 'Environment')
-    else if (/^[ \t]*(?:Environment|EnvironmentFile|UnsetEnvironment)[ \t]*=/.test(line)) lines[i] = '# not a manager setting'
-  }
-  const unit = parseSystemdUnit(lines.join(''), file)
-  for (const w of unit.warnings) w.message = w.message.replace(/\bEnvironment=/g, 'DefaultEnvironment=')
-  return unit
+  return {...systemScope('docker.service'), daemonJson: '/etc/docker/daemon.json'}
 }
 
 interface DockerInspection {
   result: EngineProxyConfig
-  scope: SystemdScope
+  scope: DockerScope
   /** Drop-ins in the order systemd applies them. */
   dropIns: string[]
   environmentFiles: Set<string>
@@ -114,71 +76,8 @@ export async function inspectDocker(host: Host, options: EngineProxyOptions): Pr
   const reader = new Reader(host)
   const scope = await dockerScope(reader)
 
-  // The manager's DefaultEnvironment=: the first main file found, then its drop-ins.
-  const managerUnits: ParsedUnit[] = []
-  for (const file of scope.managerFiles) {
-    if ((await reader.kind(file)) !== 'file') continue
-    const text = await reader.read(file)
-    if (text !== null) managerUnits.push(managerDefaults(text, file))
-    break
-  }
-  for (const file of systemdDropInOrder(await reader.confFiles(scope.managerDropInDirs))) {
-    if ((await reader.kind(file)) !== 'file') continue
-    const text = await reader.read(file)
-    if (text !== null) managerUnits.push(managerDefaults(text, file))
-  }
-  const defaults = mergeUnitEnvironment(managerUnits)
-
-  // docker.service: the highest-priority unit file, then every drop-in. A drop-in that is not a
-  // regular file (a symlink to /dev/null) masks the ones of the same name with lower priority.
-  let mainUnit: string | null = null
-  for (const dir of scope.unitDirs) {
-    const file = posix.join(dir, 'docker.service')
-    const kind = await reader.kind(file)
-    if (kind === 'file') {
-      mainUnit = file
-      break
-    }
-    if (kind === 'other') {
-      reader.note(file, 'docker.service is masked; systemd does not start it')
-      break
-    }
-  }
-  // Unit-specific drop-ins first: with equal names they beat the type-wide service.d ones.
-  const candidates = [
-    ...(await reader.confFiles(scope.unitDirs.map(d => posix.join(d, 'docker.service.d')))),
-    ...(await reader.confFiles(scope.unitDirs.map(d => posix.join(d, 'service.d')))),
-  ]
-  const dropIns: string[] = []
-  for (const file of systemdDropInOrder(candidates)) if ((await reader.kind(file)) === 'file') dropIns.push(file)
-
-  const unitFiles = [...(mainUnit ? [mainUnit] : []), ...dropIns]
-  const unitTexts: string[] = []
-  const units: ParsedUnit[] = []
-  for (const file of unitFiles) {
-    const text = (await reader.read(file)) ?? ''
-    unitTexts.push(text)
-    units.push(parseSystemdUnit(text, file))
-  }
-  if (!mainUnit && dropIns.length > 0) reader.note('docker.service', 'no unit file found in the systemd unit folders; its drop-ins were read anyway')
-  const merged = mergeUnitEnvironment(units)
-  // DefaultEnvironment= comes first; the unit's own assignments and files override it.
-  merged.env = {...defaults.env, ...merged.env}
-  merged.warnings.unshift(...defaults.warnings)
-
-  const files: EnvironmentFileContent[] = []
-  const environmentFiles = new Set<string>()
-  for (const ref of merged.environmentFiles) {
-    const matches = await expandGlob(reader, ref.path)
-    if (matches.length === 0) files.push({path: ref.path, optional: ref.optional, text: null})
-    for (const file of matches) {
-      const text = (await reader.kind(file)) === 'file' ? await reader.read(file) : null
-      if (text !== null) environmentFiles.add(file)
-      files.push({path: file, optional: ref.optional, text})
-    }
-  }
-  const service = serviceEnvironment(merged, files)
-  reader.warnings(service.warnings)
+  const service = await readServiceEnvironment(reader, scope, 'docker.service')
+  const {dropIns, unitFiles, unitTexts, environmentFiles} = service
 
   // dockerd's own options: flags on ExecStart= and daemon.json "proxies" (both 23.0+).
   const plainEnv = Object.fromEntries(Object.entries(service.env).map(([k, v]) => [k, v.value]))

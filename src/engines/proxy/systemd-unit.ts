@@ -118,6 +118,11 @@ function splitWords(s: string): Words {
 /** Unit specifiers systemd expands (systemd.unit(5)); any other %<letter or digit> is an error. */
 const KNOWN_SPECIFIERS = new Set('aAbBCdDEfgGhHiIjJlLmMnNopPqsStTuUvVwWyY'.split(''))
 
+/** The unit a file belongs to: lets %n (full name) and %N (without the suffix) expand. */
+export interface UnitNames {
+  unit: string
+}
+
 type Expanded = {ok: true; value: string; unexpanded: string[]} | {ok: false}
 
 /**
@@ -125,7 +130,7 @@ type Expanded = {ok: true; value: string; unexpanded: string[]} | {ok: false}
  * depends on the machine) and reported; "%" before any other letter or digit makes systemd
  * drop the whole assignment; "%" before anything else stays literal.
  */
-function expandSpecifiers(s: string): Expanded {
+function expandSpecifiers(s: string, known: UnitNames | undefined): Expanded {
   let out = ''
   const unexpanded: string[] = []
   for (let i = 0; i < s.length; i++) {
@@ -141,6 +146,8 @@ function expandSpecifiers(s: string): Expanded {
     }
     i++
     if (next === '%') out += '%'
+    else if (known && next === 'n') out += known.unit
+    else if (known && next === 'N') out += known.unit.replace(/\.[^.]*$/, '')
     else if (KNOWN_SPECIFIERS.has(next)) {
       out += `%${next}`
       unexpanded.push(`%${next}`)
@@ -162,7 +169,7 @@ function nameOf(assignment: string): string {
  * drop-in: logical lines (backslash continuation; comment lines inside a continuation are
  * skipped), sections, "Key=value" with whitespace around '=' ignored, keys case-sensitive.
  */
-export function parseSystemdUnit(text: string, file: string): ParsedUnit {
+export function parseSystemdUnit(text: string, file: string, names?: UnitNames): ParsedUnit {
   const unit: ParsedUnit = {file, directives: [], warnings: []}
   const warn = (line: number, message: string): void => {
     unit.warnings.push({file, line, message: maskUrlCredentials(message)})
@@ -201,7 +208,7 @@ export function parseSystemdUnit(text: string, file: string): ParsedUnit {
     const {words, error} = splitWords(value)
     // Values are never quoted in warnings: a badly split proxy URL leaks its password.
     for (const word of words) {
-      const expanded = expandSpecifiers(word)
+      const expanded = expandSpecifiers(word, names)
       if (!expanded.ok) {
         const what = word.includes('=') ? `the assignment of ${nameOf(word)}` : 'a word'
         warn(line, `Environment= ${what} contains a "%" that is not a systemd specifier, so systemd ignores it; write "%%" for a literal "%" (URL-encoded characters such as %40 become %%40)`)
@@ -230,7 +237,7 @@ export function parseSystemdUnit(text: string, file: string): ParsedUnit {
       unit.directives.push({kind: 'reset-environment-files', file, line})
       return
     }
-    const expanded = expandSpecifiers(value)
+    const expanded = expandSpecifiers(value, names)
     if (!expanded.ok) {
       warn(line, 'EnvironmentFile= contains a "%" that is not a systemd specifier, so systemd ignores the setting')
       return
@@ -254,7 +261,7 @@ export function parseSystemdUnit(text: string, file: string): ParsedUnit {
     }
     const {words, error} = splitWords(value)
     for (const word of words) {
-      const expanded = expandSpecifiers(word)
+      const expanded = expandSpecifiers(word, names)
       if (!expanded.ok || !ENV_NAME.test(nameOf(expanded.value))) {
         warn(line, 'invalid UnsetEnvironment= entry, systemd ignores it')
         continue

@@ -2,6 +2,8 @@ import type {ProxyConfig, Setting} from '../../net/proxy.js'
 import {PROXY_VARIABLES} from '../../net/proxy.js'
 
 export type ProxyEngine = 'docker' | 'podman'
+/** Engines whose proxy can be read (containerd and k3s: from their systemd service only). */
+export type ReadableProxyEngine = ProxyEngine | 'containerd' | 'k3s'
 
 export interface EngineProxyOptions {
   /** dockerd's daemon.json to read instead of the default (or of dockerd's --config-file). */
@@ -9,7 +11,7 @@ export interface EngineProxyOptions {
 }
 
 export interface EngineProxyConfig {
-  engine: ProxyEngine
+  engine: ReadableProxyEngine
   /** Whether the rootful or the rootless (per-user) engine was read. */
   mode: 'rootful' | 'rootless'
   /** What Go in the engine decides with. */

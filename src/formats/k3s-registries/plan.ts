@@ -28,13 +28,17 @@ export function planK3sRegistries(d: K3sRegistriesDoc | null, change: MirrorChan
     const fresh = next.filter((u) => !kept.includes(u)).map((u) => doc.createNode(u))
     if (change.action === 'add' && change.position === 'last') seq.items.push(...fresh)
     else seq.items.unshift(...fresh)
+    // 'set' means this order too: kept entries move (with their comments) to their place.
+    if (change.action === 'set') seq.items.sort((a, b) => next.indexOf(String(isScalar(a) ? a.value : '')) - next.indexOf(String(isScalar(b) ? b.value : '')))
   } else if (next.length) doc.setIn(['mirrors', source, 'endpoint'], doc.createNode(next))
   else {
     doc.deleteIn(['mirrors', source, 'endpoint'])
     const left = doc.getIn(['mirrors', source], true)
     if (isMap(left) && left.items.length === 0) doc.deleteIn(['mirrors', source])
   }
+  const reordered = change.action === 'set' && next.every((u) => current.includes(u)) && current.every((u) => next.includes(u))
   const actions = [
+    ...(reordered ? [`reorder the endpoints of ${source}: ${next.join(', ')}`] : []),
     ...next.filter((u) => !current.includes(u)).map((u) => `add endpoint ${u} for ${source}`),
     ...current.filter((u) => !next.includes(u)).map((u) => `remove endpoint ${u} for ${source}`),
     'restart k3s (or rke2-server / rke2-agent) to apply it: registries.yaml is read at start',

@@ -6,14 +6,16 @@ import {reasonOf} from '../../fleet/run-fleet.js'
 import type {HostSession} from '../../fleet/session.js'
 import type {ProxyConfig} from '../../net/proxy.js'
 
+/** The engines the wizard configures (containerd and k3s are in the spec, not yet in the wizard). */
+export type WizardEngine = Extract<SpecEngine, 'docker' | 'podman'>
+
 /** What the wizard needs to know about one host before asking about mirrors. */
 export interface HostFacts {
   name: string
-  /** The engines the spec can configure (containerd and k3s are not in the wizard yet). */
-  engines: SpecEngine[]
+  engines: WizardEngine[]
   dockerVersion: string | null
   /** Each found engine's proxy settings, as that engine reads them on the host. */
-  proxies: Partial<Record<SpecEngine, ProxyConfig>>
+  proxies: Partial<Record<WizardEngine, ProxyConfig>>
   /** Set when the host could not be reached or read. */
   error: string | null
 }
@@ -24,7 +26,7 @@ export async function gatherFacts(sessions: readonly HostSession[], signal: Abor
     sessions.map(async (session) => {
       try {
         return await session.plan(async (host) => {
-          const engines = (await foundEngines(host, session.treeRoot)).filter((e): e is SpecEngine => e === 'docker' || e === 'podman')
+          const engines = (await foundEngines(host, session.treeRoot)).filter((e): e is WizardEngine => e === 'docker' || e === 'podman')
           const dockerVersion = engines.includes('docker') ? await detectDockerVersion(host, {treeRoot: session.treeRoot}) : null
           const proxies: HostFacts['proxies'] = {}
           for (const e of engines) proxies[e] = (await engineProxyConfig(host, e)).config

@@ -1,14 +1,13 @@
-import type {SpecEngine} from '../../policy/spec.js'
 import {mirrorProbeContext} from '../../cli/probe-context.js'
 import type {Host} from '../../hosts/host.js'
 import {parseMirrorArgument as probeTarget} from '../../net/mirror-target.js'
 import {probeMirror, type ProbeContext} from '../../net/probe.js'
 import {mirrorLocation, mirrorUrl, type MirrorTarget} from '../../policy/mirror-policy.js'
-import type {HostFacts} from './host-facts.js'
+import type {HostFacts, WizardEngine} from './host-facts.js'
 
 /** One proxy route to probe along: an engine's settings, shared by the hosts named. */
 export interface ProbeRoute {
-  engine: SpecEngine
+  engine: WizardEngine
   hosts: string[]
   ctx: ProbeContext
 }
@@ -30,7 +29,7 @@ export async function probeRoutes(facts: readonly HostFacts[], options: {local: 
   const {local, here, timeoutMs} = options
   const routes = new Map<string, ProbeRoute>()
   for (const f of facts) {
-    const engines: SpecEngine[] = f.engines.length ? f.engines : ['podman']
+    const engines: WizardEngine[] = f.engines.length ? f.engines : ['podman']
     for (const engine of engines) {
       const {ctx} = await mirrorProbeContext(local ?? here, engine, {timeoutMs})
       if (!local) ctx.proxyConfig = f.proxies[engine] ?? {}

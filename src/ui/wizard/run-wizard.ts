@@ -1,6 +1,5 @@
 import {writeFile, rename, stat} from 'node:fs/promises'
 import path from 'node:path'
-import type {SpecEngine} from '../../policy/spec.js'
 import {ExitCode} from '../../core/exit-codes.js'
 import {exitCodeOf, renderReport, reportOf} from '../../fleet/command-run.js'
 import {specIntent} from '../../fleet/plan-host.js'
@@ -14,7 +13,7 @@ import {parseMirrorArgument} from '../../policy/mirror-policy.js'
 import type {EntryAnswer, SpecAnswers, TargetAnswer} from './answers.js'
 import {applyCommand, mirrorAddCommands} from './command-text.js'
 import {consequences, engineSets} from './consequences.js'
-import {describeFacts, gatherFacts} from './host-facts.js'
+import {describeFacts, gatherFacts, type WizardEngine} from './host-facts.js'
 import {askEntry, type ReachCheck} from './mirror-step.js'
 import {isPromptExit, type Prompter} from './prompter.js'
 import {proxyAdvice, renderAdvice} from './proxy-advice.js'
@@ -94,7 +93,7 @@ async function converse(io: WizardIo, options: WizardOptions, state: WizardState
 
   const found = [...new Set(reachable.flatMap((f) => f.engines))]
   const engines = await ask(() =>
-    p.checkbox<SpecEngine>(
+    p.checkbox<WizardEngine>(
       'Which engines should use the mirrors?',
       [
         {name: 'podman, buildah, skopeo, CRI-O (registries.conf)', value: 'podman', checked: found.includes('podman') || !found.length},
@@ -117,7 +116,7 @@ async function converse(io: WizardIo, options: WizardOptions, state: WizardState
   }
 
   const targets: MirrorTarget[] = entries.flatMap((e) => e.mirrors.map((m) => parseMirrorArgument(m, {insecure: e.insecure})))
-  const advice = proxyAdvice(reachable.map((f) => ({...f, proxies: Object.fromEntries(Object.entries(f.proxies).filter(([e]) => engines.includes(e as SpecEngine)))})), targets)
+  const advice = proxyAdvice(reachable.map((f) => ({...f, proxies: Object.fromEntries(Object.entries(f.proxies).filter(([e]) => engines.includes(e as WizardEngine)))})), targets)
   let fixNoProxy = false
   if (advice.length) {
     io.say(['NO_PROXY:', ...renderAdvice(advice)].join('\n'))

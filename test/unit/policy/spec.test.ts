@@ -114,3 +114,34 @@ describe('changesForHost', () => {
     expect(c.warnings).toHaveLength(2)
   })
 })
+
+describe('changesForHost: containerd and k3s', () => {
+  const spec = (text: string) => parseSpec(text, 'spec.toml')
+
+  test('engines accepts "containerd" and "k3s"; they get whole-registry "set" changes', () => {
+    const s = spec('[[mirror]]\nsource = "docker.io"\nmirrors = ["m.example.com:5000", "n.example.com"]\nengines = ["containerd", "k3s"]\n')
+    expect(s.entries[0]!.engines).toEqual(['containerd', 'k3s'])
+    const c = changesForHost(s, ['docker', 'podman'], null)
+    expect(c.podman).toEqual([])
+    expect(c.docker).toEqual([])
+    for (const engine of ['containerd', 'k3s'] as const) {
+      expect(c[engine].map((x) => [x.action, x.source, x.mirrors.map((m) => m.host)])).toEqual([['set', 'docker.io', ['m.example.com:5000', 'n.example.com']]])
+    }
+    expect(c.warnings).toEqual([])
+  })
+
+  test('entries without engines go to containerd and k3s when found; prefixes and wildcards only warn when named', () => {
+    const text = '[[mirror]]\nsource = "quay.io/org"\nmirrors = ["m.example.com/quay"]\n\n[[mirror]]\nsource = "ghcr.io"\nmirrors = ["m.example.com"]\npull-from-mirror = "digest-only"\n'
+    const c = changesForHost(spec(text), ['containerd'], null)
+    expect(c.containerd.map((x) => x.source)).toEqual(['ghcr.io'])
+    expect(c.k3s).toEqual([])
+    expect(c.warnings).toEqual(['containerd: spec.toml:5: pull-from-mirror digest-only not applied: containerd has no per-mirror pull-from-mirror'])
+    const named = changesForHost(spec('[[mirror]]\nsource = "*.example.com"\nmirrors = ["m.example.com"]\nengines = ["k3s"]\n'), [], null)
+    expect(named.k3s).toEqual([])
+    expect(named.warnings).toEqual(['k3s: spec.toml:1: source *.example.com left out: k3s mirrors whole registries (a host such as docker.io)'])
+  })
+
+  test('an unknown engine names the four', () => {
+    expect(thrown('[[mirror]]\nsource = "docker.io"\nmirrors = ["m.example.com"]\nengines = ["cri-o"]\n').message).toMatch(/containerd/)
+  })
+})
