@@ -19,3 +19,10 @@ export const specFlags = {
   ...targetFlags,
   root: Flags.string({description: "act on the files under DIR instead of this machine's / (an image tree, a chroot)", helpValue: 'DIR'}),
 }
+
+/** apply's rollout controls: batches, a failure limit, a canary host first. */
+export const rolloutFlags = {
+  serial: Flags.integer({description: 'apply to N hosts at a time; the next batch starts only while failures are within --max-fail (default 0)', helpValue: 'N', min: 1, helpGroup: 'ROLLOUT'}),
+  'max-fail': Flags.string({description: 'failed hosts tolerated (N) or their share of all hosts (P%); past it no new host is started and the rest are reported as skipped', helpValue: 'N|P%', helpGroup: 'ROLLOUT'}),
+  'canary-host': Flags.boolean({description: 'apply to one host first, as a batch of its own', helpGroup: 'ROLLOUT'}),
+}

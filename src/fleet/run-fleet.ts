@@ -5,6 +5,7 @@ import {planHost, type HostIntent, type HostPlan} from './plan-host.js'
 import {runPool, TaskCancelled, TaskTimeout} from './pool.js'
 import type {Progress} from './progress.js'
 import {failedResult, type HostResult} from './report.js'
+import {splitBatches, type RolloutGate} from './rollout.js'
 import type {HostSession} from './session.js'
 
 export interface FleetRunOptions {
@@ -13,6 +14,8 @@ export interface FleetRunOptions {
   timeoutMs: number | null
   progress: Progress
   signal?: AbortSignal
+  /** apply's --serial/--max-fail/--canary-host: batches in order, no new host past the failures allowed. */
+  rollout?: RolloutGate
 }
 
 export interface PlannedHost {
@@ -20,6 +23,8 @@ export interface PlannedHost {
   result: HostResult
   /** null when the host failed before a plan existed. */
   plan: HostPlan | null
+  /** Why a stopped rollout never started this host (its result then says failed, as not done). */
+  skipped?: string
 }
 
 /** A failure said in one line: position and hint for UserErrors, the cause for ssh errors. */
@@ -77,12 +82,40 @@ async function finishAll(
   options: FleetRunOptions,
   skip: (p: PlannedHost) => boolean = () => false,
 ): Promise<PlannedHost[]> {
+  if (!options.rollout) return finishBatch(items, task, options, skip)
+  const out: PlannedHost[] = []
+  for (const batch of splitBatches(items, options.rollout.policy)) out.push(...(await finishBatch(batch, task, options, skip)))
+  return out
+}
+
+async function finishBatch(
+  items: readonly PlannedHost[],
+  task: (p: PlannedHost, signal: AbortSignal) => Promise<PlannedHost>,
+  options: FleetRunOptions,
+  skip: (p: PlannedHost) => boolean,
+): Promise<PlannedHost[]> {
+  const gate = options.rollout
   const settled = await runPool(
     items,
     async (p, signal) => {
-      if (skip(p)) return p
-      const out = await task(p, signal)
-      options.progress.finish(out.session.name, out.result.status, out.result.reason)
+      const name = p.session.name
+      if (skip(p)) {
+        gate?.settle(name, p.result.status === 'failed')
+        return p
+      }
+      const held = gate?.admit()
+      if (held) return {...p, skipped: held, result: failedResult(name, held)}
+      // A timeout settles the pool's race before the task ends: count it at once.
+      signal.addEventListener('abort', () => gate?.settle(name, true), {once: true})
+      let out: PlannedHost
+      try {
+        out = await task(p, signal)
+      } catch (error) {
+        gate?.settle(name, true)
+        throw error
+      }
+      gate?.settle(name, out.result.status === 'failed')
+      options.progress.finish(name, out.result.status, out.result.reason)
       return out
     },
     options,
