@@ -13,11 +13,15 @@ export const targetFlags = {
   timeout: Flags.integer({description: 'seconds allowed per host (connect, gather, plan, write)', default: 120, min: 1, helpGroup: 'TARGETS'}),
 }
 
+export const rootFlag = {
+  root: Flags.string({description: "act on the files under DIR instead of this machine's / (an image tree, a chroot)", helpValue: 'DIR'}),
+}
+
 /** plan and apply: the spec and the fleet targets (or this machine, under --root). */
 export const specFlags = {
   spec: Flags.string({description: 'the TOML spec: which mirrors serve which sources', helpValue: 'FILE', required: true}),
   ...targetFlags,
-  root: Flags.string({description: "act on the files under DIR instead of this machine's / (an image tree, a chroot)", helpValue: 'DIR'}),
+  ...rootFlag,
 }
 
 /** apply's rollout controls: batches, a failure limit, a canary host first. */

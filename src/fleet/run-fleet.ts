@@ -1,4 +1,6 @@
+import path from 'node:path'
 import {UserError} from '../core/errors.js'
+import type {Host} from '../hosts/host.js'
 import {SshError} from '../hosts/ssh-errors.js'
 import {applyRequest, hostResultOf} from './apply-host.js'
 import {planHost, type HostIntent, type HostPlan} from './plan-host.js'
@@ -16,7 +18,12 @@ export interface FleetRunOptions {
   signal?: AbortSignal
   /** apply's --serial/--max-fail/--canary-host: batches in order, no new host past the failures allowed. */
   rollout?: RolloutGate
+  /** Saves what the writes replace in this folder below the host's backup folder (rollback's own). */
+  backupSubfolder?: string
 }
+
+/** Makes one host's plan from its read-only Host: the spec or change planner, or rollback's. */
+export type HostPlanner = (host: Host, session: HostSession) => Promise<HostPlan>
 
 export interface PlannedHost {
   session: HostSession
@@ -47,11 +54,15 @@ export function reasonOf(error: unknown): string {
  * Hosts with nothing to write cost no write round trip.
  */
 export async function runFleet(sessions: readonly HostSession[], intent: HostIntent, apply: boolean, options: FleetRunOptions): Promise<PlannedHost[]> {
+  return runPlanner(sessions, (host, session) => planHost(host, intent, {treeRoot: session.treeRoot}), apply, options)
+}
+
+export async function runPlanner(sessions: readonly HostSession[], planner: HostPlanner, apply: boolean, options: FleetRunOptions): Promise<PlannedHost[]> {
   return finishAll(
     sessions.map((session) => ({session, plan: null, result: failedResult(session.name, 'not attempted')})),
     async (p, signal) => {
       options.progress.phase(p.session.name, 'gathering')
-      const plan = await p.session.plan((host) => planHost(host, intent, {treeRoot: p.session.treeRoot}), signal)
+      const plan = await p.session.plan((host) => planner(host, p.session), signal)
       const planned = {session: p.session, plan, result: plannedResult(p.session.name, plan)}
       return apply ? {...planned, result: await applyOne(planned, signal, options)} : planned
     },
@@ -72,7 +83,8 @@ function plannedResult(host: string, plan: HostPlan): HostResult {
 async function applyOne({session, plan, result}: PlannedHost, signal: AbortSignal, options: FleetRunOptions): Promise<HostResult> {
   if (!plan || !plan.writes.length) return result
   options.progress.phase(session.name, 'writing')
-  const r = await session.apply(applyRequest(plan, session.backupDir()), signal)
+  const dir = session.backupDir()
+  const r = await session.apply(applyRequest(plan, options.backupSubfolder ? path.posix.join(dir, options.backupSubfolder) : dir), signal)
   return hostResultOf(session.name, plan, r)
 }
 

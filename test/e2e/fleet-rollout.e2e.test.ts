@@ -1,7 +1,7 @@
 // Rollout controls and rollback over real OpenSSH to real sshd hosts (test/harness/sshd-hosts.ts):
 // --canary-host and --serial batches observed in order from the hosts' file times, a host
 // down with --max-fail 0 stopping the rollout, and rollback giving back the original bytes.
-import {mkdtempSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
@@ -71,5 +71,30 @@ describe('rollout and rollback over SSH', {timeout: 240_000}, () => {
     const written = (name: string) => statSync(hosts.host(name).path(DAEMON_JSON)).mtimeMs
     expect(written('h1')).toBeLessThan(Math.min(written('h2'), written('h3')))
     expect(Math.max(written('h2'), written('h3'))).toBeLessThan(written('h4'))
+  })
+
+  test('rollback after that apply: --dry-run shows the diffs; then every file is byte-identical to the original; again: unchanged', async () => {
+    const reached = ['h1', 'h2', 'h3', 'h4', 'h6']
+    const converged = Object.fromEntries(reached.map((n) => [n, files(hosts.host(n))]))
+    expect(converged.h1!.daemon).not.toBe(ORIGINAL_DAEMON)
+
+    const dry = await run(['rollback', '--limit', reached.join(','), '--dry-run'])
+    expect(dry.exitCode, dry.stderr).toBe(0)
+    expect(statusOf(dry.json)).toEqual({h1: 'changed', h2: 'changed', h3: 'changed', h4: 'changed', h6: 'unchanged'})
+    expect(dry.json!.hosts[0]!.files.map((f) => f.path).sort()).toEqual([REGISTRIES_CONF, DAEMON_JSON].sort())
+    for (const n of reached) expect(files(hosts.host(n)), n).toEqual(converged[n])
+
+    const r = await run(['rollback', '--limit', reached.join(',')])
+    expect(r.exitCode, r.stderr).toBe(0)
+    expect(statusOf(r.json)).toEqual({h1: 'changed', h2: 'changed', h3: 'changed', h4: 'changed', h6: 'unchanged'})
+    for (const n of reached) {
+      expect(files(hosts.host(n)), n).toEqual({daemon: ORIGINAL_DAEMON, registries: ORIGINAL_REGISTRIES})
+      expect(readdirSync(hosts.host(n).path('/etc/containers')).filter((e) => e !== 'policy.json'), n).toEqual(['registries.conf'])
+      expect(readdirSync(hosts.host(n).path('/etc/docker')), n).toEqual(['daemon.json'])
+    }
+
+    const again = await run(['rollback', '--limit', reached.join(',')])
+    expect(again.exitCode, again.stderr).toBe(0)
+    expect(Object.values(statusOf(again.json))).toEqual(Array(reached.length).fill('unchanged'))
   })
 })
