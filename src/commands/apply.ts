@@ -3,7 +3,7 @@ import {BaseCommand} from '../cli/base-command.js'
 import {UserError} from '../core/errors.js'
 import {rolloutFlags, specFlags} from '../fleet/flags.js'
 import {exitCodeOf, FleetRun, renderReport, reportOf} from '../fleet/command-run.js'
-import {attemptedReport, renderSkipped, rolloutGate, rolloutReport, skippedHosts} from '../fleet/rollout.js'
+import {attemptedReport, parseMaxFail, renderSkipped, rolloutGate, rolloutReport, skippedHosts} from '../fleet/rollout.js'
 import {applyPlanned, runFleet, type FleetRunOptions, type PlannedHost} from '../fleet/run-fleet.js'
 
 export default class Apply extends BaseCommand {
@@ -26,7 +26,8 @@ export default class Apply extends BaseCommand {
     const {flags} = await this.parse(Apply)
     if (!flags.yes && !(process.stdin.isTTY && process.stderr.isTTY))
       throw new UserError('apply asks before it writes, and there is no terminal to ask in', {hint: 'run it with --yes (see the changes first with mirrorctl plan)'})
-    rolloutGate(flags, 0) // a bad --max-fail is a usage error before any host is contacted
+    // A bad --max-fail is a usage error before any host is contacted.
+    if (flags['max-fail'] !== undefined) parseMaxFail(flags['max-fail'])
     const fleet = await FleetRun.open(flags)
     // Planning alone reads; the rollout's batches and failure limit govern the writes.
     const pass = async (run: (options: FleetRunOptions) => Promise<PlannedHost[]>, rollout: boolean): Promise<PlannedHost[]> => {
