@@ -37,10 +37,10 @@ export function candidateRequests(): GatherRequest[] {
     ...SYSTEM_MANAGER_FILES.map((f) => list(`${f}.d`)),
     read('/etc/default/docker'),
     read('/etc/sysconfig/docker'),
-    // engine detection looks for the binaries (stat only: their bytes never travel)
     // rollback: the backup slots, and the versions kept of the files mirrorctl usually writes
     list(SYSTEM_BACKUP_FOLDER),
     ...['/etc/containers/registries.conf', '/etc/containers/registries.conf.d/50-mirrorctl.conf', '/etc/docker/daemon.json'].map((f) => list(`${SYSTEM_BACKUP_FOLDER}/${backupSlotName(f)}`)),
+    // engine detection looks for the binaries (stat only: their bytes never travel)
     ...['/usr/bin/dockerd', '/usr/local/bin/dockerd', '/usr/sbin/dockerd', '/usr/bin/podman', '/usr/local/bin/podman', '/usr/bin/skopeo', '/usr/bin/buildah', '/usr/bin/crio'].map(stat),
   ]
 }
