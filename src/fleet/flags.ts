@@ -13,9 +13,20 @@ export const targetFlags = {
   timeout: Flags.integer({description: 'seconds allowed per host (connect, gather, plan, write)', default: 120, min: 1, helpGroup: 'TARGETS'}),
 }
 
+export const rootFlag = {
+  root: Flags.string({description: "act on the files under DIR instead of this machine's / (an image tree, a chroot)", helpValue: 'DIR'}),
+}
+
 /** plan and apply: the spec and the fleet targets (or this machine, under --root). */
 export const specFlags = {
   spec: Flags.string({description: 'the TOML spec: which mirrors serve which sources', helpValue: 'FILE', required: true}),
   ...targetFlags,
-  root: Flags.string({description: "act on the files under DIR instead of this machine's / (an image tree, a chroot)", helpValue: 'DIR'}),
+  ...rootFlag,
+}
+
+/** apply's rollout controls: batches, a failure limit, a canary host first. */
+export const rolloutFlags = {
+  serial: Flags.integer({description: 'apply to N hosts at a time; the next batch starts only while failures are within --max-fail (default 0)', helpValue: 'N', min: 1, helpGroup: 'ROLLOUT'}),
+  'max-fail': Flags.string({description: 'failed hosts tolerated (N) or their share of all hosts (P%); past it no new host is started and the rest are reported as skipped', helpValue: 'N|P%', helpGroup: 'ROLLOUT'}),
+  'canary-host': Flags.boolean({description: 'apply to one host first, as a batch of its own', helpGroup: 'ROLLOUT'}),
 }

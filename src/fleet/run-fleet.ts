@@ -1,10 +1,13 @@
+import path from 'node:path'
 import {UserError} from '../core/errors.js'
+import type {Host} from '../hosts/host.js'
 import {SshError} from '../hosts/ssh-errors.js'
 import {applyRequest, hostResultOf} from './apply-host.js'
 import {planHost, type HostIntent, type HostPlan} from './plan-host.js'
 import {runPool, TaskCancelled, TaskTimeout} from './pool.js'
 import type {Progress} from './progress.js'
 import {failedResult, type HostResult} from './report.js'
+import {splitBatches, type RolloutGate} from './rollout.js'
 import type {HostSession} from './session.js'
 
 export interface FleetRunOptions {
@@ -13,13 +16,22 @@ export interface FleetRunOptions {
   timeoutMs: number | null
   progress: Progress
   signal?: AbortSignal
+  /** apply's --serial/--max-fail/--canary-host: batches in order, no new host past the failures allowed. */
+  rollout?: RolloutGate
+  /** Saves what the writes replace in this folder below the host's backup folder (rollback's own). */
+  backupSubfolder?: string
 }
+
+/** Makes one host's plan from its read-only Host: the spec or change planner, or rollback's. */
+export type HostPlanner = (host: Host, session: HostSession) => Promise<HostPlan>
 
 export interface PlannedHost {
   session: HostSession
   result: HostResult
   /** null when the host failed before a plan existed. */
   plan: HostPlan | null
+  /** Why a stopped rollout never started this host (its result then says failed, as not done). */
+  skipped?: string
 }
 
 /** A failure said in one line: position and hint for UserErrors, the cause for ssh errors. */
@@ -42,11 +54,15 @@ export function reasonOf(error: unknown): string {
  * Hosts with nothing to write cost no write round trip.
  */
 export async function runFleet(sessions: readonly HostSession[], intent: HostIntent, apply: boolean, options: FleetRunOptions): Promise<PlannedHost[]> {
+  return runPlanner(sessions, (host, session) => planHost(host, intent, {treeRoot: session.treeRoot}), apply, options)
+}
+
+export async function runPlanner(sessions: readonly HostSession[], planner: HostPlanner, apply: boolean, options: FleetRunOptions): Promise<PlannedHost[]> {
   return finishAll(
     sessions.map((session) => ({session, plan: null, result: failedResult(session.name, 'not attempted')})),
     async (p, signal) => {
       options.progress.phase(p.session.name, 'gathering')
-      const plan = await p.session.plan((host) => planHost(host, intent, {treeRoot: p.session.treeRoot}), signal)
+      const plan = await p.session.plan((host) => planner(host, p.session), signal)
       const planned = {session: p.session, plan, result: plannedResult(p.session.name, plan)}
       return apply ? {...planned, result: await applyOne(planned, signal, options)} : planned
     },
@@ -67,7 +83,8 @@ function plannedResult(host: string, plan: HostPlan): HostResult {
 async function applyOne({session, plan, result}: PlannedHost, signal: AbortSignal, options: FleetRunOptions): Promise<HostResult> {
   if (!plan || !plan.writes.length) return result
   options.progress.phase(session.name, 'writing')
-  const r = await session.apply(applyRequest(plan, session.backupDir()), signal)
+  const dir = session.backupDir()
+  const r = await session.apply(applyRequest(plan, options.backupSubfolder ? path.posix.join(dir, options.backupSubfolder) : dir), signal)
   return hostResultOf(session.name, plan, r)
 }
 
@@ -77,12 +94,40 @@ async function finishAll(
   options: FleetRunOptions,
   skip: (p: PlannedHost) => boolean = () => false,
 ): Promise<PlannedHost[]> {
+  if (!options.rollout) return finishBatch(items, task, options, skip)
+  const out: PlannedHost[] = []
+  for (const batch of splitBatches(items, options.rollout.policy)) out.push(...(await finishBatch(batch, task, options, skip)))
+  return out
+}
+
+async function finishBatch(
+  items: readonly PlannedHost[],
+  task: (p: PlannedHost, signal: AbortSignal) => Promise<PlannedHost>,
+  options: FleetRunOptions,
+  skip: (p: PlannedHost) => boolean,
+): Promise<PlannedHost[]> {
+  const gate = options.rollout
   const settled = await runPool(
     items,
     async (p, signal) => {
-      if (skip(p)) return p
-      const out = await task(p, signal)
-      options.progress.finish(out.session.name, out.result.status, out.result.reason)
+      const name = p.session.name
+      if (skip(p)) {
+        gate?.settle(name, p.result.status === 'failed')
+        return p
+      }
+      const held = gate?.admit()
+      if (held) return {...p, skipped: held, result: failedResult(name, held)}
+      // A timeout settles the pool's race before the task ends: count it at once.
+      signal.addEventListener('abort', () => gate?.settle(name, true), {once: true})
+      let out: PlannedHost
+      try {
+        out = await task(p, signal)
+      } catch (error) {
+        gate?.settle(name, true)
+        throw error
+      }
+      gate?.settle(name, out.result.status === 'failed')
+      options.progress.finish(name, out.result.status, out.result.reason)
       return out
     },
     options,

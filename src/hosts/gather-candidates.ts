@@ -5,6 +5,8 @@
  * in one more round trip (gatherUntilComplete), so a missing entry costs time, never truth.
  */
 import {SYSTEM_MANAGER_FILES, SYSTEM_UNIT_DIRS} from '../core/systemd-paths.js'
+import {DEFAULT_DROP_IN} from '../formats/registries-conf/plan.js'
+import {backupSlotName, SYSTEM_BACKUP_FOLDER} from './backup.js'
 import type {GatherRequest} from './snapshot.js'
 
 const read = (path: string): GatherRequest => ({path, mode: 'read'})
@@ -36,6 +38,9 @@ export function candidateRequests(): GatherRequest[] {
     ...SYSTEM_MANAGER_FILES.map((f) => list(`${f}.d`)),
     read('/etc/default/docker'),
     read('/etc/sysconfig/docker'),
+    // rollback: the backup slots, and the versions kept of the files mirrorctl usually writes
+    list(SYSTEM_BACKUP_FOLDER),
+    ...['/etc/containers/registries.conf', `/etc/containers/registries.conf.d/${DEFAULT_DROP_IN}`, '/etc/docker/daemon.json'].map((f) => list(`${SYSTEM_BACKUP_FOLDER}/${backupSlotName(f)}`)),
     // engine detection looks for the binaries (stat only: their bytes never travel)
     ...['/usr/bin/dockerd', '/usr/local/bin/dockerd', '/usr/sbin/dockerd', '/usr/bin/podman', '/usr/local/bin/podman', '/usr/bin/skopeo', '/usr/bin/buildah', '/usr/bin/crio'].map(stat),
   ]
