@@ -11,6 +11,7 @@ import {isDockerHubSource} from '../formats/daemon-json/index.js'
 import {planDaemonJsonChange} from './docker-change.js'
 import {containerdUnsupported, planContainerdChange, type ContainerdChangeOptions} from '../engines/containerd-change.js'
 import {planK3sChange} from '../engines/k3s-change.js'
+import {detectContainerdVersion} from '../engines/containerd-hosts-dir.js'
 import type {EngineSelection} from './engine-selection.js'
 import type {FileResult, MirrorRunResult, PlannedFile} from './file-result.js'
 import {planAndWrite} from './plan-and-write.js'
@@ -68,8 +69,9 @@ export async function planMirrorRun(host: Host, change: MirrorChange, options: O
         skipped.push({engine, reason: unsupported})
         continue
       }
-      if (engine === 'containerd' && !options.containerd) throw new UserError('containerd was selected without its options', {hint: 'this is a mirrorctl bug'})
-      const planned = engine === 'k3s' ? await planK3sChange(host, change, {file: options.k3sRegistries}) : await planContainerdChange(host, change, options.containerd!)
+      // Callers that detected containerd without naming its folders get its defaults and its own version.
+      const containerd = options.containerd ?? {version: await detectContainerdVersion(host, {treeRoot: false})}
+      const planned = engine === 'k3s' ? await planK3sChange(host, change, {file: options.k3sRegistries}) : await planContainerdChange(host, change, containerd)
       writes.push(...planned.map((w) => ({...w, engine})))
       continue
     }

@@ -38,10 +38,16 @@ export function candidateRequests(): GatherRequest[] {
     ...SYSTEM_MANAGER_FILES.map((f) => list(`${f}.d`)),
     read('/etc/default/docker'),
     read('/etc/sysconfig/docker'),
+    // containerd (config.toml, the default hosts folder) and k3s/RKE2 registries.yaml
+    read('/etc/containerd/config.toml'),
+    list('/etc/containerd/certs.d'),
+    ...['docker.io', '_default'].map((r) => list(`/etc/containerd/certs.d/${r}`)),
+    ...['k3s', 'rke2'].flatMap((d) => [stat(`/etc/rancher/${d}`), read(`/etc/rancher/${d}/registries.yaml`)]),
+    ...SYSTEM_UNIT_DIRS.flatMap((dir) => [read(`${dir}/containerd.service`), list(`${dir}/containerd.service.d`)]),
     // rollback: the backup slots, and the versions kept of the files mirrorctl usually writes
     list(SYSTEM_BACKUP_FOLDER),
     ...['/etc/containers/registries.conf', `/etc/containers/registries.conf.d/${DEFAULT_DROP_IN}`, '/etc/docker/daemon.json'].map((f) => list(`${SYSTEM_BACKUP_FOLDER}/${backupSlotName(f)}`)),
     // engine detection looks for the binaries (stat only: their bytes never travel)
-    ...['/usr/bin/dockerd', '/usr/local/bin/dockerd', '/usr/sbin/dockerd', '/usr/bin/podman', '/usr/local/bin/podman', '/usr/bin/skopeo', '/usr/bin/buildah', '/usr/bin/crio'].map(stat),
+    ...['/usr/bin/dockerd', '/usr/local/bin/dockerd', '/usr/sbin/dockerd', '/usr/bin/podman', '/usr/local/bin/podman', '/usr/bin/skopeo', '/usr/bin/buildah', '/usr/bin/crio', '/usr/bin/containerd', '/usr/local/bin/containerd', '/usr/local/bin/k3s'].map(stat),
   ]
 }
