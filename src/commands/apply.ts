@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
 import {UserError} from '../core/errors.js'
-import {rolloutFlags, specFlags} from '../fleet/flags.js'
+import {reloadFlags, rolloutFlags, specFlags} from '../fleet/flags.js'
 import {exitCodeOf, FleetRun, renderReport, reportOf} from '../fleet/command-run.js'
 import {attemptedReport, parseMaxFail, renderSkipped, rolloutGate, rolloutReport, skippedHosts} from '../fleet/rollout.js'
 import {applyPlanned, runFleet, type FleetRunOptions, type PlannedHost} from '../fleet/run-fleet.js'
@@ -13,12 +13,14 @@ export default class Apply extends BaseCommand {
   static override flags = {
     ...specFlags,
     ...rolloutFlags,
+    ...reloadFlags,
     yes: Flags.boolean({char: 'y', description: 'apply without asking'}),
   }
   static override examples = [
     '<%= config.bin %> apply --spec mirrors.toml --yes',
     '<%= config.bin %> apply --spec mirrors.toml --inventory hosts.yaml --limit "runners:!runner03" --yes',
     '<%= config.bin %> apply --spec mirrors.toml --hosts node1,node2 --user admin --become --yes --json',
+    '<%= config.bin %> apply --spec mirrors.toml --hosts node1,node2 --reload --yes',
     '<%= config.bin %> apply --spec mirrors.toml --inventory hosts.ini --canary-host --serial 10 --max-fail 5% --yes',
   ]
 
@@ -31,7 +33,8 @@ export default class Apply extends BaseCommand {
     const fleet = await FleetRun.open(flags)
     // Planning alone reads; the rollout's batches and failure limit govern the writes.
     const pass = async (run: (options: FleetRunOptions) => Promise<PlannedHost[]>, rollout: boolean): Promise<PlannedHost[]> => {
-      const options = fleet.options()
+      const base = fleet.options()
+      const options = flags.reload ? {...base, reload: {allowRestart: flags['allow-restart']}} : base
       const gate = rollout ? rolloutGate(flags, fleet.sessions.length) : undefined
       const out = await run(gate ? {...options, rollout: gate} : options)
       options.progress.end()

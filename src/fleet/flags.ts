@@ -30,3 +30,9 @@ export const rolloutFlags = {
   'max-fail': Flags.string({description: 'failed hosts tolerated (N) or their share of all hosts (P%); past it no new host is started and the rest are reported as skipped', helpValue: 'N|P%', helpGroup: 'ROLLOUT'}),
   'canary-host': Flags.boolean({description: 'apply to one host first, as a batch of its own', helpGroup: 'ROLLOUT'}),
 }
+
+/** apply's daemon reload after the write. */
+export const reloadFlags = {
+  reload: Flags.boolean({description: 'after a host is written, reload each engine whose file changed (systemctl reload docker/crio); a change only a restart applies is reported as needs-restart', helpGroup: 'RELOAD'}),
+  'allow-restart': Flags.boolean({description: 'with --reload: restart the daemon where a reload does not apply the change (non-reloadable daemon.json keys, a NO_PROXY drop-in, containerd config_path, k3s registries.yaml)', dependsOn: ['reload'], helpGroup: 'RELOAD'}),
+}

@@ -148,7 +148,7 @@ function stepOf(n: Need, facts: ReloadFacts, allowRestart: boolean): ReloadStep 
   const unit = n.unit!
   const step = {...base, action, daemonReload: restart && n.daemonReload}
   const what = restart ? `restart ${unit}: ${n.restartWhy.join('; ')}` : `reload ${unit}`
-  if (facts.commands && !facts.commands.systemctl) return {...step, status: 'skipped', reason: `systemctl not found; ${what}`}
+  if (facts.commands && facts.commands.systemctl === null) return {...step, status: 'skipped', reason: `systemctl not found; ${what}`}
   const state = facts.units[unit]
   if (state !== undefined && state !== 'active') return {...step, status: 'skipped', reason: `${unit} is ${state}, not running; ${what}`}
   if (restart && !allowRestart) return {...step, status: 'needs-restart', reason: `not restarted without --allow-restart: ${what}`}

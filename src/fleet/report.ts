@@ -1,4 +1,5 @@
 import type {Styles} from '../ui/color.js'
+import {renderReload, type ReloadOutcome} from './reload.js'
 
 export type HostStatus = 'changed' | 'unchanged' | 'failed'
 
@@ -25,6 +26,8 @@ export interface HostResult {
   files: HostFile[]
   /** What the spec asks that an engine there cannot do, and lint findings. */
   warnings: string[]
+  /** apply --reload: per engine whose file changed, what was done to its daemon. */
+  reload?: ReloadOutcome[]
 }
 
 export interface FleetReport {
@@ -51,6 +54,7 @@ export function renderSummary(report: FleetReport, s: Styles, mode: 'plan' | 'ap
   for (const h of report.hosts) {
     const detail = h.status === 'failed' ? (h.reason ?? '') : h.files.map((f) => f.path).join(', ')
     lines.push(`${h.host.padEnd(width)}  ${colour(h.status)(label(h.status).padEnd(9))}  ${detail}`)
+    if (h.reload?.length) lines.push(`${' '.repeat(width)}  ${'reload'.padEnd(9)}  ${renderReload(h.reload)}`)
   }
   const {changed, unchanged, failed} = report.summary
   lines.push(`${report.hosts.length} host${report.hosts.length === 1 ? '' : 's'}: ${changed} ${mode === 'plan' ? 'with changes pending' : 'changed'}, ${unchanged} unchanged, ${failed} failed`)

@@ -7,6 +7,7 @@ import {planHost, type HostIntent, type HostPlan} from './plan-host.js'
 import {runPool, TaskCancelled, TaskTimeout} from './pool.js'
 import type {Progress} from './progress.js'
 import {failedResult, type HostResult} from './report.js'
+import {changedFiles, reloadHost} from './reload.js'
 import {splitBatches, type RolloutGate} from './rollout.js'
 import type {HostSession} from './session.js'
 
@@ -20,6 +21,8 @@ export interface FleetRunOptions {
   rollout?: RolloutGate
   /** Saves what the writes replace in this folder below the host's backup folder (rollback's own). */
   backupSubfolder?: string
+  /** apply --reload: after a host's write, reload (or with allowRestart restart) each engine whose file changed. */
+  reload?: {allowRestart: boolean}
 }
 
 /** Makes one host's plan from its read-only Host: the spec or change planner, or rollback's. */
@@ -85,7 +88,14 @@ async function applyOne({session, plan, result}: PlannedHost, signal: AbortSigna
   options.progress.phase(session.name, 'writing')
   const dir = session.backupDir()
   const r = await session.apply(applyRequest(plan, options.backupSubfolder ? path.posix.join(dir, options.backupSubfolder) : dir), signal)
-  return hostResultOf(session.name, plan, r)
+  const written = hostResultOf(session.name, plan, r)
+  if (!options.reload || written.status !== 'changed') return written
+  options.progress.phase(session.name, 'writing')
+  const reloader = session.reloader?.() ?? null
+  const reload = await reloadHost(changedFiles(plan.writes, written.files), reloader?.facts ?? {commands: null, units: {}}, options.reload.allowRestart, reloader?.run ?? null)
+  const failed = reload.filter((o) => o.status === 'failed')
+  // The files are written either way; a failed reload still fails the host so the exit code says so.
+  return failed.length ? {...written, reload, status: 'failed', reason: `written, but the reload failed: ${failed.map((o) => o.reason).join('; ')}`} : {...written, reload}
 }
 
 async function finishAll(

@@ -3,6 +3,7 @@ import {backupFolder} from '../hosts/backup.js'
 import type {ApplyRequest, ApplyResult} from '../hosts/write-plan.js'
 import {LocalHost} from '../hosts/local-host.js'
 import type {HostPhase} from './progress.js'
+import type {HostReloader} from './reload.js'
 
 /**
  * How the fleet reaches one host. plan() hands the planner a read-only Host (this machine, a
@@ -17,6 +18,8 @@ export interface HostSession {
   /** Backup folder as the host sees it (the existing rule: /var/lib/mirrorctl/backups for root). */
   backupDir(): string
   apply(request: ApplyRequest, signal: AbortSignal): Promise<ApplyResult>
+  /** apply --reload: the snapshot's facts and a runner of fixed scripts; null where nothing runs (a --root tree). */
+  reloader?(): HostReloader | null
   close(): Promise<void>
 }
 
@@ -48,6 +51,20 @@ export class LocalSession implements HostSession {
 
   apply(request: ApplyRequest): Promise<ApplyResult> {
     return this.host.applyWrites(request)
+  }
+
+  reloader(): HostReloader | null {
+    if (this.treeRoot) return null
+    const env = this.host.env
+    return {
+      // Not gathered here: the reload script checks systemctl and each unit itself.
+      facts: {commands: null, units: {}},
+      run: async (script, input) => {
+        const {execa} = await import('execa')
+        const r = await execa('/bin/sh', ['-c', script], {reject: false, input, env: env as NodeJS.ProcessEnv, extendEnv: false})
+        return {exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr)}
+      },
+    }
   }
 
   async close(): Promise<void> {}

@@ -5,6 +5,7 @@ import {gatherUntilComplete} from '../hosts/snapshot-host.js'
 import {SshControl, SshHost} from '../hosts/ssh-host.js'
 import {makeSshTarget, type SshTarget} from '../hosts/ssh-target.js'
 import type {ApplyRequest, ApplyResult} from '../hosts/write-plan.js'
+import type {HostReloader} from './reload.js'
 import type {HostSession} from './session.js'
 import type {FleetTarget} from './targets.js'
 
@@ -59,6 +60,11 @@ export class SshSession implements HostSession {
   apply(request: ApplyRequest, signal: AbortSignal): Promise<ApplyResult> {
     this.calls.signal = signal
     return this.host.applyWrites(request)
+  }
+
+  reloader(): HostReloader {
+    const {commands, units} = this.host.snapshot
+    return {facts: {commands, units}, run: (script, input) => this.host.runScript(script, input)}
   }
 
   async close(): Promise<void> {}
