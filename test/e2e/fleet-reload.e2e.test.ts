@@ -39,8 +39,11 @@ function spec(name: string, text: string): string {
   return file
 }
 
+const applyText = (specFile: string, limit: string, ...extra: string[]) =>
+  cli(['apply', '--spec', specFile, '--inventory', inventory, '--limit', limit, '--ssh-config', hosts.sshConfig, '--yes', ...extra])
+
 async function apply(specFile: string, limit: string, ...extra: string[]) {
-  const r = await cli(['apply', '--spec', specFile, '--inventory', inventory, '--limit', limit, '--ssh-config', hosts.sshConfig, '--yes', '--json', ...extra])
+  const r = await applyText(specFile, limit, '--json', ...extra)
   let json: {hosts: HostJson[]} | null = null
   try {
     json = JSON.parse(r.stdout)
@@ -85,7 +88,7 @@ describe('apply --reload over SSH', {timeout: 240_000}, () => {
     expect(r.host!.reload![0]).toMatchObject({engine: 'docker', action: 'reload', status: 'skipped'})
     expect(r.host!.reload![0]!.reason).toMatch(/not running|systemctl not found/)
     // The text summary has a reload line under the host.
-    const text = await cli(['apply', '--spec', spec('mirror2.toml', '[[mirror]]\nsource = "docker.io"\nmirrors = ["127.0.0.1:5995"]\nengines = ["docker"]\n'), '--inventory', inventory, '--limit', 'r1', '--ssh-config', hosts.sshConfig, '--yes', '--reload'])
+    const text = await applyText(spec('mirror2.toml', '[[mirror]]\nsource = "docker.io"\nmirrors = ["127.0.0.1:5995"]\nengines = ["docker"]\n'), 'r1', '--reload')
     expect(text.exitCode, text.stderr).toBe(0)
     expect(text.stdout).toMatch(/^\s+reload\s+docker reload skipped \((?:.*not running|systemctl not found).*\)$/m)
   })
@@ -97,7 +100,7 @@ describe('apply --reload over SSH', {timeout: 240_000}, () => {
     expect(r.host!.reload).toEqual([{engine: 'docker', action: 'reload', status: 'done', reason: 'reload docker'}])
     expect(calls(h)).toEqual(['reload docker'])
     // Converged: nothing written, nothing reloaded.
-    const again = await cli(['apply', '--spec', path.join(work, 'mirror.toml'), '--inventory', inventory, '--limit', 'r2', '--ssh-config', hosts.sshConfig, '--yes', '--reload'])
+    const again = await applyText(path.join(work, 'mirror.toml'), 'r2', '--reload')
     expect(again.exitCode, again.stderr).toBe(0)
     expect(calls(h)).toEqual(['reload docker'])
   })
