@@ -128,7 +128,7 @@ export function planReload(files: readonly ChangedFile[], facts: ReloadFacts, al
     } else if (f.engine === 'podman') {
       // podman and skopeo read registries.conf on each run; CRI-O, where installed, on SIGHUP.
       need('podman').noneWhy.push(`podman and skopeo read ${f.path} on each run`)
-      if (facts.commands === null || facts.commands.crio || facts.units.crio !== undefined) need('crio').reload = true
+      if (facts.commands === null || facts.commands.crio || facts.units.crio === 'active') need('crio').reload = true
     } else if (f.engine === 'containerd') {
       const n = need('containerd')
       if (f.path.endsWith('/hosts.toml')) n.noneWhy.push(`containerd reads ${f.path} on each pull`)

@@ -61,6 +61,8 @@ describe('planReload', () => {
       ['crio', 'reload', null],
     ])
     expect(planReload(files, {commands: {systemctl: '/bin/systemctl', crio: null}, units: {}}, false).map((s) => s.engine)).toEqual(['podman'])
+    // systemctl records every gathered unit; an inactive crio without its binary is not CRI-O installed.
+    expect(planReload(files, {commands: {systemctl: '/bin/systemctl', crio: null}, units: {crio: 'inactive'}}, false).map((s) => s.engine)).toEqual(['podman'])
   })
   it('containerd: hosts.toml none, config.toml restart only when allowed', () => {
     const hosts = {engine: 'containerd' as const, path: '/etc/containerd/certs.d/docker.io/hosts.toml', before: null, after: 'x'}
