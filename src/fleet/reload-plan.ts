@@ -51,10 +51,14 @@ export const DOCKER_RELOADABLE_KEYS: ReadonlySet<string> = new Set([
   'authorization-plugins',
   'insecure-registries',
   'registry-mirrors',
+  'allow-nondistributable-artifacts',
   'features',
   'network-diagnostic-port',
   'nri',
 ])
+
+/** Reloadable keys whose removal a reload applies too (reset to the default, or unset); the others keep the old value. */
+const RESET_ON_RELOAD: ReadonlySet<string> = new Set(['max-concurrent-downloads', 'max-concurrent-uploads', 'max-download-attempts', 'features', 'network-diagnostic-port'])
 
 const UNIT_OF: Record<Exclude<ReloadEngine, 'podman'>, string> = {docker: 'docker', crio: 'crio', containerd: 'containerd', k3s: 'k3s'}
 
@@ -76,7 +80,7 @@ function topLevel(text: string | null): Record<string, unknown> | null {
 
 /**
  * daemon.json keys a reload cannot apply: non-reloadable keys that changed, and reloadable
- * keys removed (a reload applies only keys present in the file, so the old value stays).
+ * keys removed (moby's reload sets most only when present in the file, so the old value stays).
  * null when either text is not a JSON object (no telling: restart).
  */
 export function dockerRestartKeys(before: string | null, after: string | null): string[] | null {
@@ -87,7 +91,7 @@ export function dockerRestartKeys(before: string | null, after: string | null): 
   const out: string[] = []
   for (const k of keys) {
     if (JSON.stringify(a[k]) === JSON.stringify(b[k])) continue
-    if (!DOCKER_RELOADABLE_KEYS.has(k) || !(k in b)) out.push(k)
+    if (!DOCKER_RELOADABLE_KEYS.has(k) || (!(k in b) && !RESET_ON_RELOAD.has(k))) out.push(k)
   }
   return out.sort()
 }

@@ -15,6 +15,10 @@ describe('dockerRestartKeys', () => {
   it('counts a removed reloadable key as a restart (reload keeps the old value)', () => {
     expect(dockerRestartKeys('{"registry-mirrors": ["https://m"]}', '{}')).toEqual(['registry-mirrors'])
   })
+  it('a removed key that reload resets to its default needs no restart', () => {
+    expect(dockerRestartKeys('{"max-concurrent-downloads": 10, "features": {"buildkit": true}}', '{}')).toEqual([])
+    expect(dockerRestartKeys('{}', '{"allow-nondistributable-artifacts": ["r:5000"]}')).toEqual([])
+  })
   it('says null when a text is not a JSON object', () => {
     expect(dockerRestartKeys('{', '{}')).toBeNull()
     expect(dockerRestartKeys('[]', '{}')).toBeNull()
