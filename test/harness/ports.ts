@@ -3,8 +3,25 @@
 // callers that start daemons retry on "address already in use".
 import {createServer} from 'node:net'
 
-/** A currently unused TCP port on `host` (a loopback address). */
+/** Ports this process has handed out: the kernel may offer a just-closed port again. */
+const handedOut = new Set<number>()
+
+/**
+ * A currently unused TCP port on `host` (a loopback address), never one this process handed
+ * out before: two daemons started one after the other must not be given the same number.
+ */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
+  for (let tries = 0; tries < 50; tries++) {
+    const port = await unusedPort(host)
+    if (!handedOut.has(port)) {
+      handedOut.add(port)
+      return port
+    }
+  }
+  throw new Error('freePort: the kernel kept offering ports this process already uses')
+}
+
+async function unusedPort(host: string): Promise<number> {
   assertLoopback(host)
   return new Promise((resolve, reject) => {
     const server = createServer()

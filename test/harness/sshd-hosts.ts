@@ -386,6 +386,10 @@ class SshTestHost implements TestSshHost {
     })
     this.daemon = daemon
     await waitFor(() => sshBanner(this.port), {what: `sshd ${this.name} on port ${this.port}`, daemon, timeoutMs: 20_000})
+    // A banner could come from another process that took the port first; then our sshd exits
+    // ("Address already in use") right after. Make sure the one answering is ours.
+    await new Promise((r) => setTimeout(r, 150))
+    if (!daemon.isRunning()) throw new Error(`sshd ${this.name} exited after start (port ${this.port} taken?):\n${this.logTail()}`)
   }
 
   async stop(): Promise<void> {
