@@ -12,7 +12,7 @@ import {runIsolated} from '../harness/isolated.js'
 import {seedTinyImage} from '../harness/oci-image.js'
 import {accessLog, startRegistry, type Registry} from '../harness/registry.js'
 import {requireTools} from '../harness/require-tools.js'
-import {startSshHosts, type SshHosts, type TestSshHost} from '../harness/sshd-hosts.js'
+import {startSshHosts, type SshHosts, type TestSshHost, writeBecomeInventory} from '../harness/sshd-hosts.js'
 import {cli, REPO} from '../helpers/cli.js'
 import {copyStart, effectiveMirrors, snapshotTree, START_NAMES, STARTS, treeHost} from '../unit/fleet/check-tree.js'
 
@@ -108,7 +108,7 @@ describe('apply --spec to a fleet over SSH', {timeout: 300_000}, () => {
     specFile = path.join(work, 'spec.toml')
     writeFileSync(specFile, `# fleet policy\n[[mirror]]\nsource = "docker.io"\nmirrors = ["${mirror.host}"]\ninsecure = true\nengines = ["docker", "podman"]\n`)
     inventory = path.join(work, 'hosts.ini')
-    writeFileSync(inventory, `[fleet]\n${hosts.hosts.map((h) => h.name).join('\n')}\n\n[fleet:vars]\nansible_become=true\n`)
+    writeBecomeInventory(inventory, 'fleet', hosts.hosts.map((h) => h.name))
     original = seedAll()
   }, 240_000)
 

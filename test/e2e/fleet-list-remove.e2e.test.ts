@@ -1,11 +1,11 @@
 // `mirror list` and `mirror remove SOURCE MIRROR` with target flags, over real OpenSSH to real
 // sshd hosts: per-host listings, a host that is down named with its reason, and a named
 // mirror a host does not have failing that host (exit 1) while the others change.
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
-import {startSshHosts, type SshHosts} from '../harness/sshd-hosts.js'
+import {startSshHosts, type SshHosts, writeBecomeInventory} from '../harness/sshd-hosts.js'
 import {cli} from '../helpers/cli.js'
 
 const CONF = '/etc/containers/registries.conf'
@@ -24,7 +24,7 @@ describe('mirror list and mirror remove with target flags', () => {
     hosts.hosts[0]!.writeFile(CONF, withMirror('a.example.com'))
     hosts.hosts[1]!.writeFile(CONF, withMirror('b.example.com'))
     inventory = path.join(work, 'hosts.ini')
-    writeFileSync(inventory, `[all_hosts]\n${hosts.hosts.map((h) => h.name).join('\n')}\n\n[all_hosts:vars]\nansible_become=true\n`)
+    writeBecomeInventory(inventory, 'all_hosts', hosts.hosts.map((h) => h.name))
   }, 120_000)
 
   afterAll(async () => {

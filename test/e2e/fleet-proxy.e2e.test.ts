@@ -5,7 +5,7 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
-import {startSshHosts, type SshHosts} from '../harness/sshd-hosts.js'
+import {startSshHosts, type SshHosts, writeBecomeInventory} from '../harness/sshd-hosts.js'
 import {cli} from '../helpers/cli.js'
 
 // Never contacted: the test only checks which files are written.
@@ -37,7 +37,7 @@ describe('fix-no-proxy = true over SSH', () => {
     specFile = path.join(work, 'spec.toml')
     writeFileSync(specFile, `fix-no-proxy = true\n[[mirror]]\nsource = "docker.io"\nmirrors = ["${MIRROR}"]\nengines = ["docker"]\n`)
     inventory = path.join(work, 'hosts.ini')
-    writeFileSync(inventory, `[proxied]\n${h.name}\n\n[proxied:vars]\nansible_become=true\n`)
+    writeBecomeInventory(inventory, 'proxied', [h.name])
   }, 120_000)
 
   afterAll(async () => {

@@ -10,7 +10,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 import {requireTools} from '../harness/require-tools.js'
-import {startSshHosts, type SshHosts, type TestSshHost} from '../harness/sshd-hosts.js'
+import {startSshHosts, type SshHosts, type TestSshHost, writeBecomeInventory} from '../harness/sshd-hosts.js'
 import {cli} from '../helpers/cli.js'
 
 const DAEMON_JSON = '/etc/docker/daemon.json'
@@ -71,7 +71,7 @@ describe('apply --reload over SSH', {timeout: 240_000}, () => {
     fakeSystemctl(hosts.host('r2'))
     fakeSystemctl(hosts.host('r3'))
     inventory = path.join(work, 'hosts.ini')
-    writeFileSync(inventory, `[fleet]\n${hosts.hosts.map((h) => h.name).join('\n')}\n\n[fleet:vars]\nansible_become=true\n`)
+    writeBecomeInventory(inventory, 'fleet', hosts.hosts.map((h) => h.name))
   }, 180_000)
 
   afterAll(async () => {

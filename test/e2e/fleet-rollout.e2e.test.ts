@@ -6,7 +6,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 import {requireTools} from '../harness/require-tools.js'
-import {startSshHosts, type SshHosts, type TestSshHost} from '../harness/sshd-hosts.js'
+import {startSshHosts, type SshHosts, type TestSshHost, writeBecomeInventory} from '../harness/sshd-hosts.js'
 import {cli} from '../helpers/cli.js'
 
 const N = 6
@@ -51,7 +51,7 @@ describe('rollout and rollback over SSH', {timeout: 240_000}, () => {
     specFile = path.join(work, 'spec.toml')
     writeFileSync(specFile, '[[mirror]]\nsource = "docker.io"\nmirrors = ["127.0.0.1:5999"]\ninsecure = true\nengines = ["docker", "podman"]\n')
     inventory = path.join(work, 'hosts.ini')
-    writeFileSync(inventory, `[fleet]\n${hosts.hosts.map((h) => h.name).join('\n')}\n\n[fleet:vars]\nansible_become=true\n`)
+    writeBecomeInventory(inventory, 'fleet', hosts.hosts.map((h) => h.name))
   }, 180_000)
 
   afterAll(async () => {

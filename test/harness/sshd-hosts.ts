@@ -107,6 +107,11 @@ exec "$MCTL_SSHD" -D -e -f "$H/ssh/sshd_config"
 const RESOLV_CONF = 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n'
 
 /** Starts `n` sshd hosts in parallel; stop() ends them all and removes their folders. */
+/** An Ansible INI inventory: the hosts in one group, logging in as the test user with become (sudo -n). */
+export function writeBecomeInventory(file: string, group: string, names: readonly string[]): void {
+  writeFileSync(file, `[${group}]\n${names.join('\n')}\n\n[${group}:vars]\nansible_become=true\n`)
+}
+
 export async function startSshHosts(n: number, options: StartSshHostsOptions = {}): Promise<SshHosts> {
   requireRoot('each ssh test host is a mount namespace (unshare -m)')
   const tools = requireTools(['sshd', 'ssh', 'ssh-keygen', 'unshare', 'setpriv', 'mount', 'sudo'])
