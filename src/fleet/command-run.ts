@@ -77,6 +77,6 @@ export function renderReport(report: FleetReport, mode: 'plan' | 'apply', diffs:
 }
 
 export function exitCodeOf(report: FleetReport, detailed: boolean): ExitCode {
-  if (report.summary.failed) return ExitCode.Findings
+  if (report.summary.failed || report.summary['rolled-back']) return ExitCode.Findings
   return detailed && report.summary.changed ? ExitCode.Usage : ExitCode.Ok
 }

@@ -1,7 +1,7 @@
 import {shouldColor, styles, type ColorEnv} from '../ui/color.js'
 import type {HostStatus} from './report.js'
 
-export type HostPhase = 'waiting' | 'connecting' | 'gathering' | 'planning' | 'writing'
+export type HostPhase = 'waiting' | 'connecting' | 'gathering' | 'planning' | 'writing' | 'verifying' | 'rolling back'
 
 export interface ProgressStream {
   write(text: string): unknown
@@ -41,7 +41,7 @@ export class Progress {
     if (!this.enabled) return
     this.running.delete(host)
     this.done++
-    const mark = status === 'failed' ? this.s.red('failed') : status === 'changed' ? this.s.yellow('changed') : this.s.green('unchanged')
+    const mark = status === 'failed' || status === 'rolled-back' ? this.s.red(status) : status === 'changed' ? this.s.yellow('changed') : this.s.green('unchanged')
     this.clear()
     this.out.write(`[${this.done}/${this.total}] ${host}: ${mark}${detail ? ` (${detail})` : ''}\n`)
     this.redraw()
@@ -63,7 +63,7 @@ export class Progress {
     this.clear()
     const width = Math.max(20, (this.out.columns ?? 80) - 1)
     const shown = [...this.running].slice(0, 10)
-    const lines = shown.map(([h, p]) => `  ${this.s.dim(p.padEnd(10))} ${h}`.slice(0, width + 20))
+    const lines = shown.map(([h, p]) => `  ${this.s.dim(p.padEnd(12))} ${h}`.slice(0, width + 20))
     if (this.running.size > shown.length) lines.push(`  ... and ${this.running.size - shown.length} more running`)
     lines.push(this.s.dim(`  ${this.done}/${this.total} done`))
     this.out.write(lines.join('\n') + '\n')

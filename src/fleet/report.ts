@@ -1,7 +1,9 @@
 import type {Styles} from '../ui/color.js'
 import {renderReload, type ReloadOutcome} from './reload.js'
+import type {StepOutcome} from './post-write.js'
 
-export type HostStatus = 'changed' | 'unchanged' | 'failed'
+/** rolled-back: written, then a check after the write failed and the previous files were restored. */
+export type HostStatus = 'changed' | 'unchanged' | 'failed' | 'rolled-back'
 
 export interface HostFile {
   engine: 'podman' | 'docker' | 'containerd' | 'k3s'
@@ -28,6 +30,8 @@ export interface HostResult {
   warnings: string[]
   /** apply --reload: per engine whose file changed, what was done to its daemon. */
   reload?: ReloadOutcome[]
+  /** apply's checks after the write (--verify, --canary), in the order run. */
+  checks?: StepOutcome[]
 }
 
 export interface FleetReport {
@@ -36,7 +40,7 @@ export interface FleetReport {
 }
 
 export function fleetReport(hosts: HostResult[]): FleetReport {
-  const summary = {changed: 0, unchanged: 0, failed: 0}
+  const summary = {changed: 0, unchanged: 0, failed: 0, 'rolled-back': 0}
   for (const h of hosts) summary[h.status]++
   return {hosts, summary}
 }
@@ -48,16 +52,18 @@ export function failedResult(host: string, reason: string): HostResult {
 /** Summary table: one line per host with its status and what changed or why it failed. */
 export function renderSummary(report: FleetReport, s: Styles, mode: 'plan' | 'apply'): string {
   const label = (st: HostStatus) => (mode === 'plan' && st === 'changed' ? 'pending' : st)
-  const colour = (st: HostStatus) => (st === 'failed' ? s.red : st === 'changed' ? s.yellow : s.green)
+  const colour = (st: HostStatus) => (st === 'failed' || st === 'rolled-back' ? s.red : st === 'changed' ? s.yellow : s.green)
   const width = Math.max(4, ...report.hosts.map((h) => h.host.length))
-  const lines = [s.bold(`${'HOST'.padEnd(width)}  ${'STATUS'.padEnd(9)}  DETAIL`)]
+  const lines = [s.bold(`${'HOST'.padEnd(width)}  ${'STATUS'.padEnd(11)}  DETAIL`)]
   for (const h of report.hosts) {
-    const detail = h.status === 'failed' ? (h.reason ?? '') : h.files.map((f) => f.path).join(', ')
-    lines.push(`${h.host.padEnd(width)}  ${colour(h.status)(label(h.status).padEnd(9))}  ${detail}`)
-    if (h.reload?.length) lines.push(`${' '.repeat(width)}  ${'reload'.padEnd(9)}  ${renderReload(h.reload)}`)
+    const detail = h.status === 'failed' || h.status === 'rolled-back' ? (h.reason ?? '') : h.files.map((f) => f.path).join(', ')
+    lines.push(`${h.host.padEnd(width)}  ${colour(h.status)(label(h.status).padEnd(11))}  ${detail}`)
+    if (h.reload?.length) lines.push(`${' '.repeat(width)}  ${'reload'.padEnd(11)}  ${renderReload(h.reload)}`)
+    for (const c of h.checks ?? []) lines.push(`${' '.repeat(width)}  ${c.step.padEnd(11)}  ${c.status}: ${c.reason}`)
   }
   const {changed, unchanged, failed} = report.summary
-  lines.push(`${report.hosts.length} host${report.hosts.length === 1 ? '' : 's'}: ${changed} ${mode === 'plan' ? 'with changes pending' : 'changed'}, ${unchanged} unchanged, ${failed} failed`)
+  const rolledBack = report.summary['rolled-back'] ? `, ${report.summary['rolled-back']} rolled back` : ''
+  lines.push(`${report.hosts.length} host${report.hosts.length === 1 ? '' : 's'}: ${changed} ${mode === 'plan' ? 'with changes pending' : 'changed'}, ${unchanged} unchanged, ${failed} failed${rolledBack}`)
   return lines.join('\n')
 }
 

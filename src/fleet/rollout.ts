@@ -102,7 +102,7 @@ export interface RolloutReport {
 
 /** The fleet report with the hosts a stopped rollout never started named as "skipped". */
 export function rolloutReport(report: FleetReport, skipped: ReadonlyMap<string, string>): RolloutReport {
-  const summary = {changed: 0, unchanged: 0, failed: 0, skipped: 0}
+  const summary = {changed: 0, unchanged: 0, failed: 0, 'rolled-back': 0, skipped: 0}
   const hosts = report.hosts.map((h): RolloutHostResult => {
     const why = skipped.get(h.host)
     return why === undefined ? h : {...h, status: 'skipped', reason: why, diff: '', files: []}
@@ -114,8 +114,8 @@ export function rolloutReport(report: FleetReport, skipped: ReadonlyMap<string, 
 /** The report's attempted hosts only, as the summary table renders them. */
 export function attemptedReport(report: RolloutReport): FleetReport {
   const hosts = report.hosts.filter((h): h is HostResult => h.status !== 'skipped')
-  const {changed, unchanged, failed} = report.summary
-  return {hosts, summary: {changed, unchanged, failed}}
+  const {skipped: _skipped, ...summary} = report.summary
+  return {hosts, summary}
 }
 
 /** Lines naming the hosts not attempted, for below the summary table. */

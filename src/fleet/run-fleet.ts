@@ -1,4 +1,5 @@
 import path from 'node:path'
+import {BACKUPS_KEPT} from '../hosts/backup.js'
 import {UserError} from '../core/errors.js'
 import type {Host} from '../hosts/host.js'
 import {SshError} from '../hosts/ssh-errors.js'
@@ -8,6 +9,7 @@ import {runPool, TaskCancelled, TaskTimeout} from './pool.js'
 import type {Progress} from './progress.js'
 import {failedResult, type HostResult} from './report.js'
 import {changedFiles, reloadHost} from './reload.js'
+import {runPostWrite, undoWrites, type PostWriteStep} from './post-write.js'
 import {splitBatches, type RolloutGate} from './rollout.js'
 import type {HostSession} from './session.js'
 
@@ -23,6 +25,8 @@ export interface FleetRunOptions {
   backupSubfolder?: string
   /** apply --reload: after a host's write, reload (or with allowRestart restart) each engine whose file changed. */
   reload?: {allowRestart: boolean}
+  /** Checks after a host's write and reload (verification, canary); a failure rolls that host back. */
+  checks?: PostWriteStep[]
 }
 
 /** Makes one host's plan from its read-only Host: the spec or change planner, or rollback's. */
@@ -88,14 +92,42 @@ async function applyOne({session, plan, result}: PlannedHost, signal: AbortSigna
   options.progress.phase(session.name, 'writing')
   const dir = session.backupDir()
   const r = await session.apply(applyRequest(plan, options.backupSubfolder ? path.posix.join(dir, options.backupSubfolder) : dir), signal)
-  const written = hostResultOf(session.name, plan, r)
-  if (!options.reload || written.status !== 'changed') return written
-  options.progress.phase(session.name, 'writing')
+  let written = hostResultOf(session.name, plan, r)
+  if (written.status !== 'changed') return written
+  if (options.reload) {
+    const reload = await reloadOf(session, changedFiles(plan.writes, written.files), options.reload.allowRestart)
+    const failed = reload.filter((o) => o.status === 'failed')
+    // The files are written either way; a failed reload still fails the host so the exit code says so.
+    if (failed.length) return {...written, reload, status: 'failed', reason: `written, but the reload failed: ${failed.map((o) => o.reason).join('; ')}`}
+    written = {...written, reload}
+  }
+  if (!options.checks?.length) return written
+  options.progress.phase(session.name, 'verifying')
+  const checks = await runPostWrite(options.checks, {session, plan, written, signal})
+  const failed = checks.find((c) => c.status === 'failed')
+  if (!failed) return {...written, checks}
+  return rollBack({...written, checks}, session, plan, `${failed.step} failed: ${failed.reason}`, signal, options)
+}
+
+function reloadOf(session: HostSession, files: ReturnType<typeof changedFiles>, allowRestart: boolean) {
   const reloader = session.reloader?.() ?? null
-  const reload = await reloadHost(changedFiles(plan.writes, written.files), reloader?.facts ?? {commands: null, units: {}}, options.reload.allowRestart, reloader?.run ?? null)
-  const failed = reload.filter((o) => o.status === 'failed')
-  // The files are written either way; a failed reload still fails the host so the exit code says so.
-  return failed.length ? {...written, reload, status: 'failed', reason: `written, but the reload failed: ${failed.map((o) => o.reason).join('; ')}`} : {...written, reload}
+  return reloadHost(files, reloader?.facts ?? {commands: null, units: {}}, allowRestart, reloader?.run ?? null)
+}
+
+/**
+ * A host whose check failed gets its planned-from files back (expecting what was just
+ * written, no new backup) and, under --reload, its engines reloaded again.
+ */
+async function rollBack(written: HostResult, session: HostSession, plan: HostPlan, why: string, signal: AbortSignal, options: FleetRunOptions): Promise<HostResult> {
+  options.progress.phase(session.name, 'rolling back')
+  const writes = undoWrites(plan.writes, written.files.map((f) => f.path))
+  const r = await session.apply({writes, backupDir: null, keep: BACKUPS_KEPT}, signal)
+  const bad = r.files.find((f) => f.status !== 'written' && f.status !== 'unchanged')
+  if (bad) return {...written, status: 'failed', reason: `${why}; the rollback failed too: ${bad.path} ${bad.status}${bad.reason ? ` (${bad.reason})` : ''}`}
+  const reload = options.reload ? await reloadOf(session, changedFiles(writes, written.files), options.reload.allowRestart) : undefined
+  const reloadFailed = reload?.filter((o) => o.status === 'failed') ?? []
+  const tail = reloadFailed.length ? `; restored, but the reload failed: ${reloadFailed.map((o) => o.reason).join('; ')}` : ''
+  return {...written, ...(reload ? {reload} : {}), status: 'rolled-back', reason: `${why}; restored the previous files${tail}`}
 }
 
 async function finishAll(
@@ -136,7 +168,7 @@ async function finishBatch(
         gate?.settle(name, true)
         throw error
       }
-      gate?.settle(name, out.result.status === 'failed')
+      gate?.settle(name, out.result.status === 'failed' || out.result.status === 'rolled-back')
       options.progress.finish(name, out.result.status, out.result.reason)
       return out
     },

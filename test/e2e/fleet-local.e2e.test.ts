@@ -24,7 +24,7 @@ test('plan --detailed-exitcode says 2 while changes are pending and 0 once appli
   expect(JSON.parse(applied.stdout).hosts).toMatchObject([{host: `--root ${root}`, status: 'changed', reason: null}])
   const converged = await cli(['plan', '--spec', SPEC, '--root', root, '--detailed-exitcode', '--json'])
   expect(converged.exitCode).toBe(0)
-  expect(JSON.parse(converged.stdout).summary).toEqual({changed: 0, unchanged: 1, failed: 0})
+  expect(JSON.parse(converged.stdout).summary).toEqual({changed: 0, unchanged: 1, failed: 0, 'rolled-back': 0})
 })
 
 test('a bad spec is exit 2 with file:line:column, rule and hint, before anything is read', async () => {

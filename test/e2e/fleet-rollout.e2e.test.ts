@@ -64,7 +64,7 @@ describe('rollout and rollback over SSH', {timeout: 240_000}, () => {
     expect(r.exitCode, r.stderr).toBe(1)
     // Batches [h1] [h2 h3] [h4 h5] [h6]: h5 is down, h4 ran beside it, h6 never started.
     expect(statusOf(r.json)).toEqual({h1: 'changed', h2: 'changed', h3: 'changed', h4: 'changed', h5: 'failed', h6: 'skipped'})
-    expect(r.json!.summary).toEqual({changed: 4, unchanged: 0, failed: 1, skipped: 1})
+    expect(r.json!.summary).toEqual({changed: 4, unchanged: 0, failed: 1, 'rolled-back': 0, skipped: 1})
     expect(r.json!.hosts.find((h) => h.host === 'h6')!.reason).toMatch(/not attempted: the rollout stopped after 1 failed host \(--max-fail 0\)/)
     expect(files(hosts.host('h6'))).toEqual({daemon: ORIGINAL_DAEMON, registries: ORIGINAL_REGISTRIES})
     // Each batch wrote after the previous batch had written.

@@ -24,16 +24,16 @@ describe('the report', () => {
         {host: 'web2', status: 'unchanged', reason: null, diff: '', files: [], warnings: []},
         {host: 'db-with-a-long-name', status: 'failed', reason: 'ssh: connect to host 127.0.0.1 port 1: Connection refused', diff: '', files: [], warnings: []},
       ],
-      summary: {changed: 1, unchanged: 1, failed: 1},
+      summary: {changed: 1, unchanged: 1, failed: 1, 'rolled-back': 0},
     })
   })
   test('summary table names every host, with the reason of a failure', () => {
     expect(renderSummary(report, styles(false), 'apply')).toBe(
       [
-        'HOST                 STATUS     DETAIL',
-        'web1                 changed    /etc/docker/daemon.json',
-        'web2                 unchanged  ',
-        'db-with-a-long-name  failed     ssh: connect to host 127.0.0.1 port 1: Connection refused',
+        'HOST                 STATUS       DETAIL',
+        'web1                 changed      /etc/docker/daemon.json',
+        'web2                 unchanged    ',
+        'db-with-a-long-name  failed       ssh: connect to host 127.0.0.1 port 1: Connection refused',
         '3 hosts: 1 changed, 1 unchanged, 1 failed',
       ].join('\n'),
     )
@@ -76,8 +76,8 @@ describe('progress', () => {
     p.finish('a', 'unchanged', null)
     p.end()
     const text = out.join('')
-    expect(text).toContain('  gathering  a\n')
-    expect(text).toContain('  writing    b\n')
+    expect(text).toContain('  gathering    a\n')
+    expect(text).toContain('  writing      b\n')
     expect(text).toContain('\x1b[3A\x1b[0J[1/2] a: unchanged\n')
     // No SGR colour codes with NO_COLOR: only cursor movement.
     expect(text).not.toMatch(/\x1b\[\d+m/)

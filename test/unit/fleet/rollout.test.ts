@@ -97,7 +97,7 @@ describe('runFleet with a rollout', () => {
       ['h5', 'changed'],
       ['h6', 'skipped'],
     ])
-    expect(report.summary).toEqual({changed: 4, unchanged: 0, failed: 1, skipped: 1})
+    expect(report.summary).toEqual({changed: 4, unchanged: 0, failed: 1, 'rolled-back': 0, skipped: 1})
     expect(report.hosts[5]!.reason).toMatch(/not attempted: the rollout stopped after 1 failed host/)
     expect(renderSkipped(report)).toMatch(/^1 host skipped, not attempted.*:\n {2}h6$/)
   })

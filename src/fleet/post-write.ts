@@ -1,0 +1,54 @@
+import type {FileWrite} from '../hosts/write-plan.js'
+import type {HostPlan} from './plan-host.js'
+import type {HostResult} from './report.js'
+import type {HostSession} from './session.js'
+
+/** What one check after the write found on a host (verification, the canary pull). */
+export interface StepOutcome {
+  /** "verify", "canary", ... */
+  step: string
+  status: 'passed' | 'failed' | 'skipped'
+  /** One line: what was proven, why it failed, or why it could not run. */
+  reason: string
+  /** Step-specific facts for --json (the source that served the canary, probe answers, ...). */
+  details?: unknown
+}
+
+export interface PostWriteContext {
+  session: HostSession
+  plan: HostPlan
+  /** The host's result after the write (and reload, when asked). */
+  written: HostResult
+  signal: AbortSignal
+}
+
+/**
+ * A check run on a host after its write and reload. A failed outcome makes the host roll
+ * back: the written files get their planned-from text again and the engines reload.
+ */
+export type PostWriteStep = (ctx: PostWriteContext) => Promise<StepOutcome>
+
+/** Runs the steps in order; the first failure ends the run (later steps would test a host about to roll back). */
+export async function runPostWrite(steps: readonly PostWriteStep[], ctx: PostWriteContext): Promise<StepOutcome[]> {
+  const out: StepOutcome[] = []
+  for (const step of steps) {
+    let outcome: StepOutcome
+    try {
+      outcome = await step(ctx)
+    } catch (error) {
+      outcome = {step: 'check', status: 'failed', reason: error instanceof Error ? error.message : String(error)}
+    }
+    out.push(outcome)
+    if (outcome.status === 'failed') break
+  }
+  return out
+}
+
+/**
+ * The writes that undo a host's apply: each written file back to the text it was planned
+ * from (a file the apply created is removed), expecting exactly what the apply wrote, so a
+ * file changed since is a conflict rather than overwritten.
+ */
+export function undoWrites(writes: readonly FileWrite[], writtenPaths: readonly string[]): FileWrite[] {
+  return writes.filter((w) => writtenPaths.includes(w.path)).map((w) => ({...w, expect: w.content, content: w.expect}))
+}
