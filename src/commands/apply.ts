@@ -1,10 +1,10 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
 import {UserError} from '../core/errors.js'
-import {reloadFlags, rolloutFlags, specFlags} from '../fleet/flags.js'
-import {exitCodeOf, FleetRun, renderReport, reportOf} from '../fleet/command-run.js'
-import {attemptedReport, parseMaxFail, renderSkipped, rolloutGate, rolloutReport, skippedHosts} from '../fleet/rollout.js'
-import {applyPlanned, runFleet, type FleetRunOptions, type PlannedHost} from '../fleet/run-fleet.js'
+import {canaryFlags, reloadFlags, rolloutFlags, specFlags} from '../fleet/flags.js'
+import {canaryMirrors, canaryStep, parseCanaryImage} from '../fleet/canary.js'
+import {exitCodeOf, FleetRun, renderReport} from '../fleet/command-run.js'
+import {attemptedReport, parseMaxFail, renderSkipped} from '../fleet/rollout.js'
 
 export default class Apply extends BaseCommand {
   static override summary = 'Converge each host to the spec: plan, then one safe write per host.'
@@ -14,6 +14,7 @@ export default class Apply extends BaseCommand {
     ...specFlags,
     ...rolloutFlags,
     ...reloadFlags,
+    ...canaryFlags,
     yes: Flags.boolean({char: 'y', description: 'apply without asking'}),
   }
   static override examples = [
@@ -22,6 +23,7 @@ export default class Apply extends BaseCommand {
     '<%= config.bin %> apply --spec mirrors.toml --hosts node1,node2 --user admin --become --yes --json',
     '<%= config.bin %> apply --spec mirrors.toml --hosts node1,node2 --reload --yes',
     '<%= config.bin %> apply --spec mirrors.toml --inventory hosts.ini --canary-host --serial 10 --max-fail 5% --yes',
+    '<%= config.bin %> apply --spec mirrors.toml --inventory hosts.ini --canary docker.io/library/busybox:latest --serial 5 --max-fail 0 --yes',
   ]
 
   async run(): Promise<void> {
@@ -30,31 +32,12 @@ export default class Apply extends BaseCommand {
       throw new UserError('apply asks before it writes, and there is no terminal to ask in', {hint: 'run it with --yes (see the changes first with mirrorctl plan)'})
     // A bad --max-fail is a usage error before any host is contacted.
     if (flags['max-fail'] !== undefined) parseMaxFail(flags['max-fail'])
+    const canaryImage = flags.canary === undefined ? null : parseCanaryImage(flags.canary)
     const fleet = await FleetRun.open(flags)
-    // Planning alone reads; the rollout's batches and failure limit govern the writes.
-    const pass = async (run: (options: FleetRunOptions) => Promise<PlannedHost[]>, rollout: boolean): Promise<PlannedHost[]> => {
-      const base = fleet.options()
-      const options = flags.reload ? {...base, reload: {allowRestart: flags['allow-restart']}} : base
-      const gate = rollout ? rolloutGate(flags, fleet.sessions.length) : undefined
-      const out = await run(gate ? {...options, rollout: gate} : options)
-      options.progress.end()
-      return out
-    }
     try {
       for (const w of fleet.warnings) this.note(w)
-      let planned = await pass((o) => runFleet(fleet.sessions, fleet.intent, flags.yes, o), flags.yes)
-      if (!flags.yes) {
-        const pending = planned.filter((p) => p.result.status === 'changed').length
-        process.stderr.write(renderReport(reportOf(planned), 'plan', true) + '\n')
-        if (pending) {
-          const {confirm} = await import('@inquirer/prompts')
-          const ok = await confirm({message: `Apply these changes to ${pending} host${pending === 1 ? '' : 's'}?`, default: false}, {output: process.stderr})
-          if (!ok) throw new UserError('nothing was written: not confirmed', {hint: 'run it again with --yes to apply without asking'})
-          const plannedOnce = planned
-          planned = await pass((o) => applyPlanned(plannedOnce, o), true)
-        }
-      }
-      const report = rolloutReport(reportOf(planned), skippedHosts(planned))
+      const checks = canaryImage ? [canaryStep(canaryImage, canaryMirrors(fleet.spec!))] : []
+      const report = await fleet.apply(flags, checks)
       if (flags.json) this.printJson(report)
       else this.print([renderReport(attemptedReport(report), 'apply', flags.yes), renderSkipped(report)].filter(Boolean).join('\n'))
       this.setExit(exitCodeOf(attemptedReport(report), false))
