@@ -36,3 +36,12 @@ export const reloadFlags = {
   reload: Flags.boolean({description: 'after a host is written, reload each engine whose file changed (systemctl reload docker/crio); a change only a restart applies is reported as needs-restart', helpGroup: 'RELOAD'}),
   'allow-restart': Flags.boolean({description: 'with --reload: restart the daemon where a reload does not apply the change (non-reloadable daemon.json keys, a NO_PROXY drop-in, containerd config_path, k3s registries.yaml)', dependsOn: ['reload'], helpGroup: 'RELOAD'}),
 }
+
+/** apply --canary: a real pull on each written host, proving which source served it. */
+export const canaryFlags = {
+  canary: Flags.string({
+    description: "after a host is written (and reloaded), pull IMAGE there (skopeo or podman; docker where dockerd runs) and pass only if a mirror of the spec served it; the fallback serving it, or the pull failing, rolls the host back",
+    helpValue: 'IMAGE',
+    helpGroup: 'VERIFY',
+  }),
+}
