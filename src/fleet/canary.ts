@@ -171,7 +171,10 @@ export function canaryStep(image: string, mirrors: CanaryMirrors): PostWriteStep
     const details = (clients: CanaryClientResult[]): CanaryDetails => ({image, startedAt, finishedAt: new Date().toISOString(), source: clients.filter((c) => c.source).length === 1 ? clients.find((c) => c.source)!.source : null, clients})
     const runner = session.reloader?.() ?? null
     if (!runner) return {step: 'canary', status: 'skipped', reason: 'a --root tree runs no engine to pull with', details: details([])}
-    if (!families.length) return {step: 'canary', status: 'skipped', reason: 'no podman or docker file changed on this host', details: details([])}
+    if (!families.length) {
+      const others = [...new Set(written.files.map((f) => f.engine))].join(', ')
+      return {step: 'canary', status: 'skipped', reason: `no podman or docker file changed on this host${others ? ` (no canary pull for ${others} yet)` : ''}`, details: details([])}
+    }
     const r = await runner.run(CANARY_SCRIPT, canaryRequest(families, image))
     let answers: CanaryAnswer[]
     try {
