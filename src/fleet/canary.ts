@@ -134,8 +134,12 @@ function mirrorsOf(answer: Extract<CanaryAnswer, {ran: true}>): string[] {
 export function judgeAnswer(answer: CanaryAnswer, image: string, mirrors: CanaryMirrors): CanaryClientResult {
   const engine = answer.family as CanaryFamily
   if (!answer.ran) return {engine, client: '', status: 'skipped', source: null, viaMirror: false, attempts: [], reason: `${answer.family}: ${answer.reason}`}
-  const attempts = engine === 'docker' ? dockerAttempts(answer.log, mirrorsOf(answer), image).attempts : containersImageAttempts(answer.log)
+  const docker = engine === 'docker' ? dockerAttempts(answer.log, mirrorsOf(answer), image) : null
+  const attempts = docker?.attempts ?? containersImageAttempts(answer.log)
   const base = {engine, client: answer.client, attempts}
+  // Counting fallbacks proves nothing where dockerd pulls through containerd: that path logs no endpoint at all.
+  if (docker?.evidence === 'fallback-count' && answer.containerdStore)
+    return {...base, attempts: [], status: 'skipped', source: null, viaMirror: false, reason: `docker: dockerd uses the containerd image store, whose pulls name no source in its log; start dockerd with debug logging for a proof`}
   const last = attempts.at(-1)
   if (answer.exitCode !== 0) {
     const why = last?.error ?? answer.log.at(-1) ?? `exit ${answer.exitCode}`

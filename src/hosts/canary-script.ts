@@ -8,6 +8,7 @@
  *   run <family> <client>        the client used (skopeo, podman, docker)
  *   log <line>                   a line of the client's debug output that names a pull source
  *   mirrors <json>               docker only: `docker info`'s registry mirrors, in order
+ *   containerd-store             docker only: dockerd keeps images in containerd (its pulls log no endpoint)
  *   exit <code>                  the pull's exit code
  * or, when nothing could run: `skip <family> <why>`.
  */
@@ -45,6 +46,7 @@ for family in $families; do
     cursor=$(journalctl -u docker.service -n 0 --show-cursor --no-pager 2>/dev/null | sed -n 's/^-- cursor: //p')
     echo "run docker docker"
     echo "mirrors $(printf '%s' "$mirrors" | tr -d '\\n' | cut -c1-2000)"
+    case $(docker info --format '{{json .DriverStatus}}' 2>/dev/null) in *io.containerd.snapshotter*) echo "containerd-store" ;; esac
     docker pull --quiet "$image" >"$tmp/out" 2>"$tmp/err"; rc=$?
     if [ -n "$cursor" ]; then journalctl -u docker.service --after-cursor "$cursor" -o cat --no-pager >"$tmp/log" 2>/dev/null
     else journalctl -u docker.service -n 200 -o cat --no-pager >"$tmp/log" 2>/dev/null; fi
@@ -68,7 +70,7 @@ export function canaryRequest(families: readonly CanaryFamily[], image: string):
 /** One family's answer, as the script reported it. */
 export type CanaryAnswer =
   | {family: string; ran: false; reason: string}
-  | {family: string; ran: true; client: string; exitCode: number; log: string[]; mirrors: string | null}
+  | {family: string; ran: true; client: string; exitCode: number; log: string[]; mirrors: string | null; containerdStore?: boolean}
 
 export class CanaryFormatError extends Error {}
 
@@ -91,6 +93,7 @@ export function parseCanaryOutput(stdout: string): CanaryAnswer[] {
       out.push(current)
     } else if (word === 'log' && current) current.log.push(tail)
     else if (word === 'mirrors' && current) current.mirrors = tail
+    else if (word === 'containerd-store' && current) current.containerdStore = true
     else if (word === 'exit' && current) current.exitCode = Number(tail)
     else if (word === 'end') {
       ended = true

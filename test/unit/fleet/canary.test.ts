@@ -125,6 +125,12 @@ describe('which source served, from dockerd', () => {
     expect(judgeAnswer(answer([...DOCKERD_INFO_FALLBACK, ...DOCKERD_INFO_FALLBACK]), 'docker.io/library/tiny:latest', ms)).toMatchObject({status: 'failed', source: 'https://registry-1.docker.io'})
   })
 
+  it('the containerd image store without a debug log: skipped, never a pass by absence of fallback lines', () => {
+    const answer: CanaryAnswer = {family: 'docker', ran: true, client: 'docker', exitCode: 0, log: [], mirrors: '["http://127.0.0.1:5002/"]', containerdStore: true}
+    expect(judgeAnswer(answer, 'docker.io/library/tiny:latest', mirrors([], ['http://127.0.0.1:5002']))).toMatchObject({status: 'skipped', reason: expect.stringMatching(/containerd image store/)})
+    expect(judgeAnswer({...answer, log: DOCKERD_DEBUG_FALLBACK}, 'docker.io/library/tiny:latest', mirrors([], ['http://127.0.0.1:5002']))).toMatchObject({status: 'failed'})
+  })
+
   it('an image off Docker Hub never uses daemon.json mirrors', () => {
     expect(dockerAttempts([], ['http://127.0.0.1:5002/'], 'quay.io/org/app:1').attempts).toEqual([{source: 'https://quay.io', error: null}])
   })
@@ -143,13 +149,14 @@ describe('the canary script', () => {
   const dirs: string[] = []
   afterAll(() => dirs.forEach((d) => rmSync(d, {recursive: true, force: true})))
 
-  /** A bin folder with fake clients that print what they were given (the script, not the clients, is under test). */
+  /** A bin folder with fake clients (the script, not the clients, is under test). */
   function fakeBin(files: Record<string, string>): string {
     const dir = mkdtempSync(path.join(tmpdir(), 'mirrorctl-canary-bin-'))
     dirs.push(dir)
     for (const [name, body] of Object.entries(files)) {
-      writeFileSync(path.join(dir, name), `#!/bin/sh\n${body}\n`)
-      chmodSync(path.join(dir, name), 0o755)
+      // Data files (with a dot) as they are; programs as sh scripts.
+      writeFileSync(path.join(dir, name), name.includes('.') ? body : `#!/bin/sh\n${body}\n`)
+      if (!name.includes('.')) chmodSync(path.join(dir, name), 0o755)
     }
     return dir
   }
@@ -167,6 +174,25 @@ describe('the canary script', () => {
       {family: 'podman', ran: true, client: 'skopeo', exitCode: 0, log: ['time="t" level=debug msg="Trying to access \\"m/x:1\\""'], mirrors: null},
       {family: 'docker', ran: false, reason: 'dockerd is not running'},
     ])
+  })
+
+  it('docker where dockerd runs: the mirrors from docker info, the journal after the cursor taken before the pull', async () => {
+    const bin = fakeBin({
+      docker: `case $1 in
+info) case "$*" in *RegistryConfig*) echo '["http://127.0.0.1:5002/"]' ;; *) echo '[["Backing Filesystem","extfs"]]' ;; esac ;;
+pull) [ "$2 $3" = "--quiet docker.io/library/tiny:latest" ] || exit 9; echo pulled ;;
+*) exit 8 ;;
+esac`,
+      journalctl: `case "$*" in
+*--show-cursor*) echo '-- cursor: s=abc;i=1' ;;
+*"--after-cursor s=abc;i=1"*) echo 'level=info msg="starting"'; cat "$(dirname "$0")/journal.txt" ;;
+*) exit 7 ;;
+esac`,
+      'journal.txt': DOCKERD_DEBUG_FALLBACK.join('\n'),
+    })
+    const r = await runScript(bin, canaryRequest(['docker'], 'docker.io/library/tiny:latest'))
+    expect(r.exitCode, r.stderr).toBe(0)
+    expect(parseCanaryOutput(r.stdout)).toEqual([{family: 'docker', ran: true, client: 'docker', exitCode: 0, log: DOCKERD_DEBUG_FALLBACK, mirrors: '["http://127.0.0.1:5002/"]'}])
   })
 
   it.each(['x;id', '$(id)', '-v', ''])('refuses the image %j itself, before any client runs', async (bad) => {
