@@ -121,4 +121,15 @@ describe('apply --canary through a real registry pair', {timeout: 300_000}, () =
     expect(hosts.host('c4').readFile(CONF)).toBe(original)
     expect(hosts.host('c5').readFile(CONF)).toBe(original)
   })
+
+  test('a --canary value with shell syntax is a usage error before any host is contacted; nothing is written', async () => {
+    const logins = hosts.host('c5').logins()
+    const r = await cli(['apply', '--spec', specFile, '--inventory', inventory, '--ssh-config', hosts.sshConfig, '--yes', '--limit', 'c5', '--canary', `${upstream.host}/library/tiny;touch /tmp/pwned`])
+    expect(r.exitCode).toBe(2)
+    expect(r.stderr).toMatch(/--canary .* is not an image reference: .*\[canary-image\]/)
+    expect(r.stderr).toMatch(/hint: /)
+    expect(r.stderr).not.toMatch(/\n\s+at /)
+    expect(hosts.host('c5').logins()).toBe(logins)
+    expect(hosts.host('c5').readFile(CONF)).toBe(original)
+  })
 })
