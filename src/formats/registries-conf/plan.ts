@@ -1,5 +1,6 @@
 import path from 'node:path'
 import {UserError} from '../../core/errors.js'
+import {DEFAULT_DROP_IN} from '../../core/paths.js'
 import {isDomain} from '../../core/image-reference.js'
 import {configRejected} from '../../lint/config-rejected.js'
 import {mirrorLocation, type MirrorChange, type MirrorTarget} from '../../policy/mirror-policy.js'
@@ -10,7 +11,8 @@ import type {RegistriesConfDocument} from './parse.js'
 import {commentLinesAbove, deleteTable, editTable, registryBlock} from './mirror-tables.js'
 import {MANAGED_COMMENT, defaultLocation, tableText, type DesiredMirror, type TableState} from './table-state.js'
 
-export const DEFAULT_DROP_IN = '50-mirrorctl.conf'
+/** Still exported here for importers of the planner; the name lives in core/paths.ts. */
+export {DEFAULT_DROP_IN}
 
 export interface PlanOptions {
   /** The main file the engines read (it may not exist yet). */
