@@ -11,8 +11,8 @@ import type {RegistriesConfDocument} from './parse.js'
 import {commentLinesAbove, deleteTable, editTable, registryBlock} from './mirror-tables.js'
 import {MANAGED_COMMENT, defaultLocation, tableText, type DesiredMirror, type TableState} from './table-state.js'
 
-/** Still exported here for importers of the planner; the name lives in core/paths.ts. */
-export {DEFAULT_DROP_IN}
+/** Still exported here for importers of the planner; they live in core/paths.ts and core/registry-prefix.ts. */
+export {DEFAULT_DROP_IN, normalizeSource}
 
 export interface PlanOptions {
   /** The main file the engines read (it may not exist yet). */
