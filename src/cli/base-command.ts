@@ -2,7 +2,7 @@ import {Command, Flags} from '@oclif/core'
 import {UserError} from '../core/errors.js'
 import {ExitCode} from '../core/exit-codes.js'
 import {knownIoError} from '../core/io-errors.js'
-import {shouldColor} from '../ui/color.js'
+import {shouldColor} from '../core/color.js'
 
 /**
  * What every mirrorctl command shares: --json and --debug, one way to print results, and one

@@ -5,7 +5,7 @@
  * in one more round trip (gatherUntilComplete), so a missing entry costs time, never truth.
  */
 import {SYSTEM_MANAGER_FILES, SYSTEM_UNIT_DIRS} from '../core/systemd-paths.js'
-import {DEFAULT_DROP_IN} from '../formats/registries-conf/plan.js'
+import {DEFAULT_DROP_IN} from '../core/paths.js'
 import {backupSlotName, SYSTEM_BACKUP_FOLDER} from './backup.js'
 import type {GatherRequest} from './snapshot.js'
 

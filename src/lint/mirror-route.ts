@@ -1,6 +1,8 @@
 import type {Finding} from './finding.js'
 import {report, type FindingAt, type RuleMeta} from './rule.js'
-import {decideProxy, looksInternal, suggestNoProxy, type ProxyConfig} from '../net/proxy.js'
+import {looksInternal, suggestNoProxy} from '../core/no-proxy-advice.js'
+import {decideProxy} from '../core/proxy-decision.js'
+import type {ProxyConfig} from '../core/proxy-env.js'
 
 /** A mirror as an engine will contact it, and where it is written. */
 export interface MirrorAt {

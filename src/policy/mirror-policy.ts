@@ -1,6 +1,6 @@
 import {UserError} from '../core/errors.js'
 import {unusableLocation} from '../core/image-reference.js'
-import {rewriteReference, sampleReferences} from '../formats/registries-conf/rewrite.js'
+import {rewriteReference, sampleReferences} from '../core/registry-prefix.js'
 
 export type PullFromMirror = 'all' | 'digest-only' | 'tag-only'
 export type Position = 'first' | 'last'

@@ -3,7 +3,7 @@ import {closest} from '../core/did-you-mean.js'
 import {UserError} from '../core/errors.js'
 import {ExitCode} from '../core/exit-codes.js'
 import {LineIndex} from '../core/line-index.js'
-import {normalizeSource} from '../formats/registries-conf/plan.js'
+import {normalizeSource} from '../core/registry-prefix.js'
 import {parseMirrorArgument, type MirrorTarget, type PullFromMirror} from './mirror-policy.js'
 
 /**

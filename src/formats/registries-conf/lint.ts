@@ -4,7 +4,7 @@ import {positionOf} from './load.js'
 import type {RegistriesConfDocument} from './parse.js'
 import type {FileConfig, RegistryTable} from './model.js'
 import {unusableLocation} from '../../core/image-reference.js'
-import {matchPrefix, rewriteReference, sampleReferences} from './rewrite.js'
+import {matchPrefix, rewriteReference, sampleReferences} from '../../core/registry-prefix.js'
 import {rules} from './rules.js'
 
 /**

@@ -1,6 +1,7 @@
 import path from 'node:path'
 import {UserError} from '../../core/errors.js'
-import {isDomain} from '../../core/image-reference.js'
+import {DEFAULT_DROP_IN} from '../../core/paths.js'
+import {normalizeSource} from '../../core/registry-prefix.js'
 import {configRejected} from '../../lint/config-rejected.js'
 import {mirrorLocation, type MirrorChange, type MirrorTarget} from '../../policy/mirror-policy.js'
 import type {ConfigSet} from './config-set.js'
@@ -10,7 +11,8 @@ import type {RegistriesConfDocument} from './parse.js'
 import {commentLinesAbove, deleteTable, editTable, registryBlock} from './mirror-tables.js'
 import {MANAGED_COMMENT, defaultLocation, tableText, type DesiredMirror, type TableState} from './table-state.js'
 
-export const DEFAULT_DROP_IN = '50-mirrorctl.conf'
+/** Still exported here for importers of the planner; they live in core/paths.ts and core/registry-prefix.ts. */
+export {DEFAULT_DROP_IN, normalizeSource}
 
 export interface PlanOptions {
   /** The main file the engines read (it may not exist yet). */
@@ -38,43 +40,6 @@ export interface FileChange {
    */
   deleteFile?: boolean
 }
-
-const HUB_ALIASES = ['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com']
-
-/**
- * The prefix as the engines compare it. containers/image matches a prefix as a plain string
- * against the fully-qualified, normalised reference name (pkg/sysregistriesv2 refMatchingPrefix
- * on reference.Named.Name()): that name always starts with a registry domain, Docker Hub's is
- * docker.io, and people write domains in lower case. So Hub aliases become docker.io, the domain
- * is lower-cased, and a source without a domain (`nginx`, `library/nginx`), which could never
- * match, is refused with the prefix that would.
- */
-export function normalizeSource(source: string): string {
-  const s = source.trim().replace(/^https?:\/\//i, '').replace(/\/+$/, '')
-  const slash = s.indexOf('/')
-  const domain = (slash === -1 ? s : s.slice(0, slash)).toLowerCase()
-  const rest = slash === -1 ? '' : s.slice(slash)
-  const hint = 'give a registry or prefix such as docker.io, docker.io/library, quay.io/org or *.example.com'
-  if (HUB_ALIASES.includes(domain)) {
-    if (rest && !validPath(rest)) throw new UserError(`invalid source "${source}": "${rest.slice(1)}" is not a repository path`, {hint: 'repository paths are lower-case, for example docker.io/library'})
-    return `docker.io${rest}`
-  }
-  if (domain.startsWith('*.')) {
-    if (rest || !isDomain(domain.slice(2)) || domain.includes(':')) throw new UserError(`invalid source "${source}": a wildcard is *.example.com, without port or path`, {hint})
-    return domain
-  }
-  const looksLikeRegistry = /[.:]/.test(domain) || domain === 'localhost' || domain.startsWith('[')
-  if (isDomain(domain) && !looksLikeRegistry && validPath(`/${s}`)) {
-    const name = slash === -1 ? `docker.io/library/${s}` : `docker.io/${s}`
-    throw new UserError(`source "${source}" names no registry, so it can never match: the engines compare prefixes with the full name, such as ${name}`, {
-      hint: `give the registry too: ${name} (or docker.io for all of Docker Hub)`,
-    })
-  }
-  if (!isDomain(domain) || !looksLikeRegistry || (rest && !validPath(rest))) throw new UserError(`invalid source "${source}"`, {hint})
-  return `${domain}${rest}`
-}
-
-const validPath = (rest: string) => /^(\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)+$/.test(rest)
 
 /**
  * Plans a mirror change over a loaded set of files: which file holds the entry to edit (or

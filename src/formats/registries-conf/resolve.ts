@@ -8,9 +8,9 @@ import {
   type ImageReference,
 } from '../../core/image-reference.js'
 import type {MergedConfig, RegistryTable} from './model.js'
-import {matchPrefix, rewriteReference} from './rewrite.js'
+import {matchPrefix, rewriteReference} from '../../core/registry-prefix.js'
 
-export {matchPrefix} from './rewrite.js'
+export {matchPrefix} from '../../core/registry-prefix.js'
 
 export interface PullSource {
   reference: string

@@ -13,7 +13,7 @@ export const reportFormats: readonly ReportFormat[] = ['text', 'json', 'sarif', 
 export interface RenderOptions {
   /** The rule catalog (SARIF descriptors). */
   rules: readonly RuleMeta[]
-  /** ANSI colour in text output; decide with shouldColor() from ui/color.js. */
+  /** ANSI colour in text output; decide with shouldColor() from core/color.js. */
   color: boolean
   /** mirrorctl's version (SARIF tool.driver.version). */
   version: string

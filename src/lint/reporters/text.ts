@@ -1,5 +1,5 @@
 import {compareFindings, type Finding, type Severity} from '../finding.js'
-import {styles, type Style, type Styles} from '../../ui/color.js'
+import {styles, type Style, type Styles} from '../../core/color.js'
 
 export interface TextOptions {
   color: boolean

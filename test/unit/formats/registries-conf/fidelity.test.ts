@@ -1,7 +1,7 @@
 import {describe, it, expect} from 'vitest'
 import {evaluateConfigSet} from '../../../../src/formats/registries-conf/config-set.js'
 import {isResolved, resolveImage, type ResolveEntry} from '../../../../src/formats/registries-conf/resolve.js'
-import {matchPrefix, rewriteReference} from '../../../../src/formats/registries-conf/rewrite.js'
+import {matchPrefix, rewriteReference} from '../../../../src/core/registry-prefix.js'
 import {rulesOf, setOf} from './helpers.js'
 
 // Each expectation below is what containers/image (pkg/sysregistriesv2, docker/reference) does;
