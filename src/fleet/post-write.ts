@@ -1,18 +1,9 @@
 import type {FileWrite} from '../hosts/write-plan.js'
 import type {HostPlan} from './plan-host.js'
-import type {HostResult} from './report.js'
-import type {HostSession} from './session.js'
+import type {HostResult, StepOutcome} from './report.js'
 
-/** What one check after the write found on a host (verification, the canary pull). */
-export interface StepOutcome {
-  /** "verify", "canary", ... */
-  step: string
-  status: 'passed' | 'failed' | 'skipped'
-  /** One line: what was proven, why it failed, or why it could not run. */
-  reason: string
-  /** Step-specific facts for --json (the source that served the canary, probe answers, ...). */
-  details?: unknown
-}
+export type {StepOutcome} from './report.js'
+import type {HostSession} from './session.js'
 
 export interface PostWriteContext {
   session: HostSession

@@ -1,9 +1,19 @@
 import type {Styles} from '../ui/color.js'
 import {renderReload, type ReloadOutcome} from './reload.js'
-import type {StepOutcome} from './post-write.js'
 
 /** rolled-back: written, then a check after the write failed and the previous files were restored. */
 export type HostStatus = 'changed' | 'unchanged' | 'failed' | 'rolled-back'
+
+/** What one check after the write found on a host (verification, the canary pull). */
+export interface StepOutcome {
+  /** "verify", "canary", ... */
+  step: string
+  status: 'passed' | 'failed' | 'skipped'
+  /** One line: what was proven, why it failed, or why it could not run. */
+  reason: string
+  /** Step-specific facts for --json (the source that served the canary, probe answers, ...). */
+  details?: unknown
+}
 
 export interface HostFile {
   engine: 'podman' | 'docker' | 'containerd' | 'k3s'
