@@ -47,7 +47,7 @@ export function readK3sRegistries(d: K3sRegistriesDoc): K3sRegistries {
     out.mirrors[name] = {endpoints: ep, rewrite: rw}
   }
   for (const [name, c] of Object.entries(plain(data['configs']) ? data['configs'] : {})) {
-    out.configs[name] = {tls: plain(c) && plain(c['tls']) ? c['tls'] : null, auth: plain(c) && c['auth'] !== undefined}
+    out.configs[name] = {tls: plain(c) && plain(c['tls']) ? c['tls'] : null, auth: plain(c) && plain(c['auth'])}
   }
   return out
 }
