@@ -79,3 +79,20 @@ export function normalizeK3sEndpoint(endpoint: string): K3sEndpoint | {error: st
   const finalPath = plain ? '/v2' : path
   return {registry, scheme, host, path: finalPath, overridePath: !plain, url: `${scheme}://${host}${finalPath}`}
 }
+
+/** Which mirror an endpoint is, as k3s reads it: host[:port] and path, scheme ignored (the text itself when k3s cannot read it). */
+export function endpointIdentity(endpoint: string): string {
+  const n = normalizeK3sEndpoint(endpoint)
+  return 'error' in n ? endpoint : `${n.host.toLowerCase()}${n.path}`
+}
+
+/**
+ * Whether a registries.yaml endpoint is the mirror a MIRROR argument names (host[:port][/namespace]).
+ * A namespace is written as /v2/<namespace> (see plan.ts); a bare /<namespace> also matches, so
+ * that an endpoint written that way can still be removed.
+ */
+export function endpointIsMirror(endpoint: string, host: string, namespace: string): boolean {
+  const id = endpointIdentity(endpoint)
+  if (!namespace) return id === endpointIdentity(host)
+  return id === endpointIdentity(`${host}/v2/${namespace}`) || id === endpointIdentity(`${host}/${namespace}`)
+}

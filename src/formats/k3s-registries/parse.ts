@@ -1,6 +1,7 @@
 import {LineCounter, parseDocument, type Document} from 'yaml'
 import type {Finding} from '../../lint/finding.js'
 import {report} from '../../lint/rule.js'
+import {endpointIsMirror} from './endpoint.js'
 import {rules} from './rules.js'
 
 export const K3S_REGISTRIES = '/etc/rancher/k3s/registries.yaml'
@@ -19,10 +20,11 @@ export interface K3sRegistries {
   configs: Record<string, {tls: Record<string, unknown> | null; auth: boolean}>
 }
 
-/** A MIRROR argument names host[:port][/path]: the scheme written in the file does not matter. */
-export function sameEndpoint(a: string, b: string): boolean {
-  const bare = (u: string): string => u.replace(/^https?:\/\//, '').replace(/\/+$/, '')
-  return bare(a) === bare(b)
+/** Whether a registries.yaml endpoint is the mirror named host[:port][/namespace] (scheme ignored, read as k3s reads it). */
+export function sameEndpoint(endpoint: string, mirror: string): boolean {
+  const bare = mirror.replace(/^https?:\/\//, '').replace(/\/+$/, '')
+  const slash = bare.indexOf('/')
+  return endpointIsMirror(endpoint, slash === -1 ? bare : bare.slice(0, slash), slash === -1 ? '' : bare.slice(slash + 1))
 }
 
 export function parseK3sRegistries(text: string, path: string): K3sRegistriesDoc {
