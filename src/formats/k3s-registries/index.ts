@@ -23,3 +23,4 @@ export const k3sRegistries: Format<K3sRegistriesDoc, Record<string, never>, K3sR
 }
 export {isLocalhost, normalizeK3sEndpoint, type K3sEndpoint} from './endpoint.js'
 export {k3sHostsFiles, type K3sHostEntry, type K3sHostsFile} from './hosts.js'
+export {k3sTlsFiles, type K3sTlsFile} from './tls-files.js'

@@ -60,6 +60,12 @@ export const rules = defineRules('k3s-registries', {
     hint: 'key configs by host[:port] as in the endpoint URL: mirror.example.com:5000',
     source: CONFIG_GO,
   },
+  'unreadable-tls-file': {
+    severity: 'error',
+    description: 'A ca_file, cert_file or key_file containerd cannot read (missing, relative, or key_file without cert_file): k3s writes it into hosts.toml and containerd fails every pull of that registry.',
+    hint: 'give an absolute path to a file readable by root; cert_file and key_file go together',
+    source: CONFIG_GO,
+  },
   'restart-needed': {
     severity: 'info',
     description: 'k3s and RKE2 read registries.yaml only when they start (they then rewrite their hosts.toml files).',
