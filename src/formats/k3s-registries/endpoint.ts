@@ -87,6 +87,16 @@ export function endpointIdentity(endpoint: string): string {
 }
 
 /**
+ * The endpoint path for a MIRROR's namespace: below /v2 (k3s keeps any other path as the API
+ * root), unless the path already starts with v2, which a URL such as https://harbor/v2/proxy
+ * gives as the API root itself.
+ */
+export function namespacePath(namespace: string): string {
+  if (!namespace) return ''
+  return namespace === 'v2' || namespace.startsWith('v2/') ? `/${namespace}` : `/v2/${namespace}`
+}
+
+/**
  * Whether a registries.yaml endpoint is the mirror a MIRROR argument names (host[:port][/namespace]).
  * A namespace is written as /v2/<namespace> (see plan.ts); a bare /<namespace> also matches, so
  * that an endpoint written that way can still be removed.
@@ -94,5 +104,5 @@ export function endpointIdentity(endpoint: string): string {
 export function endpointIsMirror(endpoint: string, host: string, namespace: string): boolean {
   const id = endpointIdentity(endpoint)
   if (!namespace) return id === endpointIdentity(host)
-  return id === endpointIdentity(`${host}/v2/${namespace}`) || id === endpointIdentity(`${host}/${namespace}`)
+  return id === endpointIdentity(`${host}${namespacePath(namespace)}`) || id === endpointIdentity(`${host}/${namespace}`)
 }

@@ -1,6 +1,6 @@
 import {isMap, isScalar, isSeq, parseDocument} from 'yaml'
 import type {MirrorChange, MirrorTarget} from '../../policy/mirror-policy.js'
-import {endpointIdentity, endpointIsMirror} from './endpoint.js'
+import {endpointIdentity, endpointIsMirror, namespacePath} from './endpoint.js'
 import {readK3sRegistries, type K3sRegistriesDoc} from './parse.js'
 
 /**
@@ -10,7 +10,7 @@ import {readK3sRegistries, type K3sRegistriesDoc} from './parse.js'
  */
 export function k3sMirrorEndpoint(m: MirrorTarget): string {
   const scheme = m.scheme ?? (m.insecure ? 'http' : 'https')
-  return `${scheme}://${m.host}${m.path ? `/v2/${m.path}` : ''}`
+  return `${scheme}://${m.host}${namespacePath(m.path)}`
 }
 
 /**

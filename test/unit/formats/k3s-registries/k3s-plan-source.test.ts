@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {k3sHostsFiles, parseK3sRegistries, planK3sRegistries, readK3sRegistries} from '../../../../src/formats/k3s-registries/index.js'
+import {k3sHostsFiles, parseK3sRegistries, planK3sRegistries, readK3sRegistries, sameEndpoint} from '../../../../src/formats/k3s-registries/index.js'
 import {parseMirrorArgument} from '../../../../src/policy/mirror-policy.js'
 
 const P = '/etc/rancher/k3s/registries.yaml'
@@ -22,6 +22,14 @@ describe('k3s change planning agrees with how k3s reads endpoints', () => {
       const text = `mirrors:\n  docker.io:\n    endpoint:\n      - "${existing}"\n`
       expect(planK3sRegistries(doc(text), add('mirror.example.com'))).toEqual({after: text, actions: []})
     }
+  })
+
+  it('takes a MIRROR whose path starts with v2 as the API root, not as a namespace called v2', () => {
+    expect(readK3sRegistries(doc(planK3sRegistries(null, add('https://harbor.example.com/v2/proxy')).after)).mirrors['docker.io']!.endpoints).toEqual(['https://harbor.example.com/v2/proxy'])
+    const text = 'mirrors:\n  docker.io:\n    endpoint:\n      - mirror.example.com\n'
+    expect(planK3sRegistries(doc(text), add('https://mirror.example.com/v2')).actions).toEqual([])
+    expect(sameEndpoint('https://harbor.example.com/v2/proxy', 'harbor.example.com/v2/proxy')).toBe(true)
+    expect(sameEndpoint('https://harbor.example.com/v2/proxy', 'harbor.example.com/proxy')).toBe(true)
   })
 
   it('removes a mirror written in another spelling', () => {
