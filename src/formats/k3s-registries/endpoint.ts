@@ -1,3 +1,5 @@
+import {isLocalhost} from '../containerd-hosts/resolve.js'
+
 /**
  * How k3s turns a registries.yaml endpoint (or registry name) into the URL it writes to
  * hosts.toml: k3s pkg/agent/containerd/config.go, normalizeEndpointAddress. Restated here:
@@ -21,27 +23,11 @@ export interface K3sEndpoint {
 
 const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//
 
-/** host[:port] without the port, as Go's net.SplitHostPort gives it (the text itself when there is no port). */
-function hostname(host: string): string {
-  const v6 = /^\[([^\]]*)\](?::\d*)?$/.exec(host)
-  if (v6 && /\]:\d*$/.test(host)) return v6[1]!
-  const colon = host.lastIndexOf(':')
-  return colon !== -1 && host.indexOf(':') === colon ? host.slice(0, colon) : host
-}
-
 /** The port after the last colon, as Go's url.URL.Port() gives it ("" when there is none). */
 function portOf(host: string): string {
   const m = /:(\d*)$/.exec(host)
   if (!m) return ''
   return host.startsWith('[') && !/\]:\d*$/.test(host) ? '' : m[1]!
-}
-
-/** containerd's docker.IsLocalhost: "localhost" or a loopback IP, port stripped. */
-export function isLocalhost(host: string): boolean {
-  const h = hostname(host)
-  if (h === 'localhost') return true
-  if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)) return h.split('.').every((o) => Number(o) <= 255)
-  return /^(?:0{0,4}:){7}0{0,3}1$|^::1$|^::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/i.test(h)
 }
 
 /** containerd's docker.DefaultHost: Docker Hub's API host for docker.io. */

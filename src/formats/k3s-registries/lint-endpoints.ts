@@ -21,6 +21,13 @@ export function lintEndpoints(d: K3sRegistriesDoc): Finding[] {
     const name = isScalar(item.key) ? String(item.key.value) : ''
     if (name !== '*' && !HOST_KEY.test(name))
       findings.push(report(rules['mirror-key-not-host'], at(d, ['mirrors', name]), `mirrors key "${name}" is not a registry host[:port]: no image pull uses it`))
+    const rewrite = isMap(item.value) ? item.value.get('rewrite', true) : undefined
+    for (const r of isMap(rewrite) ? rewrite.items : []) {
+      const pattern = isScalar(r.key) ? String(r.key.value) : ''
+      const replacement = isScalar(r.value) ? String(r.value.value) : ''
+      if (/[\\"]/.test(pattern + replacement))
+        findings.push(report(rules['rewrite-unescaped'], at(d, ['mirrors', name, 'rewrite', pattern]), `rewrite "${pattern}" -> "${replacement}" has a backslash or quote, which k3s writes unescaped into hosts.toml`))
+    }
     const ep = isMap(item.value) ? item.value.get('endpoint', true) : undefined
     if (!isSeq(ep)) continue
     const seen = new Map<string, string>()

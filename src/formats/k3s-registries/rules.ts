@@ -60,6 +60,12 @@ export const rules = defineRules('k3s-registries', {
     hint: 'key configs by host[:port] as in the endpoint URL: mirror.example.com:5000',
     source: CONFIG_GO,
   },
+  'rewrite-unescaped': {
+    severity: 'warning',
+    description: 'A rewrite pattern or replacement with a backslash or double quote: k3s writes it unescaped into a TOML string in hosts.toml, so containerd reads another pattern or cannot decode the file and ignores all of its mirrors.',
+    hint: 'avoid \\ and " in rewrite rules (for \\w use [A-Za-z0-9_]), or check the generated hosts.toml under /var/lib/rancher/k3s/agent/etc/containerd/certs.d',
+    source: 'https://github.com/k3s-io/k3s/blob/master/pkg/agent/templates/templates.go',
+  },
   'unreadable-tls-file': {
     severity: 'error',
     description: 'A ca_file, cert_file or key_file containerd cannot read (missing, relative, or key_file without cert_file): k3s writes it into hosts.toml and containerd fails every pull of that registry.',
