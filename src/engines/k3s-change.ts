@@ -32,7 +32,11 @@ export async function planK3sChange(host: Host, change: MirrorChange, options: {
     })
   const plan = planK3sRegistries(doc, change)
   if (plan.after === (before ?? '')) return []
-  return [{path, before, after: plan.after, actions: plan.actions}]
+  // RKE2 reads its own file: name its services rather than k3s's.
+  const actions = path.startsWith('/etc/rancher/rke2/')
+    ? plan.actions.map((a) => (a.startsWith('restart k3s') ? 'restart rke2-server (rke2-agent on agents) to apply it: registries.yaml is read at start' : a))
+    : plan.actions
+  return [{path, before, after: plan.after, actions}]
 }
 
 /** k3s or RKE2 is installed when its /etc/rancher folder exists. */

@@ -21,3 +21,7 @@ export const k3sRegistries: Format<K3sRegistriesDoc, Record<string, never>, K3sR
     return after === d.text ? [] : [{start: 0, end: d.text.length, text: after}]
   },
 }
+export {normalizeK3sEndpoint, type K3sEndpoint} from './endpoint.js'
+export {k3sHostsFiles, type K3sHostEntry, type K3sHostsFile} from './hosts.js'
+export {k3sTlsFiles, type K3sTlsFile} from './tls-files.js'
+export {k3sHostsSnapshot, renderK3sHostsToml} from './render.js'

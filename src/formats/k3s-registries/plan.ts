@@ -1,22 +1,36 @@
 import {isMap, isScalar, isSeq, parseDocument} from 'yaml'
-import {mirrorUrl, type MirrorChange} from '../../policy/mirror-policy.js'
-import {readK3sRegistries, sameEndpoint, type K3sRegistriesDoc} from './parse.js'
+import type {MirrorChange, MirrorTarget} from '../../policy/mirror-policy.js'
+import {endpointIdentity, endpointIsMirror, namespacePath} from './endpoint.js'
+import {readK3sRegistries, type K3sRegistriesDoc} from './parse.js'
+
+/**
+ * The endpoint mirrorctl writes for a mirror. k3s keeps any path other than "", "/" and "/v2"
+ * as the API root (override_path), so a namespace is written below /v2, where containerd then
+ * asks for <namespace>/<repository>, as podman does for the same MIRROR in registries.conf.
+ */
+export function k3sMirrorEndpoint(m: MirrorTarget): string {
+  const scheme = m.scheme ?? (m.insecure ? 'http' : 'https')
+  return `${scheme}://${m.host}${namespacePath(m.path)}`
+}
 
 /**
  * Plans a mirror change on registries.yaml through yaml's Document API, which keeps comments.
- * Returns the new text (the old text when converged).
+ * Endpoints are compared as k3s reads them (mirror.example.com is https://mirror.example.com/v2),
+ * and an endpoint already listed keeps its spelling. Returns the new text (the old text when converged).
  */
 export function planK3sRegistries(d: K3sRegistriesDoc | null, change: MirrorChange): {after: string; actions: string[]} {
   const source = change.source
   const doc = d ? d.doc.clone() : parseDocument('')
   const current = d ? readK3sRegistries(d).mirrors[source]?.endpoints ?? [] : []
-  const urls = (change.mirrors ?? []).map(mirrorUrl)
+  const targets = change.mirrors ?? []
+  // The wanted endpoints, each in the spelling the file already has for it.
+  const urls = targets.map((m) => current.find((c) => endpointIdentity(c) === endpointIdentity(k3sMirrorEndpoint(m))) ?? k3sMirrorEndpoint(m))
   let next: string[]
   if (change.action === 'add') {
     const fresh = urls.filter((u) => !current.includes(u))
     next = change.position === 'first' ? [...fresh, ...current] : [...current, ...fresh]
   } else if (change.action === 'remove') {
-    next = change.mirrors === null ? [] : current.filter((u) => !urls.some((w) => sameEndpoint(w, u)))
+    next = change.mirrors === null ? [] : current.filter((c) => !targets.some((m) => endpointIsMirror(c, m.host, m.path)))
   }
   else next = urls
   if (next.length === current.length && next.every((u, i) => u === current[i])) return {after: d?.text ?? '', actions: []}
