@@ -1,10 +1,20 @@
 import type {MirrorChange, MirrorTarget} from '../../policy/mirror-policy.js'
 import {parseTomlDoc, tomlString, type TomlDoc} from './toml-doc.js'
 
-/** The [host."…"] name mirrorctl writes for a mirror; a namespace is a Harbor-style API root (override_path). */
+/**
+ * The [host."…"] name mirrorctl writes for a mirror; a namespace is a Harbor-style API root
+ * (override_path) below /v2, unless the path already starts at v2 (https://harbor/v2/proxy
+ * given as the API root itself; a bare /v2 is the plain API root, which containerd keeps).
+ */
 export function hostUrl(m: MirrorTarget): string {
   const scheme = m.scheme ?? (m.insecure ? 'http' : 'https')
-  return `${scheme}://${m.host}${m.path ? `/v2/${m.path}` : ''}`
+  const path = !m.path ? '' : m.path === 'v2' || m.path.startsWith('v2/') ? `/${m.path}` : `/v2/${m.path}`
+  return `${scheme}://${m.host}${path}`
+}
+
+/** containerd appends /v2 unless the path ends in /v2 or override_path is set. */
+function overridesPath(m: MirrorTarget): boolean {
+  return m.path !== '' && m.path !== 'v2'
 }
 
 /** The default server line for a registry: Docker Hub's API host, else the registry itself. */
@@ -15,7 +25,7 @@ export function defaultServer(registry: string): string {
 function hostBlock(m: MirrorTarget, eol: string): string {
   const lines = [`[host.${tomlString(hostUrl(m))}]`, `  capabilities = ["pull", "resolve"]`]
   if (m.insecure) lines.push('  skip_verify = true')
-  if (m.path) lines.push('  override_path = true')
+  if (overridesPath(m)) lines.push('  override_path = true')
   return lines.join(eol) + eol
 }
 
@@ -25,13 +35,14 @@ function identity(name: string, overridePath: boolean): string {
   const slash = noScheme.indexOf('/')
   const host = (slash === -1 ? noScheme : noScheme.slice(0, slash)).toLowerCase()
   let path = slash === -1 ? '' : noScheme.slice(slash + 1)
-  if (overridePath) path = path.replace(/^v2\/?/, '')
+  // override_path: a leading v2 is the API root's own; otherwise a trailing /v2 is the one containerd would append.
+  path = overridePath ? path.replace(/^v2\/?/, '') : path.replace(/\/?v2$/, '')
   return path ? `${host}/${path}` : host
 }
 
 /** Whether a [host."…"] table is the mirror a MIRROR argument names (scheme ignored). */
 export function hostMatchesMirror(name: string, overridePath: boolean, m: MirrorTarget): boolean {
-  return identity(name, overridePath) === identity(m.host + (m.path ? `/${m.path}` : ''), false)
+  return identity(name, overridePath) === identity(hostUrl(m), overridesPath(m))
 }
 
 interface HostSpan {
@@ -115,7 +126,7 @@ export function planHostsToml(doc: TomlDoc | null, registry: string, change: Mir
         const sep = before === '' ? '' : before.endsWith(eol + eol) || before.endsWith('\n\n') ? '' : before.endsWith('\n') ? eol : eol + eol
         text = before + sep + block + text.slice(at)
       }
-      for (const m of fresh) actions.push(`add host ${hostUrl(m)} (capabilities pull, resolve${m.insecure ? ', skip_verify' : ''}${m.path ? ', override_path' : ''})`)
+      for (const m of fresh) actions.push(`add host ${hostUrl(m)} (capabilities pull, resolve${m.insecure ? ', skip_verify' : ''}${overridesPath(m) ? ', override_path' : ''})`)
     }
   }
   const finalDoc = parseTomlDoc(text, doc?.path ?? 'hosts.toml')

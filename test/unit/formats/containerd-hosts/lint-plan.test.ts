@@ -93,6 +93,21 @@ describe('planHostsToml', () => {
     expect(last.after).toBe(text + '\n[host."https://new.example.com"]\n  capabilities = ["pull", "resolve"]\n')
   })
 
+  it('a MIRROR that names /v2 itself gets no second /v2, and matches the table written without it', () => {
+    const add = (mirror: string, doc: string | null = null) => planHostsToml(doc === null ? null : parseTomlDoc(doc, P), 'docker.io', {action: 'add', source: 'docker.io', mirrors: [m(mirror)], location: null, position: 'first'})
+    const root = add('https://mirror.example.com/v2').after
+    expect(root).toContain('[host."https://mirror.example.com/v2"]\n  capabilities = ["pull", "resolve"]\n')
+    expect(root).not.toContain('override_path')
+    const harbor = add('https://harbor.example.com/v2/proxy').after
+    expect(harbor).toContain('[host."https://harbor.example.com/v2/proxy"]\n  capabilities = ["pull", "resolve"]\n  override_path = true\n')
+    const snap = (text: string) => ({root: '/c', folders: new Map([['docker.io', {hostsToml: text, files: ['hosts.toml']}]])})
+    expect(resolveContainerd('alpine', snap(root), '1.7').sources[0]!.url).toBe('https://mirror.example.com/v2')
+    expect(resolveContainerd('alpine', snap(harbor), '1.7').sources[0]!.url).toBe('https://harbor.example.com/v2/proxy')
+    // The same endpoint written either way is one mirror: adding it again changes nothing.
+    expect(add('https://mirror.example.com/v2', add('mirror.example.com').after).actions).toEqual([])
+    expect(add('harbor.example.com/proxy', harbor).actions).toEqual([])
+  })
+
   it('remove takes the table out and restores the bytes of before the add', () => {
     const text = '# top\nserver = "https://registry-1.docker.io"\n\n[host."https://old.example.com"]\n  capabilities = ["pull", "resolve"]\n'
     const added = planHostsToml(parseTomlDoc(text, P), 'docker.io', {action: 'add', source: 'docker.io', mirrors: [m('new.example.com')], location: null, position: 'last'}).after
