@@ -1,10 +1,11 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
 import {UserError} from '../core/errors.js'
-import {reloadFlags, rolloutFlags, specFlags} from '../fleet/flags.js'
+import {reloadFlags, rolloutFlags, specFlags, verifyFlags} from '../fleet/flags.js'
 import {exitCodeOf, FleetRun, renderReport, reportOf} from '../fleet/command-run.js'
 import {attemptedReport, parseMaxFail, renderSkipped, rolloutGate, rolloutReport, skippedHosts} from '../fleet/rollout.js'
 import {applyPlanned, runFleet, type FleetRunOptions, type PlannedHost} from '../fleet/run-fleet.js'
+import {verifyChecks} from '../fleet/verify.js'
 
 export default class Apply extends BaseCommand {
   static override summary = 'Converge each host to the spec: plan, then one safe write per host.'
@@ -14,6 +15,7 @@ export default class Apply extends BaseCommand {
     ...specFlags,
     ...rolloutFlags,
     ...reloadFlags,
+    ...verifyFlags,
     yes: Flags.boolean({char: 'y', description: 'apply without asking'}),
   }
   static override examples = [
@@ -21,6 +23,7 @@ export default class Apply extends BaseCommand {
     '<%= config.bin %> apply --spec mirrors.toml --inventory hosts.yaml --limit "runners:!runner03" --yes',
     '<%= config.bin %> apply --spec mirrors.toml --hosts node1,node2 --user admin --become --yes --json',
     '<%= config.bin %> apply --spec mirrors.toml --hosts node1,node2 --reload --yes',
+    '<%= config.bin %> apply --spec mirrors.toml --inventory hosts.ini --reload --verify --yes',
     '<%= config.bin %> apply --spec mirrors.toml --inventory hosts.ini --canary-host --serial 10 --max-fail 5% --yes',
   ]
 
@@ -34,7 +37,7 @@ export default class Apply extends BaseCommand {
     // Planning alone reads; the rollout's batches and failure limit govern the writes.
     const pass = async (run: (options: FleetRunOptions) => Promise<PlannedHost[]>, rollout: boolean): Promise<PlannedHost[]> => {
       const base = fleet.options()
-      const options = flags.reload ? {...base, reload: {allowRestart: flags['allow-restart']}} : base
+      const options = {...(flags.reload ? {...base, reload: {allowRestart: flags['allow-restart']}} : base), checks: verifyChecks(flags)}
       const gate = rollout ? rolloutGate(flags, fleet.sessions.length) : undefined
       const out = await run(gate ? {...options, rollout: gate} : options)
       options.progress.end()

@@ -4,17 +4,12 @@ import {locationFlags} from '../cli/flags.js'
 import {engineFlag, networkFlags, parseEnvFlags, parseTimeout, readCaFile} from '../cli/network-flags.js'
 import {UserError} from '../core/errors.js'
 import {ExitCode} from '../core/exit-codes.js'
-import {loadDaemonJson, locateDaemonJson} from '../engines/docker-engine.js'
 import {engineProxyConfig, registryCas, systemRoots, type EngineName} from '../engines/engine-network.js'
-import {detectContainerdVersion, locateContainerd, snapshotHostsDir} from '../engines/containerd-hosts-dir.js'
-import type {HostsDirSnapshot} from '../formats/containerd-hosts/resolve.js'
-import {loadRegistriesConf} from '../engines/registries-conf-engine.js'
+import {engineMirrors, noMirrors} from '../engines/engine-mirrors.js'
 import {selectEngines} from '../cli/engine-selection.js'
-import {readDaemonJson} from '../formats/daemon-json/read.js'
 import type {MergedConfig} from '../formats/registries-conf/model.js'
 import {LocalHost} from '../hosts/local-host.js'
-import {configRejected} from '../lint/config-rejected.js'
-import {manifestTarget, mirrorsFromContainerd, mirrorsFromDaemonJson, mirrorsFromRegistriesConf, parseImage, parseMirrorArgument, type MirrorTarget} from '../net/mirror-target.js'
+import {manifestTarget, parseImage, parseMirrorArgument, type MirrorTarget} from '../net/mirror-target.js'
 import {probeMirror, type MirrorReport, type ProbeContext, type Step, type Trust} from '../net/probe.js'
 import {styles, type Styles} from '../ui/color.js'
 
@@ -64,19 +59,18 @@ export default class Check extends BaseCommand {
     let merged: MergedConfig | null = null
     if (argv.length > 0) {
       targets = (argv as string[]).map((a) => parseMirrorArgument(a, {insecure: flags.insecure}))
-    } else if (engine === 'containerd') {
-      targets = await containerdMirrors(host, flags['containerd-hosts-dir'])
-    } else if (engine === 'docker') {
-      targets = await dockerMirrors(host, flags['daemon-json'], flags.root !== undefined)
     } else {
-      const {set, locations} = await loadRegistriesConf(host, {registriesConf: flags['registries-conf'], registriesConfDir: flags['registries-conf-dir']})
-      if (!set.merged) throw configRejected(set.firstError!)
-      merged = set.merged
-      targets = mirrorsFromRegistriesConf(merged)
-      if (targets.length === 0) {
-        const why = merged.files.length ? `${merged.files.join(', ')} configure no [[registry.mirror]]` : `there is no registries.conf (${host.real(locations.main)} does not exist)`
-        throw new UserError(`no mirrors to check: ${why}`, {exitCode: ExitCode.Findings, hint: 'give mirrors as arguments (mirrorctl check mirror.example.com:5000), or add one with mirrorctl mirror add'})
-      }
+      const found = await engineMirrors(host, engine, {
+        registriesConf: flags['registries-conf'],
+        registriesConfDir: flags['registries-conf-dir'],
+        daemonJson: flags['daemon-json'],
+        containerdHostsDir: flags['containerd-hosts-dir'],
+        treeRoot: flags.root !== undefined,
+        shown: (p) => host.real(p),
+      })
+      if (!found.targets.length) throw noMirrors(found)
+      targets = found.targets
+      merged = found.merged
     }
 
     const proxy = await engineProxyConfig(host, engine, overrides)
@@ -125,31 +119,6 @@ async function fileCas(host: LocalHost, files: readonly string[]): Promise<{dir:
     if (text) pems.push(text)
   }
   return {dir: files.length ? files.join(', ') : null, files: [...files], pems}
-}
-
-/** The mirrors of every hosts.toml under containerd's hosts folder roots. */
-async function containerdMirrors(host: LocalHost, hostsDir: string | undefined): Promise<MirrorTarget[]> {
-  const location = await locateContainerd(host, {hostsDir})
-  const version = await detectContainerdVersion(host, {treeRoot: host.root !== undefined && host.root !== '/'})
-  const snapshots = (await Promise.all(location.hostsDirs.map((r) => snapshotHostsDir(host, r)))).filter((s): s is HostsDirSnapshot => s !== null)
-  const targets = mirrorsFromContainerd(snapshots, version)
-  if (targets.length === 0) {
-    throw new UserError(`no mirrors to check: no hosts.toml under ${location.hostsDirs.join(', ')} names a [host] that containerd can use`, {exitCode: ExitCode.Findings, hint: 'give mirrors as arguments, or add one with mirrorctl mirror add --engine containerd'})
-  }
-  return targets
-}
-
-async function dockerMirrors(host: LocalHost, daemonJson: string | undefined, treeRoot: boolean): Promise<MirrorTarget[]> {
-  const {doc, text, location} = await loadDaemonJson(host, await locateDaemonJson(host, {daemonJson, treeRoot}))
-  if (text === null) {
-    throw new UserError(`no mirrors to check: ${location.path} does not exist`, {exitCode: ExitCode.Findings, hint: 'give mirrors as arguments (mirrorctl check --engine docker https://mirror.example.com)'})
-  }
-  if (doc.syntaxFindings[0]) throw configRejected(doc.syntaxFindings[0])
-  const targets = mirrorsFromDaemonJson(readDaemonJson(doc), location.path)
-  if (targets.length === 0) {
-    throw new UserError(`no mirrors to check: ${location.path} has no registry-mirrors`, {exitCode: ExitCode.Findings, hint: 'give mirrors as arguments, or add one with mirrorctl mirror add'})
-  }
-  return targets
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

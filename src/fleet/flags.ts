@@ -36,3 +36,13 @@ export const reloadFlags = {
   reload: Flags.boolean({description: 'after a host is written, reload each engine whose file changed (systemctl reload docker/crio); a change only a restart applies is reported as needs-restart', helpGroup: 'RELOAD'}),
   'allow-restart': Flags.boolean({description: 'with --reload: restart the daemon where a reload does not apply the change (non-reloadable daemon.json keys, a NO_PROXY drop-in, containerd config_path, k3s registries.yaml)', dependsOn: ['reload'], helpGroup: 'RELOAD'}),
 }
+
+/** apply's and rollback's verification after the write. */
+export const verifyFlags = {
+  verify: Flags.boolean({
+    description:
+      "after a host is written (and reloaded), verify from the host itself: the files re-read, docker info lists the mirrors where dockerd runs, and every mirror the written configs name answers GET /v2/ along the route its engine takes there (the host's curl or wget, the proxy decided by Go's rules); a failure rolls the host back",
+    helpGroup: 'VERIFY',
+  }),
+  'verify-timeout': Flags.integer({description: 'seconds for each request --verify makes from a host', default: 10, min: 1, max: 600, helpValue: 'SECONDS', helpGroup: 'VERIFY'}),
+}
