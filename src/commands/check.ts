@@ -1,13 +1,15 @@
-import {Args, Flags} from '@oclif/core'
+import {Args, Flags, type Interfaces} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
 import {locationFlags} from '../cli/flags.js'
 import {engineFlag, networkFlags, parseEnvFlags, parseTimeout, readCaFile} from '../cli/network-flags.js'
 import {UserError} from '../core/errors.js'
 import {ExitCode} from '../core/exit-codes.js'
 import {engineProxyConfig, registryCas, systemRoots, type EngineName} from '../engines/engine-network.js'
-import {engineMirrors, noMirrors} from '../engines/engine-mirrors.js'
-import {selectEngines} from '../cli/engine-selection.js'
+import {defaultEngine, engineMirrors, noMirrors} from '../engines/engine-mirrors.js'
 import type {MergedConfig} from '../formats/registries-conf/model.js'
+import {probeTargetFlags} from '../fleet/flags.js'
+import {hostCheckJson, planHostCheck, renderHostChecks, type HostCheckOptions} from '../fleet/host-check.js'
+import {localOnly, probeHosts, wantsHosts} from '../fleet/probe-hosts.js'
 import {LocalHost} from '../hosts/local-host.js'
 import {manifestTarget, parseImage, parseMirrorArgument, type MirrorTarget} from '../net/mirror-target.js'
 import {probeMirror, type MirrorReport, type ProbeContext, type Step, type Trust} from '../net/probe.js'
@@ -21,6 +23,7 @@ export default class Check extends BaseCommand {
     'Probes every mirror in registries.conf (with --engine docker, or when Docker is the only engine here: the registry-mirrors of daemon.json; with --engine containerd: the [host] entries of the hosts.toml files under config_path), or the MIRROR arguments, step by step: name resolution, TCP connect, TLS (chain, expiry, host name), GET /v2/, and with --image a manifest HEAD through the mirror. Each step is timed; each failure comes with its likely fix.',
     'Requests take the proxy route the engine would take: podman reads the environment and containers.conf, dockerd its docker.service environment and daemon.json proxies, containerd its containerd.service environment; --env NAME=VALUE adds variables on top. Insecure mirrors are tried over HTTPS without verification, then over plain HTTP, as the engines do.',
     'A MIRROR argument is host[:port][/namespace] (registries.conf style: the namespace goes after /v2/) or an http(s):// URL (daemon.json style: a path goes before /v2/).',
+    'With --hosts or --inventory each host is asked from itself, in one SSH round trip for its files and one for its requests: its configs (or the MIRROR arguments), its engine\'s proxy settings decided by Go\'s rules and handed to the host\'s curl (else wget) explicitly, its certs.d CAs. --image and --ca-file apply to this machine only.',
     'Exit status: 0 when every mirror is OK, 1 when any step fails (or there is no mirror), 2 for usage errors.',
   ].join('\n\n')
   static override strict = false
@@ -28,6 +31,7 @@ export default class Check extends BaseCommand {
   static override flags = {
     ...locationFlags,
     ...networkFlags,
+    ...probeTargetFlags,
     engine: Flags.string({
       description: `${engineFlag.description}, or containerd (containerd.service environment; mirrors from the hosts.toml files under config_path)`,
       options: ['docker', 'podman', 'containerd'],
@@ -43,15 +47,17 @@ export default class Check extends BaseCommand {
     '<%= config.bin %> check mirror.internal:5000 --insecure',
     '<%= config.bin %> check https://mirror.example.com --ca-file company-ca.pem --engine docker',
     '<%= config.bin %> check mirror.example.com --env HTTPS_PROXY=http://proxy:3128 --env NO_PROXY=.example.com',
+    '<%= config.bin %> check --inventory hosts.ini --json',
   ]
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Check)
     const timeoutMs = parseTimeout(flags.timeout)
     const overrides = parseEnvFlags(flags.env)
+    if (flags['containerd-hosts-dir'] && flags.engine && flags.engine !== 'containerd') throw new UserError('--containerd-hosts-dir only applies with --engine containerd', {exitCode: ExitCode.Usage})
+    if (wantsHosts(flags)) return this.onHosts(argv as string[], flags, timeoutMs, overrides)
     const host = new LocalHost(flags.root)
     const engine = (flags.engine ?? (flags['containerd-hosts-dir'] ? 'containerd' : await defaultEngine(host, flags))) as CheckEngine
-    if (flags['containerd-hosts-dir'] && engine !== 'containerd') throw new UserError('--containerd-hosts-dir only applies with --engine containerd', {exitCode: ExitCode.Usage})
     const extraCa = flags['ca-file'] ? await readCaFile(flags['ca-file']) : null
     const image = flags.image ? parseImage(flags.image) : null
 
@@ -99,14 +105,27 @@ export default class Check extends BaseCommand {
     }
     this.setExit(reports.every((r) => r.ok) ? ExitCode.Ok : ExitCode.Findings)
   }
-}
 
-/** podman's view unless Docker is the only engine here (or --daemon-json names its file). */
-async function defaultEngine(host: LocalHost, flags: {'daemon-json'?: string | undefined; root?: string | undefined}): Promise<EngineName> {
-  if (flags['daemon-json']) return 'docker'
-  const detected = await selectEngines(host, flags).catch(() => null)
-  const engines = detected?.engines.filter((e) => e === 'docker' || e === 'podman') ?? []
-  return engines.length === 1 && engines[0] === 'docker' ? 'docker' : 'podman'
+  private async onHosts(mirrors: string[], flags: Interfaces.InferredFlags<typeof Check.flags>, timeoutMs: number, overrides: Record<string, string>): Promise<void> {
+    if (flags.image) throw localOnly('image', 'the manifest check runs on this machine only')
+    if (flags['ca-file']) throw localOnly('ca-file', 'the file is on this machine; each host trusts its own certs.d')
+    const engine = (flags.engine ?? (flags['containerd-hosts-dir'] ? 'containerd' : flags['daemon-json'] ? 'docker' : null)) as CheckEngine | null
+    const options: HostCheckOptions = {
+      engine,
+      mirrors,
+      insecure: flags.insecure,
+      overrides,
+      timeoutSeconds: Math.max(1, Math.ceil(timeoutMs / 1000)),
+      registriesConf: flags['registries-conf'],
+      registriesConfDir: flags['registries-conf-dir'],
+      daemonJson: flags['daemon-json'],
+      containerdHostsDir: flags['containerd-hosts-dir'],
+    }
+    const results = await probeHosts(flags, (host) => planHostCheck(host, options), (w) => this.note(w))
+    if (flags.json) this.printJson(hostCheckJson(results))
+    else this.print(renderHostChecks(results, styles(this.color)))
+    this.setExit(results.every((r) => r.ok) ? ExitCode.Ok : ExitCode.Findings)
+  }
 }
 
 type CheckEngine = EngineName | 'containerd'

@@ -5,6 +5,7 @@
  * the CA files each engine trusts for a mirror. Shared by check, check per host and verify.
  */
 
+import {selectEngines} from '../cli/engine-selection.js'
 import {UserError} from '../core/errors.js'
 import {ExitCode} from '../core/exit-codes.js'
 import {readDaemonJson} from '../formats/daemon-json/read.js'
@@ -77,4 +78,12 @@ async function dockerMirrors(host: Host, options: EngineMirrorOptions): Promise<
 export async function mirrorCaFiles(host: Host, engine: MirrorEngine, target: MirrorTarget): Promise<string[]> {
   if (engine === 'containerd') return [...(target.caFiles ?? [])]
   return (await registryCas(host, engine, target.hostPort)).files
+}
+
+/** podman's view unless Docker is the only engine on the host (or daemonJson names its file). */
+export async function defaultEngine(host: Host, flags: {'daemon-json'?: string | undefined; root?: string | undefined}): Promise<EngineName> {
+  if (flags['daemon-json']) return 'docker'
+  const detected = await selectEngines(host, flags).catch(() => null)
+  const engines = detected?.engines.filter((e) => e === 'docker' || e === 'podman') ?? []
+  return engines.length === 1 && engines[0] === 'docker' ? 'docker' : 'podman'
 }

@@ -46,3 +46,11 @@ export const verifyFlags = {
   }),
   'verify-timeout': Flags.integer({description: 'seconds for each request --verify makes from a host', default: 10, min: 1, max: 600, helpValue: 'SECONDS', helpGroup: 'VERIFY'}),
 }
+
+const {timeout: _perHost, ...targetsButTimeout} = targetFlags
+
+/** check and ratelimit: the target flags; their --timeout stays per request, the per-host limit is --host-timeout. */
+export const probeTargetFlags = {
+  ...targetsButTimeout,
+  'host-timeout': Flags.integer({description: 'seconds allowed per host with --hosts/--inventory (connect, gather, requests)', default: 120, min: 1, helpValue: 'SECONDS', helpGroup: 'TARGETS'}),
+}
