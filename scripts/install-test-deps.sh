@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real components the e2e tests start on loopback (registry, proxy,
-# skopeo, sshd, sudo for the ssh test hosts, openssl, unshare/setpriv, curl, tmux for the setup wizard's terminal). Idempotent: when every binary is
+# skopeo, sshd, sudo for the ssh test hosts, openssl, unshare/setpriv, curl, wget, tmux for the setup wizard's terminal). Idempotent: when every binary is
 # already present it does nothing and touches no package registry.
 set -euo pipefail
 
@@ -16,6 +16,7 @@ declare -A PKG_OF=(
   [setpriv]=util-linux
   [mount]=mount
   [curl]=curl
+  [wget]=wget
   [containerd]=containerd
   [ctr]=containerd
   [sshd]=openssh-server

@@ -1,10 +1,11 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
 import {UserError} from '../core/errors.js'
-import {canaryFlags, reloadFlags, rolloutFlags, specFlags} from '../fleet/flags.js'
+import {canaryFlags, reloadFlags, rolloutFlags, specFlags, verifyFlags} from '../fleet/flags.js'
 import {canaryMirrors, canaryStep, parseCanaryImage} from '../fleet/canary.js'
 import {exitCodeOf, FleetRun, renderReport} from '../fleet/command-run.js'
 import {attemptedReport, parseMaxFail, renderSkipped} from '../fleet/rollout.js'
+import {verifyChecks} from '../fleet/verify.js'
 
 export default class Apply extends BaseCommand {
   static override summary = 'Converge each host to the spec: plan, then one safe write per host.'
@@ -14,6 +15,7 @@ export default class Apply extends BaseCommand {
     ...specFlags,
     ...rolloutFlags,
     ...reloadFlags,
+    ...verifyFlags,
     ...canaryFlags,
     yes: Flags.boolean({char: 'y', description: 'apply without asking'}),
   }
@@ -22,6 +24,7 @@ export default class Apply extends BaseCommand {
     '<%= config.bin %> apply --spec mirrors.toml --inventory hosts.yaml --limit "runners:!runner03" --yes',
     '<%= config.bin %> apply --spec mirrors.toml --hosts node1,node2 --user admin --become --yes --json',
     '<%= config.bin %> apply --spec mirrors.toml --hosts node1,node2 --reload --yes',
+    '<%= config.bin %> apply --spec mirrors.toml --inventory hosts.ini --reload --verify --yes',
     '<%= config.bin %> apply --spec mirrors.toml --inventory hosts.ini --canary-host --serial 10 --max-fail 5% --yes',
     '<%= config.bin %> apply --spec mirrors.toml --inventory hosts.ini --canary docker.io/library/busybox:latest --serial 5 --max-fail 0 --yes',
   ]
@@ -36,7 +39,8 @@ export default class Apply extends BaseCommand {
     const fleet = await FleetRun.open(flags)
     try {
       for (const w of fleet.warnings) this.note(w)
-      const checks = canaryImage ? [canaryStep(canaryImage, canaryMirrors(fleet.spec!))] : []
+      // Verification first: a canary pull means little from a host whose mirror does not answer.
+      const checks = [...verifyChecks(flags), ...(canaryImage ? [canaryStep(canaryImage, canaryMirrors(fleet.spec!))] : [])]
       const report = await fleet.apply(flags, checks)
       if (flags.json) this.printJson(report)
       else this.print([renderReport(attemptedReport(report), 'apply', flags.yes), renderSkipped(report)].filter(Boolean).join('\n'))

@@ -1,20 +1,17 @@
-import {Args, Flags} from '@oclif/core'
+import {Args, Flags, type Interfaces} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
 import {locationFlags} from '../cli/flags.js'
 import {engineFlag, networkFlags, parseEnvFlags, parseTimeout, readCaFile} from '../cli/network-flags.js'
 import {UserError} from '../core/errors.js'
 import {ExitCode} from '../core/exit-codes.js'
-import {loadDaemonJson, locateDaemonJson} from '../engines/docker-engine.js'
 import {engineProxyConfig, registryCas, systemRoots, type EngineName} from '../engines/engine-network.js'
-import {detectContainerdVersion, locateContainerd, snapshotHostsDir} from '../engines/containerd-hosts-dir.js'
-import type {HostsDirSnapshot} from '../formats/containerd-hosts/resolve.js'
-import {loadRegistriesConf} from '../engines/registries-conf-engine.js'
-import {selectEngines} from '../cli/engine-selection.js'
-import {readDaemonJson} from '../formats/daemon-json/read.js'
+import {defaultEngine, engineMirrors, noMirrors} from '../engines/engine-mirrors.js'
 import type {MergedConfig} from '../formats/registries-conf/model.js'
+import {probeTargetFlags} from '../fleet/flags.js'
+import {hostCheckJson, planHostCheck, renderHostChecks, type HostCheckOptions} from '../fleet/host-check.js'
+import {localOnly, probeHosts, wantsHosts} from '../fleet/probe-hosts.js'
 import {LocalHost} from '../hosts/local-host.js'
-import {configRejected} from '../lint/config-rejected.js'
-import {manifestTarget, mirrorsFromContainerd, mirrorsFromDaemonJson, mirrorsFromRegistriesConf, parseImage, parseMirrorArgument, type MirrorTarget} from '../net/mirror-target.js'
+import {manifestTarget, parseImage, parseMirrorArgument, type MirrorTarget} from '../net/mirror-target.js'
 import {probeMirror, type MirrorReport, type ProbeContext, type Step, type Trust} from '../net/probe.js'
 import {styles, type Styles} from '../ui/color.js'
 
@@ -26,6 +23,7 @@ export default class Check extends BaseCommand {
     'Probes every mirror in registries.conf (with --engine docker, or when Docker is the only engine here: the registry-mirrors of daemon.json; with --engine containerd: the [host] entries of the hosts.toml files under config_path), or the MIRROR arguments, step by step: name resolution, TCP connect, TLS (chain, expiry, host name), GET /v2/, and with --image a manifest HEAD through the mirror. Each step is timed; each failure comes with its likely fix.',
     'Requests take the proxy route the engine would take: podman reads the environment and containers.conf, dockerd its docker.service environment and daemon.json proxies, containerd its containerd.service environment; --env NAME=VALUE adds variables on top. Insecure mirrors are tried over HTTPS without verification, then over plain HTTP, as the engines do.',
     'A MIRROR argument is host[:port][/namespace] (registries.conf style: the namespace goes after /v2/) or an http(s):// URL (daemon.json style: a path goes before /v2/).',
+    'With --hosts or --inventory each host is asked from itself, in one SSH round trip for its files and one for its requests: its configs (or the MIRROR arguments), its engine\'s proxy settings decided by Go\'s rules and handed to the host\'s curl (else wget) explicitly, its certs.d CAs. --image and --ca-file apply to this machine only.',
     'Exit status: 0 when every mirror is OK, 1 when any step fails (or there is no mirror), 2 for usage errors.',
   ].join('\n\n')
   static override strict = false
@@ -33,6 +31,7 @@ export default class Check extends BaseCommand {
   static override flags = {
     ...locationFlags,
     ...networkFlags,
+    ...probeTargetFlags,
     engine: Flags.string({
       description: `${engineFlag.description}, or containerd (containerd.service environment; mirrors from the hosts.toml files under config_path)`,
       options: ['docker', 'podman', 'containerd'],
@@ -48,15 +47,17 @@ export default class Check extends BaseCommand {
     '<%= config.bin %> check mirror.internal:5000 --insecure',
     '<%= config.bin %> check https://mirror.example.com --ca-file company-ca.pem --engine docker',
     '<%= config.bin %> check mirror.example.com --env HTTPS_PROXY=http://proxy:3128 --env NO_PROXY=.example.com',
+    '<%= config.bin %> check --inventory hosts.ini --json',
   ]
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Check)
     const timeoutMs = parseTimeout(flags.timeout)
     const overrides = parseEnvFlags(flags.env)
+    if (flags['containerd-hosts-dir'] && flags.engine && flags.engine !== 'containerd') throw new UserError('--containerd-hosts-dir only applies with --engine containerd', {exitCode: ExitCode.Usage})
+    if (wantsHosts(flags)) return this.onHosts(argv as string[], flags, timeoutMs, overrides)
     const host = new LocalHost(flags.root)
     const engine = (flags.engine ?? (flags['containerd-hosts-dir'] ? 'containerd' : await defaultEngine(host, flags))) as CheckEngine
-    if (flags['containerd-hosts-dir'] && engine !== 'containerd') throw new UserError('--containerd-hosts-dir only applies with --engine containerd', {exitCode: ExitCode.Usage})
     const extraCa = flags['ca-file'] ? await readCaFile(flags['ca-file']) : null
     const image = flags.image ? parseImage(flags.image) : null
 
@@ -64,19 +65,18 @@ export default class Check extends BaseCommand {
     let merged: MergedConfig | null = null
     if (argv.length > 0) {
       targets = (argv as string[]).map((a) => parseMirrorArgument(a, {insecure: flags.insecure}))
-    } else if (engine === 'containerd') {
-      targets = await containerdMirrors(host, flags['containerd-hosts-dir'])
-    } else if (engine === 'docker') {
-      targets = await dockerMirrors(host, flags['daemon-json'], flags.root !== undefined)
     } else {
-      const {set, locations} = await loadRegistriesConf(host, {registriesConf: flags['registries-conf'], registriesConfDir: flags['registries-conf-dir']})
-      if (!set.merged) throw configRejected(set.firstError!)
-      merged = set.merged
-      targets = mirrorsFromRegistriesConf(merged)
-      if (targets.length === 0) {
-        const why = merged.files.length ? `${merged.files.join(', ')} configure no [[registry.mirror]]` : `there is no registries.conf (${host.real(locations.main)} does not exist)`
-        throw new UserError(`no mirrors to check: ${why}`, {exitCode: ExitCode.Findings, hint: 'give mirrors as arguments (mirrorctl check mirror.example.com:5000), or add one with mirrorctl mirror add'})
-      }
+      const found = await engineMirrors(host, engine, {
+        registriesConf: flags['registries-conf'],
+        registriesConfDir: flags['registries-conf-dir'],
+        daemonJson: flags['daemon-json'],
+        containerdHostsDir: flags['containerd-hosts-dir'],
+        treeRoot: flags.root !== undefined,
+        shown: (p) => host.real(p),
+      })
+      if (!found.targets.length) throw noMirrors(found)
+      targets = found.targets
+      merged = found.merged
     }
 
     const proxy = await engineProxyConfig(host, engine, overrides)
@@ -105,14 +105,27 @@ export default class Check extends BaseCommand {
     }
     this.setExit(reports.every((r) => r.ok) ? ExitCode.Ok : ExitCode.Findings)
   }
-}
 
-/** podman's view unless Docker is the only engine here (or --daemon-json names its file). */
-async function defaultEngine(host: LocalHost, flags: {'daemon-json'?: string | undefined; root?: string | undefined}): Promise<EngineName> {
-  if (flags['daemon-json']) return 'docker'
-  const detected = await selectEngines(host, flags).catch(() => null)
-  const engines = detected?.engines.filter((e) => e === 'docker' || e === 'podman') ?? []
-  return engines.length === 1 && engines[0] === 'docker' ? 'docker' : 'podman'
+  private async onHosts(mirrors: string[], flags: Interfaces.InferredFlags<typeof Check.flags>, timeoutMs: number, overrides: Record<string, string>): Promise<void> {
+    if (flags.image) throw localOnly('image', 'the manifest check runs on this machine only')
+    if (flags['ca-file']) throw localOnly('ca-file', 'the file is on this machine; each host trusts its own certs.d')
+    const engine = (flags.engine ?? (flags['containerd-hosts-dir'] ? 'containerd' : flags['daemon-json'] ? 'docker' : null)) as CheckEngine | null
+    const options: HostCheckOptions = {
+      engine,
+      mirrors,
+      insecure: flags.insecure,
+      overrides,
+      timeoutSeconds: Math.max(1, Math.ceil(timeoutMs / 1000)),
+      registriesConf: flags['registries-conf'],
+      registriesConfDir: flags['registries-conf-dir'],
+      daemonJson: flags['daemon-json'],
+      containerdHostsDir: flags['containerd-hosts-dir'],
+    }
+    const results = await probeHosts(flags, (host) => planHostCheck(host, options), (w) => this.note(w))
+    if (flags.json) this.printJson(hostCheckJson(results))
+    else this.print(renderHostChecks(results, styles(this.color)))
+    this.setExit(results.every((r) => r.ok) ? ExitCode.Ok : ExitCode.Findings)
+  }
 }
 
 type CheckEngine = EngineName | 'containerd'
@@ -125,31 +138,6 @@ async function fileCas(host: LocalHost, files: readonly string[]): Promise<{dir:
     if (text) pems.push(text)
   }
   return {dir: files.length ? files.join(', ') : null, files: [...files], pems}
-}
-
-/** The mirrors of every hosts.toml under containerd's hosts folder roots. */
-async function containerdMirrors(host: LocalHost, hostsDir: string | undefined): Promise<MirrorTarget[]> {
-  const location = await locateContainerd(host, {hostsDir})
-  const version = await detectContainerdVersion(host, {treeRoot: host.root !== undefined && host.root !== '/'})
-  const snapshots = (await Promise.all(location.hostsDirs.map((r) => snapshotHostsDir(host, r)))).filter((s): s is HostsDirSnapshot => s !== null)
-  const targets = mirrorsFromContainerd(snapshots, version)
-  if (targets.length === 0) {
-    throw new UserError(`no mirrors to check: no hosts.toml under ${location.hostsDirs.join(', ')} names a [host] that containerd can use`, {exitCode: ExitCode.Findings, hint: 'give mirrors as arguments, or add one with mirrorctl mirror add --engine containerd'})
-  }
-  return targets
-}
-
-async function dockerMirrors(host: LocalHost, daemonJson: string | undefined, treeRoot: boolean): Promise<MirrorTarget[]> {
-  const {doc, text, location} = await loadDaemonJson(host, await locateDaemonJson(host, {daemonJson, treeRoot}))
-  if (text === null) {
-    throw new UserError(`no mirrors to check: ${location.path} does not exist`, {exitCode: ExitCode.Findings, hint: 'give mirrors as arguments (mirrorctl check --engine docker https://mirror.example.com)'})
-  }
-  if (doc.syntaxFindings[0]) throw configRejected(doc.syntaxFindings[0])
-  const targets = mirrorsFromDaemonJson(readDaemonJson(doc), location.path)
-  if (targets.length === 0) {
-    throw new UserError(`no mirrors to check: ${location.path} has no registry-mirrors`, {exitCode: ExitCode.Findings, hint: 'give mirrors as arguments, or add one with mirrorctl mirror add'})
-  }
-  return targets
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

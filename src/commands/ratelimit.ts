@@ -1,9 +1,12 @@
-import {Flags} from '@oclif/core'
+import {Flags, type Interfaces} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
 import {engineFlag, networkFlags, parseEnvFlags, parseTimeout, readCaFile} from '../cli/network-flags.js'
 import {UserError} from '../core/errors.js'
 import {ExitCode} from '../core/exit-codes.js'
 import {engineProxyConfig, processProxyConfig, systemRoots, type EngineName} from '../engines/engine-network.js'
+import {probeTargetFlags} from '../fleet/flags.js'
+import {hostRateLimitJson, planHostRateLimit, renderHostRateLimits} from '../fleet/host-ratelimit.js'
+import {localOnly, probeHosts, wantsHosts} from '../fleet/probe-hosts.js'
 import {LocalHost} from '../hosts/local-host.js'
 import {decideProxy, type ProxyConfig} from '../net/proxy.js'
 import {routeFromDecision} from '../net/probe-explain.js'
@@ -15,6 +18,7 @@ export default class Ratelimit extends BaseCommand {
   static override description = [
     'Asks Docker Hub the documented way: a pull token for ratelimitpreview/test, then a HEAD of its manifest (a HEAD is not counted as a pull), and reads the ratelimit-limit, ratelimit-remaining and docker-ratelimit-source headers. Anonymous pulls are counted per IP address, so run it on the host that pulls, through the same proxy: by default the proxy variables of this environment decide the route; --engine docker|podman uses that engine\'s proxy settings instead.',
     'With --username and --password-stdin the token is requested for that account (a password or personal access token, read from stdin). Neither the password nor the token is ever printed.',
+    'With --hosts or --inventory each host asks for itself (its own address is what Docker Hub counts), with its own curl (else wget) and its route decided by Go\'s rules: the login environment\'s proxy variables, or with --engine that engine\'s. The account limit (--username) is the same from every host, so it is asked from this machine only.',
     'Exit status: 0 when pulls are left or not limited, 1 when none are left, on 429 Too Many Requests, or when Docker Hub cannot be asked; 2 for usage errors.',
   ].join('\n\n')
   static override flags = {
@@ -25,11 +29,13 @@ export default class Ratelimit extends BaseCommand {
     engine: engineFlag,
     root: Flags.string({description: 'read the engine\'s files under DIR (with --engine)', helpValue: 'DIR'}),
     ...networkFlags,
+    ...probeTargetFlags,
   }
   static override examples = [
     '<%= config.bin %> ratelimit',
     'echo "$HUB_TOKEN" | <%= config.bin %> ratelimit --username myuser --password-stdin --json',
     '<%= config.bin %> ratelimit --engine docker',
+    '<%= config.bin %> ratelimit --inventory hosts.ini --json',
   ]
 
   async run(): Promise<void> {
@@ -40,6 +46,7 @@ export default class Ratelimit extends BaseCommand {
     if (flags.username && !flags['password-stdin']) {
       throw new UserError('--username needs the password on stdin', {exitCode: ExitCode.Usage, hint: 'echo "$TOKEN" | mirrorctl ratelimit --username NAME --password-stdin (passwords are never taken as flags)'})
     }
+    if (wantsHosts(flags)) return this.onHosts(flags, timeoutMs, overrides)
     const password = flags['password-stdin'] ? await readPassword() : undefined
 
     const host = new LocalHost(flags.root)
@@ -88,6 +95,24 @@ export default class Ratelimit extends BaseCommand {
       this.print(render(result, flags.username ?? null, route, styles(this.color)))
     }
     this.setExit(failed ? ExitCode.Findings : ExitCode.Ok)
+  }
+
+  private async onHosts(flags: Interfaces.InferredFlags<typeof Ratelimit.flags>, timeoutMs: number, overrides: Record<string, string>): Promise<void> {
+    if (flags.username) throw localOnly('username', 'an account has one limit whichever host asks')
+    if (flags['ca-file']) throw localOnly('ca-file', 'the file is on this machine; each host trusts its own CAs')
+    let authUrl: URL
+    let registry: URL
+    try {
+      authUrl = new URL(flags['auth-url'])
+      registry = new URL(flags.registry)
+    } catch {
+      throw new UserError('--auth-url and --registry must be absolute http(s) URLs', {exitCode: ExitCode.Usage})
+    }
+    const options = {authUrl, registry, engine: (flags.engine ?? null) as EngineName | null, overrides, timeoutSeconds: Math.max(1, Math.ceil(timeoutMs / 1000))}
+    const results = await probeHosts(flags, (host) => planHostRateLimit(host, options), (w) => this.note(w))
+    if (flags.json) this.printJson(hostRateLimitJson(results))
+    else this.print(renderHostRateLimits(results, styles(this.color)))
+    this.setExit(results.every((r) => r.ok) ? ExitCode.Ok : ExitCode.Findings)
   }
 }
 

@@ -45,3 +45,21 @@ export const canaryFlags = {
     helpGroup: 'VERIFY',
   }),
 }
+
+/** apply's and rollback's verification after the write. */
+export const verifyFlags = {
+  verify: Flags.boolean({
+    description:
+      "after a host is written (and reloaded), verify from the host itself: the files re-read, docker info lists the mirrors where dockerd runs, and every mirror the written configs name answers GET /v2/ along the route its engine takes there (the host's curl or wget, the proxy decided by Go's rules); a failure rolls the host back",
+    helpGroup: 'VERIFY',
+  }),
+  'verify-timeout': Flags.integer({description: 'seconds for each request --verify makes from a host', default: 10, min: 1, max: 600, helpValue: 'SECONDS', helpGroup: 'VERIFY'}),
+}
+
+const {timeout: _perHost, ...targetsButTimeout} = targetFlags
+
+/** check and ratelimit: the target flags; their --timeout stays per request, the per-host limit is --host-timeout. */
+export const probeTargetFlags = {
+  ...targetsButTimeout,
+  'host-timeout': Flags.integer({description: 'seconds allowed per host with --hosts/--inventory (connect, gather, requests)', default: 120, min: 1, helpValue: 'SECONDS', helpGroup: 'TARGETS'}),
+}

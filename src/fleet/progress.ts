@@ -37,11 +37,12 @@ export class Progress {
     this.redraw()
   }
 
-  finish(host: string, status: HostStatus, detail: string | null): void {
+  /** 'ok': check and ratelimit per host. */
+  finish(host: string, status: HostStatus | 'ok', detail: string | null): void {
     if (!this.enabled) return
     this.running.delete(host)
     this.done++
-    const mark = status === 'failed' || status === 'rolled-back' ? this.s.red(status) : status === 'changed' ? this.s.yellow('changed') : this.s.green('unchanged')
+    const mark = status === 'failed' || status === 'rolled-back' ? this.s.red(status) : status === 'changed' ? this.s.yellow('changed') : this.s.green(status === 'ok' ? 'ok' : 'unchanged')
     this.clear()
     this.out.write(`[${this.done}/${this.total}] ${host}: ${mark}${detail ? ` (${detail})` : ''}\n`)
     this.redraw()

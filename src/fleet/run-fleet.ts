@@ -27,6 +27,8 @@ export interface FleetRunOptions {
   reload?: {allowRestart: boolean}
   /** Checks after a host's write and reload (verification, canary); a failure rolls that host back. */
   checks?: PostWriteStep[]
+  /** rollback --verify: a failed check fails the host and keeps the files (a rollback is not rolled back). */
+  keepOnFailedCheck?: boolean
 }
 
 /** Makes one host's plan from its read-only Host: the spec or change planner, or rollback's. */
@@ -106,6 +108,7 @@ async function applyOne({session, plan, result}: PlannedHost, signal: AbortSigna
   const checks = await runPostWrite(options.checks, {session, plan, written, signal})
   const failed = checks.find((c) => c.status === 'failed')
   if (!failed) return {...written, checks}
+  if (options.keepOnFailedCheck) return {...written, checks, status: 'failed', reason: `${failed.step} failed: ${failed.reason}`}
   return rollBack({...written, checks}, session, plan, `${failed.step} failed: ${failed.reason}`, signal, options)
 }
 

@@ -5,8 +5,9 @@ import {gatherUntilComplete} from '../hosts/snapshot-host.js'
 import {SshControl, SshHost} from '../hosts/ssh-host.js'
 import {makeSshTarget, type SshTarget} from '../hosts/ssh-target.js'
 import type {ApplyRequest, ApplyResult} from '../hosts/write-plan.js'
+import {runProbeScript} from '../hosts/probe-script.js'
 import type {HostReloader} from './reload.js'
-import type {HostSession} from './session.js'
+import type {HostProber, HostSession} from './session.js'
 import type {FleetTarget} from './targets.js'
 
 export interface SshSessionOptions {
@@ -65,6 +66,10 @@ export class SshSession implements HostSession {
   reloader(): HostReloader {
     const {commands, units} = this.host.snapshot
     return {facts: {commands, units}, run: (script, input) => this.host.runScript(script, input)}
+  }
+
+  prober(): HostProber {
+    return {host: this.host, run: (requests) => runProbeScript((script, input) => this.host.runScript(script, input), requests)}
   }
 
   async close(): Promise<void> {}

@@ -14,6 +14,7 @@ export const TOOL_PACKAGES = {
   setpriv: 'util-linux',
   mount: 'mount',
   curl: 'curl',
+  wget: 'wget',
   containerd: 'containerd',
   ctr: 'containerd',
   sshd: 'openssh-server',

@@ -33,6 +33,8 @@ export interface SshHostOptions {
   unknownHostKey?: boolean
   /** The login user's shell (default /bin/sh); /bin/bash reads ~/.bashrc even for `ssh host cmd`. */
   shell?: string
+  /** This host's own /etc/hosts (name -> loopback IP) instead of the machine's. */
+  etcHosts?: Record<string, string>
 }
 
 export interface StartSshHostsOptions {
@@ -90,6 +92,7 @@ export interface SshHosts {
 const INNER_SCRIPT = `set -eu
 H=$MCTL_HOST_DIR
 mount --bind "$H/resolv.conf" /etc/resolv.conf
+if [ -f "$H/hosts" ]; then mount --bind "$H/hosts" /etc/hosts; fi
 for f in passwd group shadow; do mount --bind "$H/etc/$f" "/etc/$f"; done
 mount --bind "$H/etc/sudoers.d" /etc/sudoers.d
 for d in $MCTL_FOLDERS; do mount --bind "$H$d" "$d"; done
@@ -248,6 +251,12 @@ class SshTestHost implements TestSshHost {
     if (existsSync('/etc/containers/policy.json')) copyFileSync('/etc/containers/policy.json', join(hostDir, 'etc/containers/policy.json'))
     this.writeUsers()
     writeFileSync(join(hostDir, 'resolv.conf'), RESOLV_CONF)
+    if (options.etcHosts) {
+      for (const [name, ip] of Object.entries(options.etcHosts)) {
+        if (!/^127\.\d+\.\d+\.\d+$/.test(ip) || !/^[a-z0-9.-]+$/.test(name)) throw new Error(`etcHosts: only loopback entries, got ${name} -> ${ip}`)
+      }
+      writeFileSync(join(hostDir, 'hosts'), `127.0.0.1 localhost\n${Object.entries(options.etcHosts).map(([n, ip]) => `${ip} ${n}\n`).join('')}`, {mode: 0o644})
+    }
 
     const sshDir = join(hostDir, 'ssh')
     mkdirSync(join(sshDir, 'authorized_keys'), {recursive: true, mode: 0o755})
