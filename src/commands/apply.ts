@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
 import {UserError} from '../core/errors.js'
-import {reloadFlags, rolloutFlags, specFlags} from '../fleet/flags.js'
+import {caFlags, reloadFlags, rolloutFlags, specFlags} from '../fleet/flags.js'
 import {exitCodeOf, FleetRun, renderReport, reportOf} from '../fleet/command-run.js'
 import {attemptedReport, parseMaxFail, renderSkipped, rolloutGate, rolloutReport, skippedHosts} from '../fleet/rollout.js'
 import {applyPlanned, runFleet, type FleetRunOptions, type PlannedHost} from '../fleet/run-fleet.js'
@@ -14,6 +14,7 @@ export default class Apply extends BaseCommand {
     ...specFlags,
     ...rolloutFlags,
     ...reloadFlags,
+    ...caFlags,
     yes: Flags.boolean({char: 'y', description: 'apply without asking'}),
   }
   static override examples = [

@@ -36,3 +36,12 @@ export const reloadFlags = {
   reload: Flags.boolean({description: 'after a host is written, reload each engine whose file changed (systemctl reload docker/crio); a change only a restart applies is reported as needs-restart', helpGroup: 'RELOAD'}),
   'allow-restart': Flags.boolean({description: 'with --reload: restart the daemon where a reload does not apply the change (non-reloadable daemon.json keys, a NO_PROXY drop-in, containerd config_path, k3s registries.yaml)', dependsOn: ['reload'], helpGroup: 'RELOAD'}),
 }
+
+/** plan, apply and mirror add: a private CA for the TLS mirrors, installed where each engine looks for it. */
+export const caFlags = {
+  'ca-file': Flags.string({
+    description:
+      'PEM file of the CA that signed the mirrors\' TLS certificates, installed for each mirror host: /etc/docker/certs.d/HOST[:PORT]/ca.crt (docker), /etc/containers/certs.d/HOST[:PORT]/ca.crt (podman, skopeo, buildah, CRI-O), a file named by the mirror\'s ca key in hosts.toml (containerd). Certificates only (a private key is refused). With a spec: for every TLS mirror without its own ca-file',
+    helpValue: 'FILE',
+  }),
+}
