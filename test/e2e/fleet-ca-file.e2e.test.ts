@@ -1,0 +1,149 @@
+// `apply --ca-file` over real OpenSSH to two sshd harness hosts, against a real Distribution
+// pull-through cache serving TLS with a private CA on 127.0.0.1. The proof is skopeo itself,
+// run on a host over ssh (inside that host's mount namespace, so it reads the host's own
+// /etc/containers/certs.d), with TLS verification on: it fails with a certificate error
+// while the host lacks the CA and pulls through the mirror once mirrorctl installed it.
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {execa} from 'execa'
+import {afterAll, beforeAll, describe, expect, test} from 'vitest'
+import {seedTinyImage} from '../harness/oci-image.js'
+import {accessLog, startRegistry, type Registry} from '../harness/registry.js'
+import {requireTools} from '../harness/require-tools.js'
+import {startSshHosts, writeBecomeInventory, type SshHosts, type TestSshHost} from '../harness/sshd-hosts.js'
+import {createTestCa, issueServerCert, type TestCa} from '../harness/tls.js'
+import {cli} from '../helpers/cli.js'
+
+const IMAGE = 'docker://docker.io/library/tiny:latest'
+
+let hosts: SshHosts
+let upstream: Registry
+let mirror: Registry
+let ca: TestCa
+let otherCa: TestCa
+let work: string
+let specFile: string
+let inventory: string
+
+const caPaths = () => [`/etc/docker/certs.d/${mirror.host}/ca.crt`, `/etc/containers/certs.d/${mirror.host}/ca.crt`]
+
+async function run(command: string, ...extra: string[]) {
+  const r = await cli([command, ...(command === 'rollback' ? [] : ['--spec', specFile]), '--inventory', inventory, '--ssh-config', hosts.sshConfig, '--json', ...extra])
+  let json: {hosts: {host: string; status: string; reason: string | null; files?: {path: string}[]}[]} | null = null
+  try {
+    json = JSON.parse(r.stdout)
+  } catch {
+    json = null
+  }
+  return {...r, json}
+}
+
+const statuses = (r: Awaited<ReturnType<typeof run>>) => Object.fromEntries((r.json?.hosts ?? []).map((h) => [h.host, h.status]))
+
+/** skopeo on the host itself, as the login user, verification on (no --tls-verify=false). */
+async function skopeoOn(h: TestSshHost) {
+  const r = await execa('ssh', ['-F', hosts.sshConfig, h.name, 'skopeo', 'inspect', '--no-tags', '--retry-times', '0', IMAGE], {reject: false, stdin: 'ignore', timeout: 90_000})
+  return {exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr)}
+}
+
+describe('apply --ca-file: a private CA where each engine looks, proven by skopeo', {timeout: 300_000}, () => {
+  beforeAll(async () => {
+    requireTools(['sshd', 'ssh', 'skopeo', 'docker-registry', 'openssl', 'unshare', 'setpriv', 'mount', 'sudo'])
+    work = mkdtempSync(path.join(tmpdir(), 'mirrorctl-e2e-cafile-'))
+    ca = await createTestCa(path.join(work, 'ca'), 'mirrorctl cafile e2e CA')
+    otherCa = await createTestCa(path.join(work, 'other-ca'), 'mirrorctl cafile e2e other CA')
+    const cert = await issueServerCert(ca, {ipAddresses: ['127.0.0.1'], name: 'mirror'})
+    upstream = await startRegistry({name: 'cafile-upstream'})
+    await seedTinyImage(upstream.url, 'tiny')
+    mirror = await startRegistry({name: 'cafile-tls-mirror', proxyRemoteUrl: upstream.url, tls: {certFile: cert.certFile, keyFile: cert.keyFile}})
+    expect(mirror.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/)
+    hosts = await startSshHosts(2)
+    for (const h of hosts.hosts) h.writeFile('/etc/containers/registries.conf', 'unqualified-search-registries = ["docker.io"]\n')
+    specFile = path.join(work, 'spec.toml')
+    writeFileSync(specFile, `[[mirror]]\nsource = "docker.io"\nmirrors = ["${mirror.host}"]\nengines = ["docker", "podman"]\n`)
+    inventory = path.join(work, 'hosts.ini')
+    writeBecomeInventory(inventory, 'fleet', hosts.hosts.map((h) => h.name))
+  }, 240_000)
+
+  afterAll(async () => {
+    await hosts?.stop()
+    await mirror?.stop()
+    await upstream?.stop()
+    if (work) rmSync(work, {recursive: true, force: true})
+  }, 60_000)
+
+  test('the mirror configured without its CA: skopeo fails on the certificate', async () => {
+    const r = await run('apply', '--yes')
+    expect(r.exitCode, r.stderr).toBe(0)
+    expect(statuses(r)).toEqual({h1: 'changed', h2: 'changed'})
+    for (const h of hosts.hosts) for (const p of caPaths()) expect(h.readFile(p)).toBeNull()
+    const pull = await skopeoOn(hosts.host('h1'))
+    expect(pull.exitCode).not.toBe(0)
+    expect(pull.stderr).toMatch(/x509|certificate signed by unknown authority|failed to verify certificate/)
+  })
+
+  test('a private key given as --ca-file is refused (exit 2) and nothing is written', async () => {
+    const r = await run('apply', '--yes', '--ca-file', ca.keyFile)
+    expect(r.exitCode).toBe(2)
+    expect(r.stdout + r.stderr).toMatch(/private key/)
+    expect(r.stdout + r.stderr).toMatch(/ca-file\/private-key/)
+    expect(r.stdout + r.stderr).not.toMatch(/\n\s+at /)
+    for (const h of hosts.hosts) for (const p of caPaths()) expect(h.readFile(p)).toBeNull()
+  })
+
+  test('plan shows the CA files as diffs; apply --ca-file installs them on both hosts; skopeo then pulls through the mirror', async () => {
+    const planned = await run('plan', '--ca-file', ca.certFile)
+    expect(planned.exitCode, planned.stderr).toBe(0)
+    expect(planned.json?.hosts.map((h) => h.status)).toEqual(['changed', 'changed'])
+    for (const h of planned.json?.hosts ?? []) {
+      const diff = (h as unknown as {diff: string}).diff
+      for (const p of caPaths()) expect(diff).toContain(`+++ ${p}`)
+      expect(diff).toContain('+-----BEGIN CERTIFICATE-----')
+    }
+    const pem = readFileSync(ca.certFile, 'utf8')
+    for (const h of hosts.hosts) for (const p of caPaths()) expect(h.readFile(p)).toBeNull()
+    const r = await run('apply', '--yes', '--ca-file', ca.certFile)
+    expect(r.exitCode, r.stderr).toBe(0)
+    expect(statuses(r)).toEqual({h1: 'changed', h2: 'changed'})
+    for (const h of hosts.hosts) for (const p of caPaths()) expect(h.readFile(p)).toBe(pem)
+
+    const before = accessLog(mirror).length
+    const pull = await skopeoOn(hosts.host('h2'))
+    expect(pull.exitCode, pull.stderr).toBe(0)
+    expect(JSON.parse(pull.stdout).Name).toMatch(/tiny$/)
+    const served = accessLog(mirror).slice(before)
+    expect(served.some((e) => e.userAgent.startsWith('skopeo') && /\/v2\/library\/tiny\/manifests\/latest/.test(e.path) && e.status === 200)).toBe(true)
+
+    // Same CA again: nothing to do.
+    const again = await run('apply', '--yes', '--ca-file', ca.certFile)
+    expect(again.exitCode, again.stderr).toBe(0)
+    expect(statuses(again)).toEqual({h1: 'unchanged', h2: 'unchanged'})
+  })
+
+  test('another CA is a diff; rollback restores the previous CA files byte for byte', async () => {
+    const first = Object.fromEntries(hosts.hosts.map((h) => [h.name, caPaths().map((p) => h.readFile(p))]))
+    const other = await run('apply', '--yes', '--ca-file', otherCa.certFile)
+    expect(other.exitCode, other.stderr).toBe(0)
+    expect(statuses(other)).toEqual({h1: 'changed', h2: 'changed'})
+    const h1 = hosts.host('h1')
+    for (const p of caPaths()) expect(h1.readFile(p)).toBe(readFileSync(otherCa.certFile, 'utf8'))
+    const broken = await skopeoOn(h1)
+    expect(broken.exitCode).not.toBe(0)
+    expect(broken.stderr).toMatch(/x509|certificate signed by unknown authority|failed to verify certificate/)
+
+    const back = await run('rollback')
+    expect(back.exitCode, back.stderr).toBe(0)
+    expect(statuses(back)).toEqual({h1: 'changed', h2: 'changed'})
+    for (const h of hosts.hosts) expect(caPaths().map((p) => h.readFile(p))).toEqual(first[h.name])
+    // rollback restored every file's newest backup, registries.conf too (to before the mirror):
+    // applying the first CA again finds the CA files as they were and changes only the configs.
+    const reapplied = await run('apply', '--yes', '--ca-file', ca.certFile)
+    expect(reapplied.exitCode, reapplied.stderr).toBe(0)
+    const written = (reapplied.json?.hosts ?? []).flatMap((h) => (h.files ?? []).map((f) => f.path))
+    expect(written.length).toBeGreaterThan(0)
+    expect(written.filter((p) => p.includes('/certs.d/'))).toEqual([])
+    const pull = await skopeoOn(h1)
+    expect(pull.exitCode, pull.stderr).toBe(0)
+  })
+})
