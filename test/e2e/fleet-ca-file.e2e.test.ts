@@ -98,7 +98,7 @@ describe('apply --ca-file: a private CA where each engine looks, proven by skope
     expect(planned.json?.hosts.map((h) => h.status)).toEqual(['changed', 'changed'])
     for (const h of planned.json?.hosts ?? []) {
       const diff = (h as unknown as {diff: string}).diff
-      for (const p of caPaths()) expect(diff).toContain(`+++ ${p}`)
+      for (const p of caPaths()) expect(diff).toContain(`+++ b${p}`)
       expect(diff).toContain('+-----BEGIN CERTIFICATE-----')
     }
     const pem = readFileSync(ca.certFile, 'utf8')
@@ -145,5 +145,33 @@ describe('apply --ca-file: a private CA where each engine looks, proven by skope
     expect(written.filter((p) => p.includes('/certs.d/'))).toEqual([])
     const pull = await skopeoOn(h1)
     expect(pull.exitCode, pull.stderr).toBe(0)
+  })
+})
+
+describe('mirror add --ca-file on this machine (--root tree)', {timeout: 60_000}, () => {
+  const fixture = path.resolve(import.meta.dirname, '../../fixtures/ca')
+  test('installs the CA for podman and docker, shows it in --dry-run, and changes nothing the second time', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'mirrorctl-e2e-cafile-root-'))
+    try {
+      const args = ['mirror', 'add', 'docker.io', '[::1]:5443', '--ca-file', path.join(fixture, 'corp-ca.pem'), '--root', root, '--engine', 'all', '--json']
+      const dry = await cli([...args, '--dry-run'])
+      expect(dry.exitCode, dry.stderr).toBe(0)
+      const planned = JSON.parse(dry.stdout) as {files: {path: string; diff: string}[]}
+      expect(planned.files.map((f) => f.path)).toEqual(expect.arrayContaining(['/etc/docker/certs.d/[::1]:5443/ca.crt', '/etc/containers/certs.d/[::1]:5443/ca.crt']))
+      expect(planned.files.find((f) => f.path.endsWith('/ca.crt'))!.diff).toContain('+-----BEGIN CERTIFICATE-----')
+      const first = await cli(args)
+      expect(first.exitCode, first.stderr).toBe(0)
+      const pem = readFileSync(path.join(fixture, 'corp-ca.pem'), 'utf8')
+      expect(readFileSync(path.join(root, 'etc/docker/certs.d/[::1]:5443/ca.crt'), 'utf8')).toBe(pem)
+      expect(readFileSync(path.join(root, 'etc/containers/certs.d/[::1]:5443/ca.crt'), 'utf8')).toBe(pem)
+      const second = await cli(args)
+      expect(second.exitCode, second.stderr).toBe(0)
+      expect(JSON.parse(second.stdout).changed).toBe(false)
+      const insecure = await cli([...args, '--insecure'])
+      expect(insecure.exitCode).toBe(2)
+      expect(insecure.stdout + insecure.stderr).toMatch(/ca-file\/insecure-mirror/)
+    } finally {
+      rmSync(root, {recursive: true, force: true})
+    }
   })
 })
