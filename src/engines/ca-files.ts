@@ -33,12 +33,29 @@ export async function withCaFiles(host: Host, change: MirrorChange, writes: read
   const notes: string[] = []
   for (const m of mirrors) {
     if (options.engines.includes('docker')) await addCaFile(host, cas, 'docker', dockerCaPath(m), m)
-    if (options.engines.includes('podman')) await addCaFile(host, cas, 'podman', containersCaPath(m), m)
+    if (options.engines.includes('podman')) {
+      await addCaFile(host, cas, 'podman', containersCaPath(m), m)
+      notes.push(...(await shadowedDockerFolder(host, m.host)))
+    }
     if (options.engines.includes('k3s'))
       notes.push(`k3s: the CA of ${m.host} (${m.ca.file}) is not installed: mirrorctl does not write registries.yaml configs yet; set configs."${m.host}".tls.ca_file by hand`)
   }
   if (options.engines.includes('containerd')) await addContainerdCa(host, configs, cas, change.source, mirrors, options.containerd ?? {})
   return {writes: [...cas, ...configs], notes}
+}
+
+/**
+ * containers/image reads only the first certs.d/<host> folder that exists (containers
+ * before docker): creating the containers one hides what Docker's folder gave podman
+ * until now (client certificates above all). Said, not silently changed.
+ */
+async function shadowedDockerFolder(host: Host, mirrorHost: string): Promise<string[]> {
+  const ours = path.posix.dirname(containersCaPath({host: mirrorHost}))
+  if (await host.stat(ours)) return []
+  const docker = path.posix.dirname(dockerCaPath({host: mirrorHost}))
+  const others = ((await host.listDir(docker)) ?? []).filter((n) => n !== 'ca.crt')
+  if (!others.length) return []
+  return [`podman: creating ${ours} makes podman, skopeo and CRI-O stop reading ${docker} (they read the first of the two that exists): copy ${others.join(', ')} there if they need it`]
 }
 
 async function addCaFile(host: Host, writes: PlannedFile[], engine: PlannedFile['engine'], file: string, m: MirrorTarget & {ca: CaBundle}): Promise<void> {

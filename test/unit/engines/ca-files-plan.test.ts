@@ -114,3 +114,15 @@ describe('CA files in the plan, per engine', () => {
     expect(plan.warnings.some((w) => /k3s: the CA of m.example:5000 .* is not installed/.test(w))).toBe(true)
   })
 })
+
+describe('the certs.d folder containers/image reads', () => {
+  test('creating /etc/containers/certs.d/<host> hides Docker\'s folder from podman: a client certificate there is named', async () => {
+    const root = tree({'/etc/docker/certs.d/m.example:5000/client.cert': 'x', '/etc/docker/certs.d/m.example:5000/client.key': 'y'})
+    const {plan} = await applied(root, '[[mirror]]\nsource = "docker.io"\nmirrors = ["m.example:5000"]\nengines = ["podman"]\nca-file = "corp-ca.pem"\n')
+    expect(plan.warnings).toContain(
+      'podman: creating /etc/containers/certs.d/m.example:5000 makes podman, skopeo and CRI-O stop reading /etc/docker/certs.d/m.example:5000 (they read the first of the two that exists): copy client.cert, client.key there if they need it',
+    )
+    const quiet = await applied(tree({'/etc/docker/certs.d/m.example:5000/ca.crt': 'x'}), '[[mirror]]\nsource = "docker.io"\nmirrors = ["m.example:5000"]\nengines = ["podman"]\nca-file = "corp-ca.pem"\n')
+    expect(quiet.plan.warnings.filter((w) => w.includes('stop reading'))).toEqual([])
+  })
+})
