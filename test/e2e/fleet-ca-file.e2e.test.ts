@@ -30,12 +30,8 @@ const caPaths = () => [`/etc/docker/certs.d/${mirror.host}/ca.crt`, `/etc/contai
 
 async function run(command: string, ...extra: string[]) {
   const r = await cli([command, ...(command === 'rollback' ? [] : ['--spec', specFile]), '--inventory', inventory, '--ssh-config', hosts.sshConfig, '--json', ...extra])
-  let json: {hosts: {host: string; status: string; reason: string | null; files?: {path: string}[]}[]} | null = null
-  try {
-    json = JSON.parse(r.stdout)
-  } catch {
-    json = null
-  }
+  // --json prints the report on stdout; a refused run prints its error instead.
+  const json = /^\{\s*"hosts"/.test(r.stdout) ? (JSON.parse(r.stdout) as {hosts: {host: string; status: string; reason: string | null; files?: {path: string}[]}[]}) : null
   return {...r, json}
 }
 
