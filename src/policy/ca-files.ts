@@ -116,6 +116,11 @@ export function k3sCaPath(registriesYaml: string, m: Pick<CaMirror, 'host'>): st
   return `${registriesYaml.replace(/\/[^/]*$/, '')}/certs/mirrorctl-ca-${fileSafe(m.host)}.pem`
 }
 
+/** Whether a path is a CA file mirrorctl installs (the engines read those on each pull: no reload). */
+export function isCaFilePath(file: string): boolean {
+  return /\/certs\.d\/[^/]+\/ca\.crt$/.test(file) || /\/mirrorctl-ca-[^/]+\.pem$/.test(file)
+}
+
 /** "[::1]:5000" -> "__1_5000": no brackets or colons in a file name mirrorctl makes up. */
 function fileSafe(host: string): string {
   return host.replace(/[[\]]/g, '').replace(/:/g, '_')
