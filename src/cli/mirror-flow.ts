@@ -95,7 +95,7 @@ export async function planMirrorRun(host: Host, change: MirrorChange, options: O
       hint: 'registries.conf can: run again with --engine podman to write it',
     })
   // Private CAs of the mirrors, where each engine that took the change looks for them.
-  const ca = await withCaFiles(host, change, writes, {engines: options.engines.engines.filter((e) => !skipped.some((x) => x.engine === e)), containerd: options.containerd})
+  const ca = await withCaFiles(host, change, writes, {engines: options.engines.engines.filter((e) => !skipped.some((x) => x.engine === e)), containerd: options.containerd, k3sRegistries: options.k3sRegistries})
   notes.push(...ca.notes)
   const files = ca.writes.map((w) => ({engine: w.engine, path: w.path, actions: w.actions, diff: unifiedDiff(w.path, w.before, w.after), backup: null}))
   return {writes: ca.writes, files, skipped, notes}

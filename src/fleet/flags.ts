@@ -41,7 +41,7 @@ export const reloadFlags = {
 export const caFlags = {
   'ca-file': Flags.string({
     description:
-      'PEM file of the CA that signed the mirrors\' TLS certificates, installed for each mirror host: /etc/docker/certs.d/HOST[:PORT]/ca.crt (docker), /etc/containers/certs.d/HOST[:PORT]/ca.crt (podman, skopeo, buildah, CRI-O), a file named by the mirror\'s ca key in hosts.toml (containerd). Certificates only (a private key is refused). With a spec: for every TLS mirror without its own ca-file',
+      'PEM file of the CA that signed the mirrors\' TLS certificates, installed for each mirror host: /etc/docker/certs.d/HOST[:PORT]/ca.crt (docker), /etc/containers/certs.d/HOST[:PORT]/ca.crt (podman, skopeo, buildah, CRI-O), a file named by the mirror\'s ca key in hosts.toml (containerd), configs.HOST.tls.ca_file in registries.yaml (k3s). Certificates only (a private key is refused). With a spec: for every TLS mirror without its own ca-file',
     helpValue: 'FILE',
   }),
 }

@@ -2,6 +2,7 @@ import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {afterAll, describe, expect, test} from 'vitest'
+import {parse as parseYaml} from 'yaml'
 import {applyRequest, hostResultOf} from '../../../src/fleet/apply-host.js'
 import {attachSpecCaFiles} from '../../../src/fleet/ca-files.js'
 import {planHost, specIntent} from '../../../src/fleet/plan-host.js'
@@ -108,11 +109,25 @@ describe('CA files in the plan, per engine', () => {
     expect(read(root, 'etc/containers/certs.d/m.example:5000/ca.crt')).toBe(CA)
   })
 
-  test('k3s: not written yet, and the plan says so', async () => {
-    const root = tree({'/etc/rancher/k3s/.keep': ''})
-    const {plan} = await applied(root, '[[mirror]]\nsource = "docker.io"\nmirrors = ["m.example:5000"]\nengines = ["k3s"]\nca-file = "corp-ca.pem"\n')
-    expect(plan.warnings.some((w) => /k3s: the CA of m.example:5000 .* is not installed/.test(w))).toBe(true)
+  test('k3s: configs."<host>".tls.ca_file in registries.yaml names a CA file under /etc/rancher/k3s/certs; a second run plans nothing', async () => {
+    const root = tree({'/etc/rancher/k3s/registries.yaml': '# cluster mirrors\nconfigs:\n  other.example:\n    auth:\n      username: u\n'})
+    const body = '[[mirror]]\nsource = "docker.io"\nmirrors = ["m.example:5000", "[::1]:5443"]\nengines = ["k3s"]\nca-file = "corp-ca.pem"\n'
+    const {plan, result} = await applied(root, body)
+    expect(result.status, result.reason ?? '').toBe('changed')
+    const yaml = read(root, 'etc/rancher/k3s/registries.yaml')
+    expect(yaml).toContain('# cluster mirrors')
+    expect(yaml).toContain('username: u')
+    const configs = (parseYaml(yaml) as {configs: Record<string, {tls?: {ca_file?: string}}>}).configs
+    expect(configs['m.example:5000']?.tls?.ca_file).toBe('/etc/rancher/k3s/certs/mirrorctl-ca-m.example_5000.pem')
+    expect(configs['[::1]:5443']?.tls?.ca_file).toBe('/etc/rancher/k3s/certs/mirrorctl-ca-__1_5443.pem')
+    expect(read(root, 'etc/rancher/k3s/certs/mirrorctl-ca-__1_5443.pem')).toBe(CA)
+    const k3s = plan.files.find((f) => f.path === '/etc/rancher/k3s/registries.yaml')!
+    expect(k3s.actions.filter((a) => a.startsWith('restart k3s'))).toHaveLength(1)
+    expect(k3s.actions).toContain('set configs."m.example:5000".tls.ca_file = /etc/rancher/k3s/certs/mirrorctl-ca-m.example_5000.pem')
+    const again = await applied(root, body)
+    expect(again.plan.writes).toEqual([])
   })
+
 })
 
 describe('the certs.d folder containers/image reads', () => {
