@@ -8,6 +8,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {execa} from 'execa'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
+import {startContainerd, type Containerd} from '../harness/containerd.js'
 import {seedTinyImage} from '../harness/oci-image.js'
 import {accessLog, startRegistry, type Registry} from '../harness/registry.js'
 import {requireTools} from '../harness/require-tools.js'
@@ -169,5 +170,57 @@ describe('mirror add --ca-file on this machine (--root tree)', {timeout: 60_000}
     } finally {
       rmSync(root, {recursive: true, force: true})
     }
+  })
+})
+
+describe('mirror add --engine containerd --ca-file: ctr pulls through the TLS mirror with the CA named in hosts.toml', {timeout: 180_000}, () => {
+  let dir: string
+  let up: Registry | undefined
+  let tls: Registry | undefined
+  let containerd: Containerd | undefined
+  let testCa: TestCa
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'mirrorctl-e2e-cafile-ctr-'))
+    testCa = await createTestCa(path.join(dir, 'ca'), 'mirrorctl cafile ctr CA')
+    const cert = await issueServerCert(testCa, {ipAddresses: ['127.0.0.1'], name: 'mirror'})
+    up = await startRegistry({name: 'cafile-ctr-upstream'})
+    await seedTinyImage(up.url, 'tiny')
+    tls = await startRegistry({name: 'cafile-ctr-mirror', proxyRemoteUrl: up.url, tls: {certFile: cert.certFile, keyFile: cert.keyFile}})
+    containerd = await startContainerd(path.join(dir, 'containerd'))
+  }, 120_000)
+
+  afterAll(async () => {
+    await containerd?.stop()
+    await tls?.stop()
+    await up?.stop()
+    if (dir) rmSync(dir, {recursive: true, force: true})
+  }, 60_000)
+
+  const pull = () => containerd!.ctr(['images', 'pull', '--hosts-dir', containerd!.hostsDir, '--snapshotter', 'native', 'docker.io/library/tiny:latest'])
+  const add = (...extra: string[]) => cli(['mirror', 'add', '--engine', 'containerd', '--containerd-config', containerd!.configToml, 'docker.io', tls!.host, '--no-backup', '--json', ...extra])
+
+  test('without the CA the mirror is refused on its certificate; with it ctr pulls through the mirror', async () => {
+    const plain = await add()
+    expect(plain.exitCode, plain.stderr).toBe(0)
+    const refused = await pull()
+    expect(refused.exitCode).not.toBe(0)
+    expect(refused.stderr).toMatch(new RegExp(`https://127\\.0\\.0\\.1:${tls!.port}/v2/\\S+: x509: certificate signed by unknown authority`))
+    expect(accessLog(tls!).filter((e) => e.path.includes('/manifests/'))).toEqual([])
+
+    const withCa = await add('--ca-file', testCa.certFile)
+    expect(withCa.exitCode, withCa.stderr).toBe(0)
+    const folder = path.join(containerd!.hostsDir, 'docker.io')
+    const caFile = path.join(folder, `mirrorctl-ca-127.0.0.1_${tls!.port}.pem`)
+    const files = (JSON.parse(withCa.stdout) as {files: {path: string}[]}).files.map((f) => f.path)
+    expect(files).toEqual([caFile, path.join(folder, 'hosts.toml')])
+    expect(readFileSync(caFile, 'utf8')).toBe(readFileSync(testCa.certFile, 'utf8'))
+    expect(readFileSync(path.join(folder, 'hosts.toml'), 'utf8')).toContain(`ca = ${JSON.stringify(caFile)}`)
+
+    const ok = await pull()
+    expect(ok.exitCode, ok.stderr).toBe(0)
+    expect(accessLog(tls!).some((e) => /\/v2\/library\/tiny\/manifests\/latest/.test(e.path) && e.status === 200)).toBe(true)
+    const again = await add('--ca-file', testCa.certFile)
+    expect(JSON.parse(again.stdout).changed).toBe(false)
   })
 })
