@@ -36,6 +36,17 @@ async function run(command: string, ...extra: string[]) {
   return {...r, json}
 }
 
+/** A CA, an upstream holding library/tiny, and a pull-through cache of it serving TLS on 127.0.0.1 with a certificate from the CA. */
+async function startTlsMirror(dir: string, label: string): Promise<{ca: TestCa; upstream: Registry; mirror: Registry}> {
+  const testCa = await createTestCa(path.join(dir, 'ca'), `mirrorctl ${label} CA`)
+  const cert = await issueServerCert(testCa, {ipAddresses: ['127.0.0.1'], name: 'mirror'})
+  const up = await startRegistry({name: `${label}-upstream`})
+  await seedTinyImage(up.url, 'tiny')
+  const tls = await startRegistry({name: `${label}-tls-mirror`, proxyRemoteUrl: up.url, tls: {certFile: cert.certFile, keyFile: cert.keyFile}})
+  expect(tls.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/)
+  return {ca: testCa, upstream: up, mirror: tls}
+}
+
 const statuses = (r: Awaited<ReturnType<typeof run>>) => Object.fromEntries((r.json?.hosts ?? []).map((h) => [h.host, h.status]))
 
 /** skopeo on the host itself, as the login user, verification on (no --tls-verify=false). */
@@ -48,13 +59,8 @@ describe('apply --ca-file: a private CA where each engine looks, proven by skope
   beforeAll(async () => {
     requireTools(['sshd', 'ssh', 'skopeo', 'docker-registry', 'openssl', 'unshare', 'setpriv', 'mount', 'sudo'])
     work = mkdtempSync(path.join(tmpdir(), 'mirrorctl-e2e-cafile-'))
-    ca = await createTestCa(path.join(work, 'ca'), 'mirrorctl cafile e2e CA')
+    ;({ca, upstream, mirror} = await startTlsMirror(work, 'cafile'))
     otherCa = await createTestCa(path.join(work, 'other-ca'), 'mirrorctl cafile e2e other CA')
-    const cert = await issueServerCert(ca, {ipAddresses: ['127.0.0.1'], name: 'mirror'})
-    upstream = await startRegistry({name: 'cafile-upstream'})
-    await seedTinyImage(upstream.url, 'tiny')
-    mirror = await startRegistry({name: 'cafile-tls-mirror', proxyRemoteUrl: upstream.url, tls: {certFile: cert.certFile, keyFile: cert.keyFile}})
-    expect(mirror.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/)
     hosts = await startSshHosts(2)
     for (const h of hosts.hosts) h.writeFile('/etc/containers/registries.conf', 'unqualified-search-registries = ["docker.io"]\n')
     specFile = path.join(work, 'spec.toml')
@@ -182,11 +188,7 @@ describe('mirror add --engine containerd --ca-file: ctr pulls through the TLS mi
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'mirrorctl-e2e-cafile-ctr-'))
-    testCa = await createTestCa(path.join(dir, 'ca'), 'mirrorctl cafile ctr CA')
-    const cert = await issueServerCert(testCa, {ipAddresses: ['127.0.0.1'], name: 'mirror'})
-    up = await startRegistry({name: 'cafile-ctr-upstream'})
-    await seedTinyImage(up.url, 'tiny')
-    tls = await startRegistry({name: 'cafile-ctr-mirror', proxyRemoteUrl: up.url, tls: {certFile: cert.certFile, keyFile: cert.keyFile}})
+    ;({ca: testCa, upstream: up, mirror: tls} = await startTlsMirror(dir, 'cafile-ctr'))
     containerd = await startContainerd(path.join(dir, 'containerd'))
   }, 120_000)
 
