@@ -12,6 +12,7 @@ import {planDaemonJsonChange} from './docker-change.js'
 import {containerdUnsupported, planContainerdChange, type ContainerdChangeOptions} from '../engines/containerd-change.js'
 import {planK3sChange} from '../engines/k3s-change.js'
 import {detectContainerdVersion} from '../engines/containerd-hosts-dir.js'
+import {withCaFiles} from '../engines/ca-files.js'
 import type {EngineSelection} from './engine-selection.js'
 import type {FileResult, MirrorRunResult, PlannedFile} from './file-result.js'
 import {planAndWrite} from './plan-and-write.js'
@@ -93,8 +94,11 @@ export async function planMirrorRun(host: Host, change: MirrorChange, options: O
     throw new UserError(`no selected engine can take this change: ${skipped.map((x) => `${x.engine}: ${x.reason}`).join('; ')}`, {
       hint: 'registries.conf can: run again with --engine podman to write it',
     })
-  const files = writes.map((w) => ({engine: w.engine, path: w.path, actions: w.actions, diff: unifiedDiff(w.path, w.before, w.after), backup: null}))
-  return {writes, files, skipped, notes}
+  // Private CAs of the mirrors, where each engine that took the change looks for them.
+  const ca = await withCaFiles(host, change, writes, {engines: options.engines.engines.filter((e) => !skipped.some((x) => x.engine === e)), containerd: options.containerd, k3sRegistries: options.k3sRegistries})
+  notes.push(...ca.notes)
+  const files = ca.writes.map((w) => ({engine: w.engine, path: w.path, actions: w.actions, diff: unifiedDiff(w.path, w.before, w.after), backup: null}))
+  return {writes: ca.writes, files, skipped, notes}
 }
 
 /** Plans, then (unless dry-run) writes all files as one request, planning again when a file changed meanwhile. */

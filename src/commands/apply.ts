@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
 import {UserError} from '../core/errors.js'
-import {canaryFlags, reloadFlags, rolloutFlags, specFlags, verifyFlags} from '../fleet/flags.js'
+import {caFlags, canaryFlags, reloadFlags, rolloutFlags, specFlags, verifyFlags} from '../fleet/flags.js'
 import {canaryMirrors, canaryStep, parseCanaryImage} from '../fleet/canary.js'
 import {exitCodeOf, FleetRun, renderReport} from '../fleet/command-run.js'
 import {attemptedReport, parseMaxFail, renderSkipped} from '../fleet/rollout.js'
@@ -17,6 +17,7 @@ export default class Apply extends BaseCommand {
     ...reloadFlags,
     ...verifyFlags,
     ...canaryFlags,
+    ...caFlags,
     yes: Flags.boolean({char: 'y', description: 'apply without asking'}),
   }
   static override examples = [

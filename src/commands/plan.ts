@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
-import {specFlags} from '../fleet/flags.js'
+import {caFlags, specFlags} from '../fleet/flags.js'
 import {exitCodeOf, FleetRun, renderReport, reportOf} from '../fleet/command-run.js'
 
 export default class Plan extends BaseCommand {
@@ -9,6 +9,7 @@ export default class Plan extends BaseCommand {
     'Gathers each host in one round trip, lints what it found, and plans the spec with the same code as apply. Without --hosts or --inventory it plans for this machine (or the --root tree). --json prints {"hosts":[{"host","status","reason","diff",...}]} with the status names of apply ("changed" = changes pending). --detailed-exitcode: 0 when every host is converged, 2 when changes are pending, 1 when a host failed.'
   static override flags = {
     ...specFlags,
+    ...caFlags,
     'detailed-exitcode': Flags.boolean({description: 'exit 0 when converged, 2 when changes are pending, 1 on failures'}),
   }
   static override examples = [

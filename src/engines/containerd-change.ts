@@ -70,10 +70,7 @@ export async function planContainerdChange(host: Host, change: MirrorChange, opt
     ? [`note: config.toml's config_path is ${criRoots.length ? criRoots.join(':') : 'not set'}: the CRI plugin (kubelet) does not read ${where.hostsDir}; ctr --hosts-dir does`]
     : []
   const registry = change.source
-  const root = where.hostsDir.replace(/\/+$/, '')
-  const names = (await host.listDir(root)) ?? []
-  const folder = folderCandidates(registry).slice(0, -1).find((n) => names.includes(n)) ?? registry
-  const path = `${root}/${folder}/hosts.toml`
+  const {root, folder, path} = await hostsTomlOf(host, where.hostsDir, registry)
   const before = await host.readFile(path)
   const doc = before === null ? null : parseTomlDoc(before, path)
   if (doc && lintHostsToml(doc, {version: options.version, folder}).some((f) => f.severity === 'error' && f.rule !== 'containerd-hosts/no-host-table'))
@@ -91,6 +88,14 @@ export async function planContainerdChange(host: Host, change: MirrorChange, opt
     writes.push({path, before, after: plan.deleteFile ? null : plan.after, actions})
   }
   return writes
+}
+
+/** The hosts.toml of a registry under a hosts folder root: the folder that exists (host_port_ or host), else a new one named by the registry. */
+export async function hostsTomlOf(host: Host, hostsDir: string, registry: string): Promise<{root: string; folder: string; path: string}> {
+  const root = hostsDir.replace(/\/+$/, '')
+  const names = (await host.listDir(root)) ?? []
+  const folder = folderCandidates(registry).slice(0, -1).find((n) => names.includes(n)) ?? registry
+  return {root, folder, path: `${root}/${folder}/hosts.toml`}
 }
 
 /** The [host."…"] tables of a registry's hosts.toml, for `mirror remove` to check its MIRROR arguments against. */

@@ -44,8 +44,8 @@ export class FleetRun {
   }
 
   /** Opens the run for a spec file (validated before any host is contacted) or a given intent. */
-  static async open(flags: FleetCommandFlags & {spec?: string}, intent?: HostIntent, wrap?: (session: HostSession) => HostSession): Promise<FleetRun> {
-    const spec = intent ? null : await loadSpec(flags.spec!)
+  static async open(flags: FleetCommandFlags & {spec?: string; 'ca-file'?: string | undefined}, intent?: HostIntent, wrap?: (session: HostSession) => HostSession): Promise<FleetRun> {
+    const spec = intent ? null : await loadSpec(flags.spec!, flags['ca-file'])
     const what = intent ?? specIntent(spec!)
     const {sessions, warnings, close} = await openSessions(flags)
     return new FleetRun(spec, what, wrap ? sessions.map(wrap) : sessions, warnings, flags, close)

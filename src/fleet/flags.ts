@@ -63,3 +63,12 @@ export const probeTargetFlags = {
   ...targetsButTimeout,
   'host-timeout': Flags.integer({description: 'seconds allowed per host with --hosts/--inventory (connect, gather, requests)', default: 120, min: 1, helpValue: 'SECONDS', helpGroup: 'TARGETS'}),
 }
+
+/** plan, apply and mirror add: a private CA for the TLS mirrors, installed where each engine looks for it. */
+export const caFlags = {
+  'ca-file': Flags.string({
+    description:
+      'PEM file of the CA that signed the mirrors\' TLS certificates, installed for each mirror host: /etc/docker/certs.d/HOST[:PORT]/ca.crt (docker), /etc/containers/certs.d/HOST[:PORT]/ca.crt (podman, skopeo, buildah, CRI-O), a file named by the mirror\'s ca key in hosts.toml (containerd), configs.HOST.tls.ca_file in registries.yaml (k3s). Certificates only (a private key is refused). With a spec: for every TLS mirror without its own ca-file',
+    helpValue: 'FILE',
+  }),
+}

@@ -2,6 +2,7 @@
  * What each engine needs after its files were written: reload, restart, or nothing. Pure:
  * the changed files, the snapshot's facts and --allow-restart in, actions with reasons out.
  */
+import {isCaFilePath} from '../policy/ca-files.js'
 
 export type ReloadEngine = 'docker' | 'crio' | 'containerd' | 'k3s' | 'podman'
 export type ReloadAction = 'reload' | 'restart' | 'none'
@@ -115,6 +116,11 @@ export function planReload(files: readonly ChangedFile[], facts: ReloadFacts, al
     return n
   }
   for (const f of files) {
+    // Certificates are read on each pull (moby newTLSConfig, containers/image, containerd hosts.go).
+    if (isCaFilePath(f.path)) {
+      need(f.engine).noneWhy.push(`${f.engine === 'docker' ? 'dockerd' : f.engine} reads ${f.path} on each pull`)
+      continue
+    }
     const unit = dropInUnit(f.path)
     if (unit) {
       const engine = (['docker', 'crio', 'containerd', 'k3s'] as const).find((e) => UNIT_OF[e] === unit) ?? (f.engine === 'podman' ? 'crio' : f.engine)

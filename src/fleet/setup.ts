@@ -2,6 +2,7 @@ import {readFile} from 'node:fs/promises'
 import {UserError, unreadable} from '../core/errors.js'
 import {MAX_CONFIG_BYTES} from '../core/limits.js'
 import {parseSpec, type Spec} from '../policy/spec.js'
+import {attachSpecCaFiles} from './ca-files.js'
 import {parseInventory} from './inventory.js'
 import {LocalSession, type HostSession} from './session.js'
 import {resolveTargets, type FleetTarget} from './targets.js'
@@ -29,8 +30,9 @@ async function readInput(file: string): Promise<string> {
   return text.toString('utf8')
 }
 
-export async function loadSpec(file: string): Promise<Spec> {
-  return parseSpec(await readInput(file), file)
+/** The spec, with its CA files (and --ca-file) read and validated on this machine. */
+export async function loadSpec(file: string, caFile?: string): Promise<Spec> {
+  return attachSpecCaFiles(parseSpec(await readInput(file), file), caFile)
 }
 
 /**

@@ -1,6 +1,7 @@
 import {UserError} from '../core/errors.js'
 import {unusableLocation} from '../core/image-reference.js'
 import {rewriteReference, sampleReferences} from '../core/registry-prefix.js'
+import type {CaBundle} from './ca-files.js'
 
 export type PullFromMirror = 'all' | 'digest-only' | 'tag-only'
 export type Position = 'first' | 'last'
@@ -21,6 +22,8 @@ export interface MirrorTarget {
   pullFromMirror: PullFromMirror | null
   /** The argument as typed, for messages. */
   given: string
+  /** A private CA to install where each engine looks for this mirror (--ca-file, spec ca-file). */
+  ca?: CaBundle
 }
 
 export type MirrorChange =

@@ -1,3 +1,4 @@
+import path from 'node:path'
 import {parseTOML, type AST} from 'toml-eslint-parser'
 import {closest} from '../core/did-you-mean.js'
 import {UserError} from '../core/errors.js'
@@ -19,6 +20,7 @@ import {parseMirrorArgument, type MirrorTarget, type PullFromMirror} from './mir
  *     engines = ["docker", "podman"]
  *     location = "..."                 # optional
  *     pull-from-mirror = "digest-only" # optional
+ *     ca-file = "corp-ca.pem"          # optional: private CA of the TLS mirrors (relative to the spec)
  */
 export type SpecEngine = 'docker' | 'podman' | 'containerd' | 'k3s'
 
@@ -33,6 +35,8 @@ export interface SpecEntry {
   pullFromMirror: PullFromMirror | null
   /** Line of the [[mirror]] header, for messages. */
   line: number
+  /** ca-file: the PEM file (resolved against the spec's folder), read on the control machine before planning. */
+  caFile?: string
 }
 
 export interface Spec {
@@ -42,7 +46,7 @@ export interface Spec {
 }
 
 const TOP_KEYS = ['fix-no-proxy', 'mirror'] as const
-const ENTRY_KEYS = ['source', 'mirrors', 'insecure', 'engines', 'location', 'pull-from-mirror'] as const
+const ENTRY_KEYS = ['source', 'mirrors', 'insecure', 'engines', 'location', 'pull-from-mirror', 'ca-file'] as const
 const ENGINES: readonly SpecEngine[] = ['docker', 'podman', 'containerd', 'k3s']
 const PULL: readonly PullFromMirror[] = ['all', 'digest-only', 'tag-only']
 
@@ -151,7 +155,16 @@ class SpecReader {
       })
       if (source.startsWith('*.')) throw this.error(locationKv, 'invalid-value', 'a wildcard source cannot have a location', 'the engines ignore location for *.example.com sources; remove it')
     }
-    return {source, mirrors, engines, location, pullFromMirror: pull, line}
+    const caKv = values.get('ca-file')
+    let caFile: string | undefined
+    if (caKv) {
+      const given = this.string(caKv.value, 'ca-file')
+      if (!given) throw this.error(caKv.value, 'invalid-value', 'ca-file is empty', 'give the PEM file of the CA that signed the mirrors\' certificates')
+      const plain = mirrors.find((m) => m.insecure)
+      if (plain) throw this.error(caKv, 'invalid-value', `ca-file is for verified TLS mirrors, and mirror "${plain.given}" is ${plain.scheme === 'http' ? 'plain HTTP' : 'insecure'}`, 'drop insecure = true (and http://), or drop ca-file')
+      caFile = path.resolve(path.dirname(this.file), given)
+    }
+    return {source, mirrors, engines, location, pullFromMirror: pull, line, ...(caFile !== undefined ? {caFile} : {})}
   }
 
   /** Runs a validator that throws UserError and re-throws it at the value's position. */

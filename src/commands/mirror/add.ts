@@ -9,7 +9,8 @@ import {UserError} from '../../core/errors.js'
 import {LocalHost} from '../../hosts/local-host.js'
 import {parseLocationArgument, parseMirrorArgument, type PullFromMirror} from '../../policy/mirror-policy.js'
 import {fixNoProxy} from '../../cli/fix-no-proxy.js'
-import {targetFlags} from '../../fleet/flags.js'
+import {caFlags, targetFlags} from '../../fleet/flags.js'
+import {withCaFlag} from '../../fleet/ca-files.js'
 import {changeIntent, hasTargets, runFleetChange} from '../../fleet/imperative.js'
 import {checkRoot} from '../../cli/root-flag.js'
 import {checkDropInName, writeFlags} from '../../cli/write-flags.js'
@@ -28,6 +29,7 @@ export default class MirrorAdd extends BaseCommand {
     ...engineFlags,
     ...writeFlags,
     ...targetFlags,
+    ...caFlags,
     location: Flags.string({description: 'redirect SOURCE itself to another registry or namespace (docker.io/library -> quay.io/myorg)', helpValue: 'LOC'}),
     insecure: Flags.boolean({description: 'allow plain HTTP and unverified TLS for the new mirrors'}),
     'pull-from-mirror': Flags.string({options: ['all', 'digest-only', 'tag-only'], description: 'which references the new mirrors serve'}),
@@ -51,7 +53,7 @@ export default class MirrorAdd extends BaseCommand {
     if (!given.length && !flags.location)
       throw new UserError('give at least one MIRROR or --location', {hint: 'for example: mirrorctl mirror add docker.io mirror.example.com:5000'})
     const pull = (flags['pull-from-mirror'] as PullFromMirror | undefined) ?? null
-    const mirrors = given.map((m) => parseMirrorArgument(m, {insecure: flags.insecure, pullFromMirror: pull, source: args.source}))
+    const mirrors = await withCaFlag(given.map((m) => parseMirrorArgument(m, {insecure: flags.insecure, pullFromMirror: pull, source: args.source})), flags['ca-file'])
     const location = flags.location === undefined ? null : parseLocationArgument(flags.location, args.source)
     const change = {action: 'add', source: args.source, mirrors, location, position: flags.position as 'first' | 'last'} as const
     if (hasTargets(flags)) {

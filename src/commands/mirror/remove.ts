@@ -17,7 +17,7 @@ import {parseMirrorArgument} from '../../policy/mirror-policy.js'
 export default class MirrorRemove extends BaseCommand {
   static override summary = 'Remove mirrors of a registry or prefix (all of them when no MIRROR is given).'
   static override description =
-    'A MIRROR that no selected engine has for SOURCE is an error (exit 1, nothing changed) that lists the mirrors configured. When the entry was created by mirrorctl and no mirror is left, the entry goes too (and the 50-mirrorctl.conf drop-in when nothing else is in it), so add followed by remove gives back the original files.'
+    'A MIRROR that no selected engine has for SOURCE is an error (exit 1, nothing changed) that lists the mirrors configured. When the entry was created by mirrorctl and no mirror is left, the entry goes too (and the 50-mirrorctl.conf drop-in when nothing else is in it), so add followed by remove gives back the original files. CA files installed with --ca-file (certs.d ca.crt, containerd CA files) are left alone: other configs may trust them; remove them by hand.'
   static override strict = false
   static override args = {
     source: Args.string({description: 'registry or prefix: docker.io, quay.io/org', required: true}),
