@@ -95,10 +95,7 @@ async function converse(io: WizardIo, options: WizardOptions, state: WizardState
   const engines = await ask(() =>
     p.checkbox<WizardEngine>(
       'Which engines should use the mirrors?',
-      [
-        {name: 'podman, buildah, skopeo, CRI-O (registries.conf)', value: 'podman', checked: found.includes('podman') || !found.length},
-        {name: 'Docker (daemon.json)', value: 'docker', checked: found.includes('docker')},
-      ],
+      engineChoices(found),
       (v) => (v.length ? true : 'pick at least one engine'),
     ),
   )
@@ -155,6 +152,16 @@ async function converse(io: WizardIo, options: WizardOptions, state: WizardState
   const adds = mirrorAddCommands(target, answers)
   if (adds?.length) io.say(`or, on this machine, with mirror add (it puts the mirrors first and keeps others):\n${adds.map((c) => `  ${c}`).join('\n')}`)
   return exit
+}
+
+/** podman and Docker always; containerd and k3s only where a target has them. */
+export function engineChoices(found: readonly WizardEngine[]): {name: string; value: WizardEngine; checked: boolean}[] {
+  return [
+    {name: 'podman, buildah, skopeo, CRI-O (registries.conf)', value: 'podman', checked: found.includes('podman') || !found.length},
+    {name: 'Docker (daemon.json)', value: 'docker', checked: found.includes('docker')},
+    ...(found.includes('containerd') ? [{name: 'containerd, as a Kubernetes node runs it (hosts.toml)', value: 'containerd' as const, checked: true}] : []),
+    ...(found.includes('k3s') ? [{name: 'k3s / RKE2 (registries.yaml)', value: 'k3s' as const, checked: true}] : []),
+  ]
 }
 
 function runOptions(options: WizardOptions, n: number, target: TargetAnswer, io: WizardIo, state: WizardState): FleetRunOptions {
