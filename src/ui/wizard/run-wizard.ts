@@ -17,6 +17,7 @@ import {describeFacts, gatherFacts, type WizardEngine} from './host-facts.js'
 import {askEntry, type ReachCheck} from './mirror-step.js'
 import {isPromptExit, type Prompter} from './prompter.js'
 import {proxyAdvice, renderAdvice} from './proxy-advice.js'
+import {restartNotes} from './restart-notes.js'
 import {probeAlong, probeRoutes, type ProbeRoute} from './reach.js'
 import {buildSpec} from './spec-text.js'
 import {askTarget} from './target-step.js'
@@ -128,6 +129,8 @@ async function converse(io: WizardIo, options: WizardOptions, state: WizardState
   run.progress.end()
   const pending = planned.filter((h) => h.result.status === 'changed').length
   io.say(renderReport(reportOf(planned), 'plan', true))
+  const restarts = restartNotes(planned)
+  if (restarts.length) io.say(['These changes take effect only after a restart (setup does not restart engines):', ...restarts].join('\n'))
   let exit: ExitCode = ExitCode.Ok
   if (!pending) io.say('Nothing to change: the hosts already have this configuration.')
   else if (await ask(() => p.confirm(`Apply these changes to ${pending} host${pending === 1 ? '' : 's'}?`, false))) {

@@ -6,7 +6,9 @@ import {mirrorAddCommands} from '../../../../src/ui/wizard/command-text.js'
 import {consequences} from '../../../../src/ui/wizard/consequences.js'
 import {describeFacts} from '../../../../src/ui/wizard/host-facts.js'
 import {askEntry, type ReachCheck} from '../../../../src/ui/wizard/mirror-step.js'
+import {restartNotes} from '../../../../src/ui/wizard/restart-notes.js'
 import {engineChoices} from '../../../../src/ui/wizard/run-wizard.js'
+import type {PlannedHost} from '../../../../src/fleet/run-fleet.js'
 import {ScriptedPrompter} from './scripted-prompter.js'
 
 const reachable: ReachCheck = async () => true
@@ -62,8 +64,14 @@ describe('mirror questions with containerd or k3s chosen', () => {
 
 test('mirror add commands: one per named engine (--engine all would reach engines the entry is not for)', () => {
   const answers: SpecAnswers = {fixNoProxy: false, entries: [{source: 'docker.io', kind: 'cache', mirrors: ['127.0.0.1:5000'], insecure: true, engines: ['containerd', 'k3s'], location: null}]}
-  expect(mirrorAddCommands({kind: 'local', flags: {}}, answers)).toEqual([
+  expect(mirrorAddCommands({kind: 'local', flags: {timeout: 30}}, answers)).toEqual([
     'mirrorctl mirror add docker.io 127.0.0.1:5000 --insecure --engine containerd',
     'mirrorctl mirror add docker.io 127.0.0.1:5000 --insecure --engine k3s',
   ])
+})
+
+test('restart notes: each host once per restart its files ask for', () => {
+  const file = (actions: string[]) => ({engine: 'k3s' as const, path: '/p', actions, diff: '', backup: null})
+  const host = (name: string, files: ReturnType<typeof file>[]) => ({result: {host: name, files}}) as unknown as PlannedHost
+  expect(restartNotes([host('n1', [file(['add endpoint x', 'restart k3s to apply it']), file(['restart k3s to apply it'])]), host('n2', [file(['add mirror'])])])).toEqual(['  n1: restart k3s to apply it'])
 })
