@@ -1,6 +1,6 @@
 import {modify, applyEdits as applyJsonEdits} from 'jsonc-parser'
 import {unifiedDiff} from '../edit/text-edit.js'
-import {loadEngineProxyConfig, noProxyTarget, type ProxyEngine} from '../engines/engine-proxy.js'
+import {loadEngineProxyConfig, noProxyTarget, type NoProxyTarget, type ReadableProxyEngine} from '../engines/engine-proxy.js'
 import {renderNoProxyDropIn, setContainersConfNoProxy, setEnvironmentFileNoProxy} from '../engines/proxy/no-proxy-edits.js'
 import type {Host} from '../hosts/host.js'
 import {decideProxy, looksInternal, suggestNoProxy} from '../net/proxy.js'
@@ -27,7 +27,7 @@ interface NoProxyPlan {
  */
 export async function fixNoProxy(
   host: Host,
-  engines: readonly ProxyEngine[],
+  engines: readonly ReadableProxyEngine[],
   mirrors: readonly MirrorTarget[],
   options: WriteSettings & {daemonJsonPath?: string | undefined},
 ): Promise<FixNoProxyResult> {
@@ -47,7 +47,7 @@ export async function fixNoProxy(
 /** The NO_PROXY changes, read-only. */
 async function planNoProxyFix(
   host: Host,
-  engines: readonly ProxyEngine[],
+  engines: readonly ReadableProxyEngine[],
   mirrors: readonly MirrorTarget[],
   options: {daemonJsonPath?: string | undefined},
 ): Promise<NoProxyPlan> {
@@ -60,35 +60,36 @@ async function planNoProxyFix(
     let value = target.current
     for (const m of proxied) value = suggestNoProxy(value, m.host)
     if (value === undefined || value === target.current) continue
+    const name = target.names?.[0] ?? 'NO_PROXY'
     if (!target.writable || target.path === null) {
-      plan.manual.push(`${engine}: set NO_PROXY=${value} by hand (${target.reason}), then ${target.restart}`)
+      plan.manual.push(`${engine}: set ${name}=${value} by hand (${target.reason}), then ${target.restart}`)
       continue
     }
     const earlier = plan.writes.find((w) => w.path === target.path)
     const before = earlier ? earlier.after : await host.readFile(target.path)
-    const after = rewrite(target.kind, before, value)
+    const after = rewrite(target, before, value)
     if (after === before) continue
-    const actions = [`set NO_PROXY=${value} (${target.reason})`, `proxy settings are read once at start: ${target.restart}`]
+    const actions = [`set ${name}=${value} (${target.reason})`, `proxy settings are read once at start: ${target.restart}`]
     if (earlier) {
       earlier.after = after
       earlier.actions.push(...actions)
-    } else plan.writes.push({engine: engine === 'docker' ? 'docker' : 'podman', path: target.path, before, after, actions})
+    } else plan.writes.push({engine, path: target.path, before, after, actions})
   }
   return plan
 }
 
-function rewrite(kind: string, before: string | null, value: string): string {
-  switch (kind) {
+function rewrite(target: NoProxyTarget, before: string | null, value: string): string {
+  switch (target.kind) {
     case 'systemd-drop-in':
-      return renderNoProxyDropIn(before, value)
+      return renderNoProxyDropIn(before, value, target.names)
     case 'environment-file':
-      return setEnvironmentFileNoProxy(before, value)
+      return setEnvironmentFileNoProxy(before, value, target.names)
     case 'containers-conf':
       return setContainersConfNoProxy(before, value)
     case 'daemon-json':
       return setDaemonJsonNoProxy(before ?? '{}\n', value)
     default:
-      throw new Error(`no writer for NO_PROXY in ${kind}`)
+      throw new Error(`no writer for NO_PROXY in ${target.kind}`)
   }
 }
 

@@ -20,8 +20,8 @@ const CONCURRENCY = 4
 export default class Check extends BaseCommand {
   static override summary = 'Check that each mirror answers as a registry from this host, along the route the engine would take.'
   static override description = [
-    'Probes every mirror in registries.conf (with --engine docker, or when Docker is the only engine here: the registry-mirrors of daemon.json; with --engine containerd: the [host] entries of the hosts.toml files under config_path), or the MIRROR arguments, step by step: name resolution, TCP connect, TLS (chain, expiry, host name), GET /v2/, and with --image a manifest HEAD through the mirror. Each step is timed; each failure comes with its likely fix.',
-    'Requests take the proxy route the engine would take: podman reads the environment and containers.conf, dockerd its docker.service environment and daemon.json proxies, containerd its containerd.service environment; --env NAME=VALUE adds variables on top. Insecure mirrors are tried over HTTPS without verification, then over plain HTTP, as the engines do.',
+    'Probes every mirror in registries.conf (with --engine docker, or when Docker is the only engine here: the registry-mirrors of daemon.json; with --engine containerd: the [host] entries of the hosts.toml files under config_path; with --engine k3s: the mirror endpoints of /etc/rancher/k3s/registries.yaml (or the RKE2 one) as k3s hands them to its containerd), or the MIRROR arguments, step by step: name resolution, TCP connect, TLS (chain, expiry, host name), GET /v2/, and with --image a manifest HEAD through the mirror. Each step is timed; each failure comes with its likely fix.',
+    'Requests take the proxy route the engine would take: podman reads the environment and containers.conf, dockerd its docker.service environment and daemon.json proxies, containerd its containerd.service environment, k3s the k3s.service environment with CONTAINERD_HTTP_PROXY/CONTAINERD_HTTPS_PROXY/CONTAINERD_NO_PROXY over the plain variables; --env NAME=VALUE adds variables on top. Insecure mirrors are tried over HTTPS without verification, then over plain HTTP, as the engines do.',
     'A MIRROR argument is host[:port][/namespace] (registries.conf style: the namespace goes after /v2/) or an http(s):// URL (daemon.json style: a path goes before /v2/).',
     'With --hosts or --inventory each host is asked from itself, in one SSH round trip for its files and one for its requests: its configs (or the MIRROR arguments), its engine\'s proxy settings decided by Go\'s rules and handed to the host\'s curl (else wget) explicitly, its certs.d CAs. --image and --ca-file apply to this machine only.',
     'Exit status: 0 when every mirror is OK, 1 when any step fails (or there is no mirror), 2 for usage errors.',
@@ -33,8 +33,8 @@ export default class Check extends BaseCommand {
     ...networkFlags,
     ...probeTargetFlags,
     engine: Flags.string({
-      description: `${engineFlag.description}, or containerd (containerd.service environment; mirrors from the hosts.toml files under config_path)`,
-      options: ['docker', 'podman', 'containerd'],
+      description: `${engineFlag.description}, containerd (containerd.service environment; mirrors from the hosts.toml files under config_path), or k3s (k3s.service environment; mirrors from registries.yaml)`,
+      options: ['docker', 'podman', 'containerd', 'k3s'],
     }),
     'containerd-hosts-dir': Flags.string({description: "containerd's hosts folder root to take the mirrors from (default: config_path in /etc/containerd/config.toml, else /etc/containerd/certs.d); implies --engine containerd", helpValue: 'DIR'}),
     image: Flags.string({description: 'also HEAD this image\'s manifest through each mirror (nginx means docker.io/library/nginx:latest)', helpValue: 'IMAGE'}),
@@ -44,6 +44,7 @@ export default class Check extends BaseCommand {
   static override examples = [
     '<%= config.bin %> check',
     '<%= config.bin %> check --image nginx --json',
+    '<%= config.bin %> check --engine k3s',
     '<%= config.bin %> check mirror.internal:5000 --insecure',
     '<%= config.bin %> check https://mirror.example.com --ca-file company-ca.pem --engine docker',
     '<%= config.bin %> check mirror.example.com --env HTTPS_PROXY=http://proxy:3128 --env NO_PROXY=.example.com',
@@ -83,14 +84,14 @@ export default class Check extends BaseCommand {
     for (const n of proxy.notes) this.note(`mirrorctl: warning: ${n}`)
     const roots = await systemRoots(host)
     const trust = async (target: MirrorTarget): Promise<Trust> => {
-      // containerd takes a mirror's CAs from its hosts.toml (ca = ...), not from a certs.d layout.
-      const cas = engine === 'containerd' ? await fileCas(host, target.caFiles ?? []) : await registryCas(host, engine, target.hostPort)
+      // containerd takes a mirror's CAs from its hosts.toml (ca = ...; k3s writes configs.<host>.tls.ca_file there), not from a certs.d layout.
+      const cas = engine === 'containerd' || engine === 'k3s' ? await fileCas(host, target.caFiles ?? []) : await registryCas(host, engine, target.hostPort)
       const label = [roots.file ? `system roots (${roots.file})` : "Node's bundled roots", ...(extraCa ? [`--ca-file ${flags['ca-file']}`] : []), ...(cas.dir && cas.files.length ? [cas.dir] : [])].join(' + ')
       return {pems: [...roots.pems, ...(extraCa ? [extraCa] : []), ...cas.pems], label}
     }
     const ctx: ProbeContext = {
       // containerd, like podman, can send per-host credentials to a mirror (CRI auth config).
-      engine: engine === 'containerd' ? 'podman' : engine,
+      engine: engine === 'containerd' || engine === 'k3s' ? 'podman' : engine,
       proxyConfig: proxy.config,
       timeoutMs,
       trust,
@@ -128,7 +129,7 @@ export default class Check extends BaseCommand {
   }
 }
 
-type CheckEngine = EngineName | 'containerd'
+type CheckEngine = EngineName | 'containerd' | 'k3s'
 
 /** The CA files a mirror's hosts.toml names (an unreadable one is left out: the TLS step then fails and says so). */
 async function fileCas(host: LocalHost, files: readonly string[]): Promise<{dir: string | null; files: string[]; pems: string[]}> {

@@ -5,6 +5,7 @@
  * the CA files each engine trusts for a mirror. Shared by check, check per host and verify.
  */
 
+import {k3sMirrors} from './k3s-check.js'
 import {selectEngines} from '../cli/engine-selection.js'
 import {UserError} from '../core/errors.js'
 import {ExitCode} from '../core/exit-codes.js'
@@ -19,7 +20,7 @@ import {loadDaemonJson, locateDaemonJson} from './docker-engine.js'
 import {registryCas, type EngineName} from './engine-network.js'
 import {loadRegistriesConf} from './registries-conf-engine.js'
 
-export type MirrorEngine = EngineName | 'containerd'
+export type MirrorEngine = EngineName | 'containerd' | 'k3s'
 
 export interface EngineMirrors {
   targets: MirrorTarget[]
@@ -48,6 +49,8 @@ export function noMirrors(found: EngineMirrors): UserError {
 /** The engine's mirrors on host; a config the engine rejects throws (configRejected). */
 export async function engineMirrors(host: Host, engine: MirrorEngine, options: EngineMirrorOptions): Promise<EngineMirrors> {
   if (engine === 'containerd') return containerdMirrors(host, options)
+  // k3sMirrors says itself when registries.yaml is missing or names no endpoint.
+  if (engine === 'k3s') return {targets: await k3sMirrors(host), merged: null, none: null, hint: ''}
   if (engine === 'docker') return dockerMirrors(host, options)
   const {set, locations} = await loadRegistriesConf(host, {registriesConf: options.registriesConf, registriesConfDir: options.registriesConfDir})
   if (!set.merged) throw configRejected(set.firstError!)
@@ -76,7 +79,7 @@ async function dockerMirrors(host: Host, options: EngineMirrorOptions): Promise<
 
 /** The CA files the engine trusts for this mirror on top of the system roots (certs.d, hosts.toml ca). */
 export async function mirrorCaFiles(host: Host, engine: MirrorEngine, target: MirrorTarget): Promise<string[]> {
-  if (engine === 'containerd') return [...(target.caFiles ?? [])]
+  if (engine === 'containerd' || engine === 'k3s') return [...(target.caFiles ?? [])]
   return (await registryCas(host, engine, target.hostPort)).files
 }
 

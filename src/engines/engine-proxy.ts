@@ -1,5 +1,5 @@
 /**
- * The proxy settings docker and podman use on one host, read through a Host (so --root and SSH
+ * The proxy settings each engine uses on one host, read through a Host (so --root and SSH
  * work), and where a NO_PROXY change has to be written so that the engine actually sees it.
  * One module per engine under proxy/; the pure parsers and text edits sit beside them.
  * Notes and errors never quote values: proxy URLs carry passwords.
@@ -7,7 +7,8 @@
 import type {Host} from '../hosts/host.js'
 import {dockerNoProxyTarget, inspectDocker} from './proxy/docker.js'
 import {inspectPodman, podmanNoProxyTarget} from './proxy/podman.js'
-import {inspectContainerd, inspectK3s} from './proxy/containerd.js'
+import {containerdNoProxyTarget, inspectContainerd} from './proxy/containerd.js'
+import {inspectK3s, inspectK3sService, k3sNoProxyTarget} from './proxy/k3s.js'
 import type {EngineProxyConfig, EngineProxyOptions, NoProxyTarget, ProxyEngine, ReadableProxyEngine} from './proxy/types.js'
 
 export type {EngineProxyConfig, EngineProxyOptions, NoProxyTarget, NoProxyTargetKind, ProxyEngine, ReadableProxyEngine} from './proxy/types.js'
@@ -27,8 +28,17 @@ export async function loadEngineProxyConfig(host: Host, engine: ReadableProxyEng
 }
 
 /** Where a NO_PROXY change must be written so that this engine actually uses it. */
-export async function noProxyTarget(host: Host, engine: ProxyEngine, options: EngineProxyOptions = {}): Promise<NoProxyTarget> {
-  return engine === 'docker' ? dockerNoProxyTarget(await inspectDocker(host, options)) : podmanNoProxyTarget(host, await inspectPodman(host))
+export async function noProxyTarget(host: Host, engine: ReadableProxyEngine, options: EngineProxyOptions = {}): Promise<NoProxyTarget> {
+  switch (engine) {
+    case 'docker':
+      return dockerNoProxyTarget(await inspectDocker(host, options))
+    case 'podman':
+      return podmanNoProxyTarget(host, await inspectPodman(host))
+    case 'containerd':
+      return containerdNoProxyTarget(host)
+    case 'k3s':
+      return k3sNoProxyTarget(await inspectK3sService(host))
+  }
 }
 
 /**

@@ -94,7 +94,7 @@ export async function planHost(base: Host, intent: HostIntent, options: PlanHost
   if (used.size && mirrors.length) {
     // Without fix-no-proxy the proxy fix is only planned on a throw-away overlay, to warn.
     const proxyHost = intent.fixNoProxy ? overlay : new OverlayHost(overlay)
-    const proxy = await fixNoProxy(proxyHost, [...used].filter((e) => e === 'docker' || e === 'podman'), mirrors, {dryRun: false, backup: false, systemWideBackups: true, daemonJsonPath: daemonJson.path})
+    const proxy = await fixNoProxy(proxyHost, [...used], mirrors, {dryRun: false, backup: false, systemWideBackups: true, daemonJsonPath: daemonJson.path})
     if (intent.fixNoProxy) results.push(...proxy.files)
     else for (const f of proxy.files) warnings.push(`${f.engine} would reach a mirror through its proxy; ${intent.fixNoProxyHint} to ${f.actions[0]} in ${f.path}`)
     warnings.push(...proxy.manual)

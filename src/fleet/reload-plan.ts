@@ -69,6 +69,25 @@ export function dropInUnit(path: string): string | null {
   return m ? m[1]! : null
 }
 
+const K3S_UNITS = 'k3s|k3s-agent|rke2-server|rke2-agent'
+
+/**
+ * The k3s/RKE2 unit a file belongs to: its drop-in folder, or an EnvironmentFile= the units
+ * read (/etc/default/%N, /etc/sysconfig/%N, /etc/systemd/system/%N.service.env, RKE2's
+ * /usr/lib/systemd/system/%N.env); registries.yaml: the agent's unit when only it runs.
+ */
+export function k3sUnitOf(path: string, facts: ReloadFacts): string | null {
+  const m =
+    new RegExp(`/(${K3S_UNITS})\\.service\\.d/[^/]+\\.conf$`).exec(path) ??
+    new RegExp(`^/etc/(?:default|sysconfig)/(${K3S_UNITS})$`).exec(path) ??
+    new RegExp(`/(${K3S_UNITS})\\.service\\.env$`).exec(path) ??
+    new RegExp(`^/usr/lib/systemd/system/(${K3S_UNITS})\\.env$`).exec(path)
+  if (m) return m[1]!
+  if (path.startsWith('/etc/rancher/k3s/')) return facts.units['k3s-agent'] === 'active' && facts.units.k3s !== 'active' ? 'k3s-agent' : 'k3s'
+  if (path.startsWith('/etc/rancher/rke2/')) return facts.units['rke2-agent'] === 'active' && facts.units['rke2-server'] !== 'active' ? 'rke2-agent' : 'rke2-server'
+  return null
+}
+
 function topLevel(text: string | null): Record<string, unknown> | null {
   if (text === null || !text.trim()) return {}
   try {
@@ -119,6 +138,15 @@ export function planReload(files: readonly ChangedFile[], facts: ReloadFacts, al
     // Certificates are read on each pull (moby newTLSConfig, containers/image, containerd hosts.go).
     if (isCaFilePath(f.path)) {
       need(f.engine).noneWhy.push(`${f.engine === 'docker' ? 'dockerd' : f.engine} reads ${f.path} on each pull`)
+      continue
+    }
+    const k3sUnit = f.engine === 'k3s' ? k3sUnitOf(f.path, facts) : null
+    if (k3sUnit) {
+      // A restart re-reads EnvironmentFile= files; only a changed drop-in needs daemon-reload first.
+      const n = need('k3s')
+      n.unit = k3sUnit
+      n.daemonReload ||= k3sUnit === dropInUnit(f.path)
+      n.restartWhy.push(`${f.path} (${/registries\.yaml$/.test(f.path) ? 'the mirrors' : "the environment of k3s's containerd, NO_PROXY"}) is read only at start`)
       continue
     }
     const unit = dropInUnit(f.path)

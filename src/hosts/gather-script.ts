@@ -26,7 +26,7 @@ export const GATHERED_COMMANDS = ['docker', 'dockerd', 'podman', 'skopeo', 'crio
 /** Tools whose `--version` the snapshot records. */
 export const VERSION_COMMANDS = ['dockerd', 'podman', 'containerd', 'skopeo'] as const
 /** systemd units whose `systemctl is-active` the snapshot records. */
-export const GATHERED_UNITS = ['docker', 'crio', 'containerd'] as const
+export const GATHERED_UNITS = ['docker', 'crio', 'containerd', 'k3s', 'k3s-agent', 'rke2-server', 'rke2-agent'] as const
 
 export const GATHER_SCRIPT = `set -u
 max=${MAX_CONFIG_BYTES}

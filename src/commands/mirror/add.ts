@@ -87,7 +87,7 @@ export default class MirrorAdd extends BaseCommand {
     )
     // Proxy settings: fixed with --fix-no-proxy, otherwise only a warning of what would be needed.
     const fix = flags['fix-no-proxy']
-    const used = engines.engines.filter((e): e is 'podman' | 'docker' => (e === 'podman' || e === 'docker') && !results.skipped.some((x) => x.engine === e))
+    const used = engines.engines.filter((e) => !results.skipped.some((x) => x.engine === e))
     const proxyFix = await fixNoProxy(host, used, mirrors, {
       dryRun: flags['dry-run'] || !fix,
       backup: !flags['no-backup'],

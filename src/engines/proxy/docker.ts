@@ -11,6 +11,7 @@ import {dockerdCommand, parseDockerdArgs} from '../../formats/daemon-json/docker
 import {configFromSourcedEnv, PROXY_VARIABLES, type Setting} from '../../net/proxy.js'
 import {daemonJsonProxies} from './engine-env.js'
 import {absoluteEnv, configHome, Reader} from './host-reader.js'
+import {serviceNoProxyTarget} from './service-no-proxy.js'
 import {readServiceEnvironment, systemScope, type SystemdScope} from './systemd-service.js'
 import {PROXY_NAMES, type EngineProxyConfig, type EngineProxyOptions, type NoProxyTarget} from './types.js'
 
@@ -153,16 +154,6 @@ export async function inspectDocker(host: Host, options: EngineProxyOptions): Pr
   }
 }
 
-/**
- * dockerd's command line from docker.service and its drop-ins (with their environment
- * expanded), for options set both as a flag and in daemon.json; null without a unit.
-
-/** "file:12: NAME" -> "file". */
-function fileOf(setting: Setting | undefined): string | null {
-  const m = setting ? /^(.*):\d+: [^:]+$/.exec(setting.source) : null
-  return m ? m[1]! : null
-}
-
 export function dockerNoProxyTarget(d: DockerInspection): NoProxyTarget {
   const current = d.result.config.noProxy?.value
   const restart = d.result.needsRestart
@@ -189,38 +180,8 @@ export function dockerNoProxyTarget(d: DockerInspection): NoProxyTarget {
       restart: plainRestart,
     }
   }
-  // The assignment in force: NO_PROXY if the service sets it, else no_proxy.
-  const winner = d.serviceEnv.NO_PROXY ?? d.serviceEnv.no_proxy
-  const winnerFile = fileOf(winner)
-  if (winnerFile && d.environmentFiles.has(winnerFile)) {
-    return {
-      kind: 'environment-file',
-      path: winnerFile,
-      variable: 'NO_PROXY',
-      current,
-      writable: true,
-      reason: `NO_PROXY comes from the EnvironmentFile ${winnerFile}, whose values override Environment= lines in drop-ins`,
-      restart: plainRestart,
-    }
-  }
-  const inAdminDir = (file: string | null): file is string => file !== null && d.dropIns.includes(file) && posix.dirname(file) === d.scope.adminDir
-  if (inAdminDir(winnerFile)) {
-    return {kind: 'systemd-drop-in', path: winnerFile, variable: 'NO_PROXY', current, writable: true, reason: `NO_PROXY is set in the drop-in ${winnerFile}`, restart}
-  }
-  // Next to the proxy itself, else the file Docker's documentation names.
-  const proxyFile = [d.serviceEnv.HTTPS_PROXY, d.serviceEnv.https_proxy, d.serviceEnv.HTTP_PROXY, d.serviceEnv.http_proxy].map(fileOf).find(inAdminDir)
-  let target = proxyFile ?? posix.join(d.scope.adminDir, 'http-proxy.conf')
-  let reason = proxyFile ? `the proxy is set in the drop-in ${proxyFile}` : `no drop-in of docker.service sets NO_PROXY; ${target} is where Docker's documentation puts proxy settings`
-  // Drop-ins apply in name order across folders, and a name hides the same name in lower
-  // folders: ours must not hide a vendor drop-in, nor come before the one that sets NO_PROXY now.
-  const name = posix.basename(target)
-  const clash = d.dropIns.find(f => f !== target && posix.basename(f) === name)
-  const later = winnerFile && d.dropIns.includes(winnerFile) && posix.basename(winnerFile) >= name ? winnerFile : undefined
-  const after = [clash, later].filter((f): f is string => f !== undefined).map(f => posix.basename(f)).sort().pop()
-  if (after) {
-    // "x.mirrorctl.conf" sorts right after "x.conf" ('m' > 'c') and hides nothing.
-    target = posix.join(d.scope.adminDir, `${after.replace(/\.conf$/, '')}.mirrorctl.conf`)
-    reason = `${later ? `NO_PROXY is set in ${later}, which is not an administrator's drop-in` : `${clash} must stay visible`}; systemd applies ${target} after it`
-  }
-  return {kind: 'systemd-drop-in', path: target, variable: 'NO_PROXY', current, writable: true, reason, restart}
+  return serviceNoProxyTarget(
+    {unit: 'docker.service', env: d.serviceEnv, dropIns: d.dropIns, environmentFiles: d.environmentFiles, adminDir: d.scope.adminDir},
+    {names: ['NO_PROXY', 'no_proxy'], proxyNames: ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'], current, restart, plainRestart},
+  )
 }

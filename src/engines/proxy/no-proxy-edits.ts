@@ -57,16 +57,18 @@ function unitValue(text: string, name: string): string | undefined {
   return serviceEnvironment(mergeUnitEnvironment([parseSystemdUnit(text, 'drop-in')]), []).env[name]?.value
 }
 
+/** What a NO_PROXY fix writes unless told otherwise: both spellings, to keep curl in line with Go. */
+export const NO_PROXY_NAMES: readonly string[] = ['NO_PROXY', 'no_proxy']
+
 /**
- * A systemd drop-in with Environment="NO_PROXY=value" and Environment="no_proxy=value" in
- * force: an assignment already in force is rewritten in place when it stands alone on its
+ * A systemd drop-in with Environment="NO_PROXY=value" and Environment="no_proxy=value" (or
+ * the given names) in force: an assignment already in force is rewritten in place when it stands alone on its
  * line; otherwise a new line goes after it (a later assignment wins) or at the end of the last
  * [Service] section. Every other byte is kept; the text is returned unchanged when both
  * variables already have this value.
  */
-export function renderNoProxyDropIn(existingText: string | null, value: string): string {
+export function renderNoProxyDropIn(existingText: string | null, value: string, names: readonly string[] = NO_PROXY_NAMES): string {
   assertPlainValue(value)
-  const names = ['NO_PROXY', 'no_proxy'] as const
   if (existingText === null || existingText.trim() === '') {
     const eol = existingText ? eolOf(existingText) : '\n'
     return `[Service]${eol}${names.map(n => systemdQuoted(n, value)).join(eol)}${eol}`
@@ -139,14 +141,14 @@ function envFileValue(text: string, name: string): string | undefined {
 }
 
 /**
- * An EnvironmentFile= file with NO_PROXY=value and no_proxy=value: the last assignment of each
- * is rewritten in place when it is one simple line, otherwise the assignment is appended.
- * Unchanged when both already have this value.
+ * An EnvironmentFile= file with NO_PROXY=value and no_proxy=value (or the given names): the
+ * last assignment of each is rewritten in place when it is one simple line, otherwise the
+ * assignment is appended. Unchanged when all already have this value.
  */
-export function setEnvironmentFileNoProxy(existingText: string | null, value: string): string {
+export function setEnvironmentFileNoProxy(existingText: string | null, value: string, names: readonly string[] = NO_PROXY_NAMES): string {
   assertPlainValue(value)
   let text = existingText ?? ''
-  for (const name of ['NO_PROXY', 'no_proxy'] as const) {
+  for (const name of names) {
     if (envFileValue(text, name) === value) continue
     const eol = eolOf(text)
     const lines = physicalLines(text)
@@ -160,7 +162,7 @@ export function setEnvironmentFileNoProxy(existingText: string | null, value: st
     if (next !== null && sameOtherAssignments(text, next, name)) text = next
     else text = insertLines(text, text.length, [envFileAssignment(name, value)], eol)
   }
-  for (const name of ['NO_PROXY', 'no_proxy']) {
+  for (const name of names) {
     if (envFileValue(text, name) !== value) throw new UserError(`cannot set ${name} in this environment file; edit it by hand`)
   }
   return text

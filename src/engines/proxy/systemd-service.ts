@@ -46,6 +46,8 @@ export interface ServiceEnvironment {
   unitTexts: string[]
   /** EnvironmentFile= files that were read. */
   environmentFiles: Set<string>
+  /** Every EnvironmentFile= the unit names (specifiers expanded), in the order systemd reads them, read or not. */
+  environmentFileRefs: string[]
   /** The service's environment as systemd starts it. */
   env: Record<string, Setting>
 }
@@ -136,5 +138,5 @@ export async function readServiceEnvironment(reader: Reader, scope: SystemdScope
   }
   const service = serviceEnvironment(merged, files)
   reader.warnings(service.warnings)
-  return {mainUnit, dropIns, unitFiles, unitTexts, environmentFiles, env: service.env}
+  return {mainUnit, dropIns, unitFiles, unitTexts, environmentFiles, environmentFileRefs: merged.environmentFiles.map(r => r.path), env: service.env}
 }

@@ -35,9 +35,9 @@ export interface EngineProxyConfig {
 export const PROXY_NAMES: readonly string[] = [...PROXY_VARIABLES.httpProxy, ...PROXY_VARIABLES.httpsProxy, ...PROXY_VARIABLES.noProxy]
 
 export type NoProxyTargetKind =
-  /** A systemd drop-in of docker.service: write with renderNoProxyDropIn. */
+  /** A systemd drop-in of the engine's service: write with renderNoProxyDropIn. */
   | 'systemd-drop-in'
-  /** An EnvironmentFile= of docker.service, whose values beat Environment=: setEnvironmentFileNoProxy. */
+  /** An EnvironmentFile= of the engine's service, whose values beat Environment=: setEnvironmentFileNoProxy. */
   | 'environment-file'
   /** daemon.json "proxies"."no-proxy" (dockerd copies it over NO_PROXY and no_proxy). */
   | 'daemon-json'
@@ -54,6 +54,8 @@ export interface NoProxyTarget {
   path: string | null
   /** What to set there; drop-ins and environment files get no_proxy as well, to keep curl in line. */
   variable: 'NO_PROXY' | 'proxies.no-proxy'
+  /** The variables to write in a drop-in or environment file (default NO_PROXY and no_proxy; k3s: CONTAINERD_NO_PROXY). */
+  names?: string[]
   /** The NO_PROXY value the engine uses now (to extend, not replace); undefined when unset. */
   current: string | undefined
   /** Whether mirrorctl can make the change (false: tell the user what to change by hand). */

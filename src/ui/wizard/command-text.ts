@@ -34,13 +34,14 @@ export function mirrorAddCommands(target: TargetAnswer, answers: SpecAnswers): s
   if (target.kind !== 'local' && target.kind !== 'root') return null
   return answers.entries
     .filter((e) => e.mirrors.length || e.location !== null)
-    .map((e) => {
+    // One command per named engine: --engine all would reach engines the entry is not for.
+    .flatMap((e) => (e.engines ?? [null]).map((engine) => {
       const args = ['mirrorctl', 'mirror', 'add', e.source, ...e.mirrors]
       if (e.location !== null) args.push('--location', e.location)
       if (e.insecure) args.push('--insecure')
-      if (e.engines) args.push('--engine', e.engines.length > 1 ? 'all' : e.engines[0]!)
+      if (engine) args.push('--engine', engine)
       if (answers.fixNoProxy) args.push('--fix-no-proxy')
       if (target.flags.root !== undefined) args.push('--root', target.flags.root)
       return args.map(shellWord).join(' ')
-    })
+    }))
 }

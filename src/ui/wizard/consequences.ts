@@ -12,7 +12,7 @@ export interface EngineSet {
 /**
  * What each engine will do with the spec, said per group of hosts with the same engines,
  * from the fleet's own translation (changesForHost): what goes into registries.conf and
- * daemon.json, and what Docker leaves out and why.
+ * daemon.json, hosts.toml and registries.yaml, and what Docker leaves out and why.
  */
 export function consequences(spec: Spec, sets: readonly EngineSet[]): string[] {
   const lines: string[] = []
@@ -23,6 +23,9 @@ export function consequences(spec: Spec, sets: readonly EngineSet[]): string[] {
       const to = ch.mirrors.length ? ch.mirrors.map((m) => `${mirrorLocation(m)}${m.insecure ? ' (insecure)' : ''}`).join(', ') : 'no mirror'
       const loc = ch.location ? `, redirected to ${ch.location}` : ''
       lines.push(`  podman/CRI-O (registries.conf): ${ch.source} pulls try ${to}${loc}, then ${ch.source} itself`)
+    }
+    for (const [engine, file] of [['containerd', 'hosts.toml'], ['k3s', 'registries.yaml']] as const) {
+      for (const ch of c[engine]) lines.push(`  ${engine} (${file}): ${ch.source} pulls try ${ch.mirrors.length ? ch.mirrors.map((m) => mirrorUrl(m)).join(', ') : 'no mirror'}, then ${ch.source} itself; ${engine === 'k3s' ? 'k3s reads it at start (restart k3s)' : 'read on each pull once config_path is set'}`)
     }
     for (const ch of c.docker) lines.push(`  docker (daemon.json): registry-mirrors = [${ch.mirrors.map((m) => mirrorUrl(m)).join(', ')}] for docker.io; Docker falls back to Docker Hub when they fail`)
     if (set.engines.includes('docker')) {

@@ -6,8 +6,8 @@ import {reasonOf} from '../../fleet/run-fleet.js'
 import type {HostSession} from '../../fleet/session.js'
 import type {ProxyConfig} from '../../net/proxy.js'
 
-/** The engines the wizard configures (containerd and k3s are in the spec, not yet in the wizard). */
-export type WizardEngine = Extract<SpecEngine, 'docker' | 'podman'>
+/** The engines the wizard configures: every engine the spec knows. */
+export type WizardEngine = SpecEngine
 
 /** What the wizard needs to know about one host before asking about mirrors. */
 export interface HostFacts {
@@ -26,7 +26,7 @@ export async function gatherFacts(sessions: readonly HostSession[], signal: Abor
     sessions.map(async (session) => {
       try {
         return await session.plan(async (host) => {
-          const engines = (await foundEngines(host, session.treeRoot)).filter((e): e is WizardEngine => e === 'docker' || e === 'podman')
+          const engines: WizardEngine[] = await foundEngines(host, session.treeRoot)
           const dockerVersion = engines.includes('docker') ? await detectDockerVersion(host, {treeRoot: session.treeRoot}) : null
           const proxies: HostFacts['proxies'] = {}
           for (const e of engines) proxies[e] = (await engineProxyConfig(host, e)).config
@@ -39,11 +39,17 @@ export async function gatherFacts(sessions: readonly HostSession[], signal: Abor
   )
 }
 
+const ENGINE_FILES: Record<Exclude<WizardEngine, 'docker'>, string> = {
+  podman: 'podman/buildah/skopeo/CRI-O (registries.conf)',
+  containerd: 'containerd (hosts.toml)',
+  k3s: 'k3s/RKE2 (registries.yaml)',
+}
+
 export function describeFacts(facts: readonly HostFacts[]): string[] {
   return facts.map((f) => {
     if (f.error) return `  ${f.name}: cannot be reached or read: ${f.error}`
     if (!f.engines.length) return `  ${f.name}: no container engine found`
-    const names = f.engines.map((e) => (e === 'docker' ? `docker${f.dockerVersion ? ` ${f.dockerVersion}` : ''} (daemon.json)` : 'podman/buildah/skopeo/CRI-O (registries.conf)'))
+    const names = f.engines.map((e) => (e === 'docker' ? `docker${f.dockerVersion ? ` ${f.dockerVersion}` : ''} (daemon.json)` : ENGINE_FILES[e]))
     return `  ${f.name}: ${names.join(', ')}`
   })
 }

@@ -78,7 +78,16 @@ export async function askEntry(p: Prompter, source: string, ctx: MirrorStepConte
   for (;;) {
     const kind = await askKind(p, source)
     let engines: SpecEngine[] | null = null
-    if ((kind === 'harbor' || kind === 'copy') && ctx.engines.includes('docker')) {
+    // hosts.toml and registries.yaml mirror whole registries, without redirects.
+    const registryOnly: SpecEngine[] = ctx.engines.filter((e) => e === 'containerd' || e === 'k3s')
+    if (kind === 'copy' && registryOnly.length) {
+      engines = ctx.engines.filter((e) => !registryOnly.includes(e) && e !== 'docker')
+      if (!engines.length) {
+        ctx.say(`  ${registryOnly.join(' and ')} cannot redirect ${source} to another registry. Choose a mirror or cache instead.`)
+        continue
+      }
+      ctx.say(`  Note: ${[...registryOnly, ...(ctx.engines.includes('docker') ? ['Docker'] : [])].join(', ')} cannot redirect ${source}; this entry is for ${engines.join(', ')} only.`)
+    } else if ((kind === 'harbor' || kind === 'copy') && ctx.engines.includes('docker')) {
       engines = ctx.engines.filter((e) => e !== 'docker')
       const why = kind === 'harbor' ? 'Docker sends /v2/library/... to a mirror host and cannot use a Harbor project path' : "daemon.json cannot redirect a registry to another one"
       if (!engines.length) {

@@ -1,4 +1,5 @@
 import {mirrorProbeContext} from '../../cli/probe-context.js'
+import {engineProxyConfig, systemRoots} from '../../engines/engine-network.js'
 import type {Host} from '../../hosts/host.js'
 import {parseMirrorArgument as probeTarget} from '../../net/mirror-target.js'
 import {probeMirror, type ProbeContext} from '../../net/probe.js'
@@ -31,7 +32,7 @@ export async function probeRoutes(facts: readonly HostFacts[], options: {local: 
   for (const f of facts) {
     const engines: WizardEngine[] = f.engines.length ? f.engines : ['podman']
     for (const engine of engines) {
-      const {ctx} = await mirrorProbeContext(local ?? here, engine, {timeoutMs})
+      const ctx = await engineContext(local ?? here, engine, timeoutMs)
       if (!local) ctx.proxyConfig = f.proxies[engine] ?? {}
       const key = `${engine} ${JSON.stringify(ctx.proxyConfig)}`
       const known = routes.get(key)
@@ -40,6 +41,18 @@ export async function probeRoutes(facts: readonly HostFacts[], options: {local: 
     }
   }
   return [...routes.values()]
+}
+
+/**
+ * containerd and k3s trust the system roots plus the CAs a hosts.toml or registries.yaml
+ * names for a mirror (none yet for a new one), not a certs.d folder, and take their proxy
+ * from their service; docker and podman as `check` probes them.
+ */
+async function engineContext(host: Host, engine: WizardEngine, timeoutMs: number): Promise<ProbeContext> {
+  if (engine === 'docker' || engine === 'podman') return (await mirrorProbeContext(host, engine, {timeoutMs})).ctx
+  const [proxy, roots] = await Promise.all([engineProxyConfig(host, engine), systemRoots(host)])
+  const label = roots.file ? `system roots (${roots.file})` : "Node's bundled roots"
+  return {engine: 'podman', proxyConfig: proxy.config, timeoutMs, trust: async () => ({pems: roots.pems, label})}
 }
 
 /** Probes a mirror as the engine would be configured with it (registries.conf location, or daemon.json URL). */

@@ -17,6 +17,7 @@ import {describeFacts, gatherFacts, type WizardEngine} from './host-facts.js'
 import {askEntry, type ReachCheck} from './mirror-step.js'
 import {isPromptExit, type Prompter} from './prompter.js'
 import {proxyAdvice, renderAdvice} from './proxy-advice.js'
+import {restartNotes} from './restart-notes.js'
 import {probeAlong, probeRoutes, type ProbeRoute} from './reach.js'
 import {buildSpec} from './spec-text.js'
 import {askTarget} from './target-step.js'
@@ -95,10 +96,7 @@ async function converse(io: WizardIo, options: WizardOptions, state: WizardState
   const engines = await ask(() =>
     p.checkbox<WizardEngine>(
       'Which engines should use the mirrors?',
-      [
-        {name: 'podman, buildah, skopeo, CRI-O (registries.conf)', value: 'podman', checked: found.includes('podman') || !found.length},
-        {name: 'Docker (daemon.json)', value: 'docker', checked: found.includes('docker')},
-      ],
+      engineChoices(found),
       (v) => (v.length ? true : 'pick at least one engine'),
     ),
   )
@@ -131,6 +129,8 @@ async function converse(io: WizardIo, options: WizardOptions, state: WizardState
   run.progress.end()
   const pending = planned.filter((h) => h.result.status === 'changed').length
   io.say(renderReport(reportOf(planned), 'plan', true))
+  const restarts = restartNotes(planned)
+  if (restarts.length) io.say(['These changes take effect only after a restart (setup does not restart engines):', ...restarts].join('\n'))
   let exit: ExitCode = ExitCode.Ok
   if (!pending) io.say('Nothing to change: the hosts already have this configuration.')
   else if (await ask(() => p.confirm(`Apply these changes to ${pending} host${pending === 1 ? '' : 's'}?`, false))) {
@@ -155,6 +155,16 @@ async function converse(io: WizardIo, options: WizardOptions, state: WizardState
   const adds = mirrorAddCommands(target, answers)
   if (adds?.length) io.say(`or, on this machine, with mirror add (it puts the mirrors first and keeps others):\n${adds.map((c) => `  ${c}`).join('\n')}`)
   return exit
+}
+
+/** podman and Docker always; containerd and k3s only where a target has them. */
+export function engineChoices(found: readonly WizardEngine[]): {name: string; value: WizardEngine; checked: boolean}[] {
+  return [
+    {name: 'podman, buildah, skopeo, CRI-O (registries.conf)', value: 'podman', checked: found.includes('podman') || !found.length},
+    {name: 'Docker (daemon.json)', value: 'docker', checked: found.includes('docker')},
+    ...(found.includes('containerd') ? [{name: 'containerd, as a Kubernetes node runs it (hosts.toml)', value: 'containerd' as const, checked: true}] : []),
+    ...(found.includes('k3s') ? [{name: 'k3s / RKE2 (registries.yaml)', value: 'k3s' as const, checked: true}] : []),
+  ]
 }
 
 function runOptions(options: WizardOptions, n: number, target: TargetAnswer, io: WizardIo, state: WizardState): FleetRunOptions {

@@ -166,11 +166,11 @@ describe('GATHER_SCRIPT through /bin/sh', () => {
     expect(snapshot.commands.base64).toMatch(/\/base64$/)
     expect(snapshot.versions.dockerd).toEqual({exitCode: 0, output: 'Docker version 27.1.1, build cafe'})
     expect(snapshot.versions.podman).toEqual({exitCode: 3, output: 'broken'})
-    expect(snapshot.units).toEqual({docker: 'active', crio: 'inactive', containerd: 'inactive'})
+    expect(snapshot.units).toEqual({docker: 'active', crio: 'inactive', containerd: 'inactive', k3s: 'inactive', 'k3s-agent': 'inactive', 'rke2-server': 'inactive', 'rke2-agent': 'inactive'})
     // systemctl without a running systemd prints nothing: every unit is "unknown".
     writeFileSync(path.join(bin, 'systemctl'), '#!/bin/sh\necho "System has not been booted with systemd" >&2\nexit 1\n', {mode: 0o755})
     const down = await gather([], {facts: true, env: {PATH: `${bin}:/usr/bin:/bin`}})
-    expect(down.snapshot.units).toEqual({docker: 'unknown', crio: 'unknown', containerd: 'unknown'})
+    expect(down.snapshot.units).toEqual({docker: 'unknown', crio: 'unknown', containerd: 'unknown', k3s: 'unknown', 'k3s-agent': 'unknown', 'rke2-server': 'unknown', 'rke2-agent': 'unknown'})
   })
 
   it('refuses a request that is not the gather protocol, and a cut-off answer', async () => {

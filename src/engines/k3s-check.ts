@@ -1,0 +1,157 @@
+/**
+ * `check --engine k3s`: the mirror endpoints of k3s's (or RKE2's) registries.yaml as the
+ * containerd k3s starts will request them. k3s turns each `endpoint` into a [host] of a
+ * hosts.toml it writes (k3s-io/k3s pkg/agent/containerd/config.go, normalizeEndpointAddress):
+ * - no scheme: https, except localhost or a loopback IP on a port other than 443: http;
+ * - docker.io as an endpoint host means registry-1.docker.io (docker.DefaultHost);
+ * - a path of "", "/" or "/v2" becomes /v2; any other path is kept as it is and gets
+ *   override_path = true, so containerd requests <path>/<repository>/manifests/… without
+ *   adding /v2 (a Harbor project is written https://harbor/v2/<project>).
+ * The TLS settings of configs.<endpoint host> (ca_file, insecure_skip_verify) apply to it.
+ */
+import {UserError} from '../core/errors.js'
+import {ExitCode} from '../core/exit-codes.js'
+import {isLocalhost} from '../formats/containerd-hosts/resolve.js'
+import {parseK3sRegistries, readK3sRegistries, type K3sRegistriesDoc} from '../formats/k3s-registries/index.js'
+import type {Host} from '../hosts/host.js'
+import {configRejected} from '../lint/config-rejected.js'
+import type {MirrorTarget} from '../net/mirror-target.js'
+import {locateK3sRegistries} from './k3s-change.js'
+
+/** One endpoint as k3s writes it into hosts.toml. */
+export interface K3sEndpoint {
+  scheme: string
+  /** host[:port] as written (docker.io replaced by registry-1.docker.io). */
+  host: string
+  /** The cleaned path containerd uses ("/v2" unless overridden). */
+  path: string
+  overridePath: boolean
+}
+
+/** docker.DefaultHost: Docker Hub's API host. */
+function defaultHost(host: string): string {
+  return host === 'docker.io' ? 'registry-1.docker.io' : host
+}
+
+/** Go's path.Clean for an absolute URL path ("" stays ""). */
+function cleanPath(p: string): string {
+  if (p === '') return ''
+  const out: string[] = []
+  for (const seg of p.split('/')) {
+    if (seg === '' || seg === '.') continue
+    if (seg === '..') out.pop()
+    else out.push(seg)
+  }
+  return `/${out.join('/')}`
+}
+
+/** k3s's normalizeEndpointAddress; throws for a URL Go's url.Parse or containerd cannot use. */
+export function normalizeK3sEndpoint(endpoint: string): K3sEndpoint {
+  const hasScheme = endpoint.includes('://')
+  const m = hasScheme ? /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(.*)$/.exec(endpoint) : null
+  if (hasScheme && !m) throw new Error(`"${endpoint}" is not a URL`)
+  const scheme = m ? m[1]!.toLowerCase() : null
+  if (scheme !== null && scheme !== 'http' && scheme !== 'https') throw new Error(`scheme "${scheme}" is neither http nor https`)
+  let url: URL
+  try {
+    url = new URL(`${scheme ?? 'https'}://${m ? m[2]! : endpoint}`)
+  } catch {
+    throw new Error(`"${endpoint}" is not a URL`)
+  }
+  if (url.username || url.password) throw new Error('credentials in an endpoint URL are not used; put them under configs.<host>.auth')
+  if (url.search || url.hash) throw new Error('an endpoint URL takes no query or fragment')
+  // WHATWG URL drops a default port; Go keeps the host as written.
+  const written = /^(?:[A-Za-z][A-Za-z0-9+.-]*:\/\/)?([^/?#]*)/.exec(endpoint)![1]!.toLowerCase()
+  if (written === '') throw new Error(`"${endpoint}" names no host`)
+  const port = /:(\d+)$/.exec(written.startsWith('[') ? written.slice(written.indexOf(']')) : written)?.[1] ?? ''
+  const finalScheme = scheme ?? (isLocalhost(written) && port !== '' && port !== '443' ? 'http' : 'https')
+  let path: string
+  try {
+    path = decodeURIComponent(url.pathname)
+  } catch {
+    throw new Error(`"${endpoint}" has an invalid %-escape in its path`)
+  }
+  if (path === '' || path === '/' || path === '/v2') return {scheme: finalScheme, host: defaultHost(written), path: '/v2', overridePath: false}
+  return {scheme: finalScheme, host: defaultHost(written), path: cleanPath(path), overridePath: true}
+}
+
+/**
+ * The probe target of an endpoint: the probe asks <apiRoot>/v2/ and, with --image,
+ * <apiRoot>/v2/<namespace>/<repository>/manifests/…; an override path is split at its first
+ * /v2 so that the manifest request is exactly the one containerd sends.
+ */
+function targetOf(ep: K3sEndpoint, origin: string): MirrorTarget {
+  const m = /^(.*?)\/v2(?:\/(.*))?$/.exec(ep.path)
+  const {host, port} = splitHost(ep.host)
+  const target: MirrorTarget = {
+    mirror: `${ep.scheme}://${ep.host}${ep.path}`,
+    host,
+    port,
+    hostPort: ep.host,
+    namespace: m?.[2] ?? '',
+    apiRoot: m?.[1] ?? '',
+    scheme: ep.scheme as 'http' | 'https',
+    insecure: false,
+    proxy: '',
+    kind: 'containerd-hosts',
+    origin,
+    serves: [],
+  }
+  if (!m) {
+    target.problem = `k3s sets override_path for this endpoint, so containerd requests ${ep.path}/<repository>/manifests/… with no /v2 in the path, which a registry does not serve; write the endpoint with its /v2 path (for a Harbor project: ${ep.scheme}://${ep.host}/v2${ep.path})`
+  }
+  return target
+}
+
+function splitHost(hostPort: string): {host: string; port: number | null} {
+  const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(hostPort)
+  const raw = m?.[1] ?? hostPort
+  return {host: raw.startsWith('[') ? raw.slice(1, -1) : raw, port: m?.[2] !== undefined ? Number(m[2]) : null}
+}
+
+/**
+ * Every distinct mirror endpoint of a registries.yaml, in file order, with the registries it
+ * serves ("*" for the wildcard entry). An endpoint that is the registry's own API host is the
+ * upstream itself, not a mirror, and is left out (k3s makes the last such entry the server).
+ */
+export function mirrorsFromK3s(doc: K3sRegistriesDoc): MirrorTarget[] {
+  const config = readK3sRegistries(doc)
+  const byUrl = new Map<string, MirrorTarget>()
+  for (const [registry, mirror] of Object.entries(config.mirrors)) {
+    for (const endpoint of mirror.endpoints) {
+      let target: MirrorTarget
+      try {
+        const ep = normalizeK3sEndpoint(endpoint)
+        if (registry !== '*' && ep.host === defaultHost(registry) && !ep.overridePath) continue
+        target = byUrl.get(`${ep.scheme}://${ep.host}${ep.path}`) ?? targetOf(ep, doc.path)
+        const tls = config.configs[ep.host]?.tls ?? (ep.host === 'registry-1.docker.io' ? config.configs['docker.io']?.tls : null) ?? null
+        if (tls?.['insecure_skip_verify'] === true) target.insecure = true
+        const ca = tls?.['ca_file']
+        if (typeof ca === 'string' && ca !== '' && !(target.caFiles ??= []).includes(ca)) target.caFiles.push(ca)
+      } catch (error) {
+        // k3s logs "Ignoring invalid endpoint URL" and leaves it out: shown as a mirror that cannot be probed.
+        target = byUrl.get(endpoint) ?? {mirror: endpoint, host: '', port: null, hostPort: endpoint, namespace: '', apiRoot: '', scheme: null, insecure: false, proxy: '', kind: 'containerd-hosts', origin: doc.path, serves: [], problem: `k3s ignores this endpoint: ${(error as Error).message}`}
+      }
+      byUrl.set(target.mirror, target)
+      if (!target.serves.includes(registry)) target.serves.push(registry)
+    }
+  }
+  return [...byUrl.values()]
+}
+
+/** The mirrors of registries.yaml on host (--k3s-registries, else k3s's, else RKE2's). */
+export async function k3sMirrors(host: Host, file?: string): Promise<MirrorTarget[]> {
+  const path = await locateK3sRegistries(host, file)
+  const text = await host.readFile(path)
+  if (text === null) {
+    throw new UserError(`no mirrors to check: ${path} does not exist`, {exitCode: ExitCode.Findings, hint: 'give mirrors as arguments, or add one with mirrorctl mirror add --engine k3s'})
+  }
+  const doc = parseK3sRegistries(text, path)
+  // k3s refuses to start with a registries.yaml it cannot decode.
+  if (doc.syntaxFindings[0]) throw configRejected(doc.syntaxFindings[0])
+  const targets = mirrorsFromK3s(doc)
+  if (targets.length === 0) {
+    throw new UserError(`no mirrors to check: ${path} names no mirror endpoint`, {exitCode: ExitCode.Findings, hint: 'give mirrors as arguments, or add one with mirrorctl mirror add --engine k3s'})
+  }
+  return targets
+}
