@@ -170,7 +170,11 @@ export function mirrorsFromContainerd(snapshots: readonly HostsDirSnapshot[], ve
             target = {mirror: url, host, port, hostPort: h.host, namespace: '', apiRoot: '', scheme: null, insecure: false, proxy: '', kind: 'containerd-hosts', origin: file, serves: [], problem: (error as Error).message}
           }
           target.mirror = url
-          target.apiRoot = h.path.replace(/\/v2\/?$/, '').replace(/\/+$/, '')
+          // containerd requests <path>/<repo>/manifests/... (path ends in /v2 unless override_path):
+          // what precedes /v2 is the API root, what follows it (a Harbor project) the namespace.
+          const v2 = /^(.*?)\/v2(?:\/(.*))?$/.exec(h.path.replace(/\/+$/, ''))
+          target.apiRoot = v2 ? v2[1]! : h.path.replace(/\/+$/, '')
+          target.namespace = v2?.[2] ?? ''
           byUrl.set(url, target)
         }
         target.insecure ||= h.skipVerify === true

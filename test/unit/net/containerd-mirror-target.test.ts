@@ -7,17 +7,17 @@ function snapshot(root: string, folders: Record<string, string | null>): HostsDi
 }
 
 describe('mirrorsFromContainerd', () => {
-  it('takes every [host] entry (not the server), with the path containerd requests before /v2', () => {
+  it('takes every [host] entry (not the server); an override_path below /v2 is API root plus namespace, as containerd requests it', () => {
     const s = snapshot('/etc/containerd/certs.d', {
       'docker.io': 'server = "https://registry-1.docker.io"\n[host."https://mirror.corp:5000"]\n  capabilities = ["pull", "resolve"]\n[host."http://10.0.0.5:5000/harbor/v2/proxy"]\n  capabilities = ["pull"]\n  override_path = true\n',
       'quay.io': '[host."https://mirror.corp:5000"]\n  capabilities = ["pull", "resolve"]\n',
       'registry.local_5000_': '[host."https://registry.local:5000"]\n  skip_verify = true\n',
     })
     const targets = mirrorsFromContainerd([s], '2')
-    expect(targets.map((t) => ({mirror: t.mirror, hostPort: t.hostPort, apiRoot: t.apiRoot, scheme: t.scheme, insecure: t.insecure, serves: t.serves, kind: t.kind}))).toEqual([
-      {mirror: 'https://mirror.corp:5000/v2', hostPort: 'mirror.corp:5000', apiRoot: '', scheme: 'https', insecure: false, serves: ['docker.io', 'quay.io'], kind: 'containerd-hosts'},
-      {mirror: 'http://10.0.0.5:5000/harbor/v2/proxy', hostPort: '10.0.0.5:5000', apiRoot: '/harbor/v2/proxy', scheme: 'http', insecure: false, serves: ['docker.io'], kind: 'containerd-hosts'},
-      {mirror: 'https://registry.local:5000/v2', hostPort: 'registry.local:5000', apiRoot: '', scheme: 'https', insecure: true, serves: ['registry.local:5000'], kind: 'containerd-hosts'},
+    expect(targets.map((t) => ({mirror: t.mirror, hostPort: t.hostPort, apiRoot: t.apiRoot, namespace: t.namespace, scheme: t.scheme, insecure: t.insecure, serves: t.serves, kind: t.kind}))).toEqual([
+      {mirror: 'https://mirror.corp:5000/v2', hostPort: 'mirror.corp:5000', apiRoot: '', namespace: '', scheme: 'https', insecure: false, serves: ['docker.io', 'quay.io'], kind: 'containerd-hosts'},
+      {mirror: 'http://10.0.0.5:5000/harbor/v2/proxy', hostPort: '10.0.0.5:5000', apiRoot: '/harbor', namespace: 'proxy', scheme: 'http', insecure: false, serves: ['docker.io'], kind: 'containerd-hosts'},
+      {mirror: 'https://registry.local:5000/v2', hostPort: 'registry.local:5000', apiRoot: '', namespace: '', scheme: 'https', insecure: true, serves: ['registry.local:5000'], kind: 'containerd-hosts'},
     ])
     expect(targets[0]!.origin).toBe('/etc/containerd/certs.d/docker.io/hosts.toml')
   })
