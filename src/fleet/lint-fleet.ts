@@ -7,10 +7,7 @@ import {renderFindings} from '../lint/reporters/index.js'
 import {allRules} from '../lint/catalog.js'
 import {styles, shouldColor} from '../ui/color.js'
 import type {FleetCommandFlags} from './command-run.js'
-import {runPool} from './pool.js'
-import {Progress} from './progress.js'
-import {reasonOf} from './run-fleet.js'
-import {openSessions} from './setup.js'
+import {eachHost} from './each-host.js'
 
 export interface HostLint {
   host: string
@@ -31,38 +28,27 @@ export async function lintFleet(
   if (options.paths.length || flags['registries-conf'] || flags['registries-conf-dir'] || flags['daemon-json'])
     throw new UserError('with --hosts or --inventory, lint reads the files each host\'s engines read; PATH and file flags are for this machine', {hint: 'drop the PATH arguments, or the target flags'})
   if (options.format !== 'text' && options.format !== 'json') throw new UserError(`--format ${options.format} is not available with --hosts or --inventory`, {hint: 'use --format text or --json'})
-  const {sessions, warnings, close} = await openSessions(flags)
-  const progress = new Progress(process.stderr, process.env, sessions.length, true)
-  try {
-    const settled = await runPool(
-      sessions,
-      async (session, signal) => {
-        progress.phase(session.name, 'gathering')
-        const linted = await session.plan(async (host) => {
-          const daemonJson = await locateDaemonJson(host, {treeRoot: false})
-          const targets = await collectLintTargets(host, [], {daemonJson, stdin: async () => '', note: () => undefined})
-          const dockerVersion = targets.some((t) => t.kind === 'daemon-json') ? await detectDockerVersion(host, {treeRoot: false}) : null
-          const {findings, filesChecked} = lintTargets(targets, dockerVersion ? {dockerVersion} : {})
-          return {filesChecked, findings: [...findings, ...(await proxyRouteFindings(host, targets, daemonJson))]}
-        }, signal)
-        progress.finish(session.name, 'unchanged', null)
-        return linted
-      },
-      {concurrency: flags.concurrency, timeoutMs: flags.timeout * 1000},
-    )
-    progress.end()
-    const hosts: HostLint[] = settled.map((s, i) =>
-      s.ok
-        ? {host: sessions[i]!.name, status: s.value.findings.length ? 'findings' : 'ok', reason: null, findings: s.value.findings, filesChecked: s.value.filesChecked}
-        : {host: sessions[i]!.name, status: 'failed', reason: reasonOf(s.error), findings: [], filesChecked: 0},
-    )
-    const s = styles(options.color && shouldColor(process.stdout, process.env))
-    const text = hosts
-      .map((h) => `${s.bold(`== ${h.host}`)}\n${h.status === 'failed' ? s.red(`failed: ${h.reason}`) : renderFindings(h.findings, 'text', {rules: allRules(), color: options.color, version: options.version, baseDir: '/', filesChecked: h.filesChecked})}`)
-      .join('\n')
-    const bad = hosts.some((h) => h.status === 'failed' || hasErrors(h.findings))
-    return {hosts, text, exitCode: bad ? ExitCode.Findings : ExitCode.Ok, warnings}
-  } finally {
-    await close()
-  }
+  const {results, warnings} = await eachHost(flags, async (session, signal, progress) => {
+    progress.phase(session.name, 'gathering')
+    const linted = await session.plan(async (host) => {
+      const daemonJson = await locateDaemonJson(host, {treeRoot: false})
+      const targets = await collectLintTargets(host, [], {daemonJson, stdin: async () => '', note: () => undefined})
+      const dockerVersion = targets.some((t) => t.kind === 'daemon-json') ? await detectDockerVersion(host, {treeRoot: false}) : null
+      const {findings, filesChecked} = lintTargets(targets, dockerVersion ? {dockerVersion} : {})
+      return {filesChecked, findings: [...findings, ...(await proxyRouteFindings(host, targets, daemonJson))]}
+    }, signal)
+    progress.finish(session.name, 'unchanged', null)
+    return linted
+  })
+  const hosts: HostLint[] = results.map((r) =>
+    r.ok
+      ? {host: r.host, status: r.value.findings.length ? 'findings' : 'ok', reason: null, findings: r.value.findings, filesChecked: r.value.filesChecked}
+      : {host: r.host, status: 'failed', reason: r.reason, findings: [], filesChecked: 0},
+  )
+  const s = styles(options.color && shouldColor(process.stdout, process.env))
+  const text = hosts
+    .map((h) => `${s.bold(`== ${h.host}`)}\n${h.status === 'failed' ? s.red(`failed: ${h.reason}`) : renderFindings(h.findings, 'text', {rules: allRules(), color: options.color, version: options.version, baseDir: '/', filesChecked: h.filesChecked})}`)
+    .join('\n')
+  const bad = hosts.some((h) => h.status === 'failed' || hasErrors(h.findings))
+  return {hosts, text, exitCode: bad ? ExitCode.Findings : ExitCode.Ok, warnings}
 }

@@ -2,10 +2,8 @@ import {UserError} from '../core/errors.js'
 import {ExitCode} from '../core/exit-codes.js'
 import type {Host} from '../hosts/host.js'
 import type {ProbeAnswer, ProbeRequest} from '../hosts/probe-script.js'
-import {runPool} from './pool.js'
-import {Progress} from './progress.js'
-import {reasonOf} from './run-fleet.js'
-import {openSessions, type FleetFlags} from './setup.js'
+import {eachHost} from './each-host.js'
+import type {FleetFlags} from './setup.js'
 
 /** check's and ratelimit's target flags: targetFlags with the per-host limit as --host-timeout (--timeout is per request). */
 export interface ProbeTargetFlags extends Omit<FleetFlags, 'timeout'> {
@@ -44,38 +42,16 @@ export function localOnly(flag: string, why: string): UserError {
  * stderr; a host's failure, timeout or Ctrl-C is its own.
  */
 export async function probeHosts<T>(flags: ProbeTargetFlags, plan: (host: Host) => Promise<HostProbePlan<T>>, note: (text: string) => void): Promise<HostProbeResult<T>[]> {
-  const {sessions, warnings, close} = await openSessions({...flags, timeout: flags['host-timeout']})
+  const {results, warnings} = await eachHost({...flags, timeout: flags['host-timeout']}, async (session, signal, progress) => {
+    progress.phase(session.name, 'gathering')
+    const planned = await session.plan(plan, signal)
+    const prober = session.prober?.() ?? null
+    if (!prober) throw new Error('this host cannot run requests')
+    progress.phase(session.name, 'verifying')
+    const judged = planned.judge(await prober.run(planned.requests))
+    progress.finish(session.name, judged.ok ? 'ok' : 'failed', judged.detail)
+    return judged
+  })
   for (const w of warnings) note(w)
-  const controller = new AbortController()
-  const onSigint = () => controller.abort()
-  process.once('SIGINT', onSigint)
-  const progress = new Progress(process.stderr, process.env, sessions.length, true)
-  try {
-    const settled = await runPool(
-      sessions,
-      async (session, signal) => {
-        progress.phase(session.name, 'gathering')
-        const planned = await session.plan(plan, signal)
-        const prober = session.prober?.() ?? null
-        if (!prober) throw new Error('this host cannot run requests')
-        progress.phase(session.name, 'verifying')
-        const judged = planned.judge(await prober.run(planned.requests))
-        progress.finish(session.name, judged.ok ? 'ok' : 'failed', judged.detail)
-        return judged
-      },
-      {concurrency: flags.concurrency, timeoutMs: flags['host-timeout'] * 1000, signal: controller.signal},
-    )
-    return settled.map((s, i) => {
-      const host = sessions[i]!.name
-      if (s.ok) return {host, ...s.value}
-      const detail = reasonOf(s.error)
-      progress.finish(host, 'failed', detail)
-      return {host, ok: false, detail, value: null}
-    })
-  } finally {
-    progress.end()
-    process.removeListener('SIGINT', onSigint)
-    await Promise.all(sessions.map((s) => s.close().catch(() => undefined)))
-    await close().catch(() => undefined)
-  }
+  return results.map((r) => (r.ok ? {host: r.host, ...r.value} : {host: r.host, ok: false, detail: r.reason, value: null}))
 }
