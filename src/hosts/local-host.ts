@@ -188,7 +188,10 @@ export class LocalHost implements Host {
 
   async exec(command: string, args: readonly string[], options: {input?: string} = {}): Promise<ExecResult> {
     const {execa} = await import('execa')
-    const r = await execa(command, args, {reject: false, input: options.input ?? '', env: this.env as NodeJS.ProcessEnv})
+    // The sbin folders are searched too, as the gather script does over SSH: dockerd and
+    // containerd live in /usr/sbin on Debian, outside a non-root login's PATH.
+    const env = {...this.env, PATH: `${this.env.PATH ?? '/usr/bin:/bin'}:/usr/local/sbin:/usr/sbin:/sbin`} as NodeJS.ProcessEnv
+    const r = await execa(command, args, {reject: false, input: options.input ?? '', env})
     return {exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr)}
   }
 }
