@@ -194,9 +194,9 @@ export class SshHost implements Host, Gatherer {
     return this.read((v) => v.listDir(path))
   }
 
-  /** Version and unit queries from the snapshot; nothing else runs on the host. */
+  /** Version and unit queries from the snapshot (a version not gathered yet costs one gather); nothing else runs on the host. */
   exec(command: string, args: readonly string[]): Promise<ExecResult> {
-    return new SnapshotHost(this.name, this.snapshot).exec(command, args)
+    return this.read((v) => v.exec(command, args))
   }
 
   /**
