@@ -37,7 +37,7 @@ import {decodeGatherOutput, encodeGatherRequest, GATHER_SCRIPT, GatherFormatErro
 import type {ExecResult, FileInfo, Host} from './host.js'
 import {classifySshFailure, SshError} from './ssh-errors.js'
 import {runProcess} from './ssh-process.js'
-import {sshArgv, sshControlArgv, type SshTarget} from './ssh-target.js'
+import {batchArgv, sshArgv, sshControlArgv, type SshTarget} from './ssh-target.js'
 import {SnapshotHost, type Gatherer} from './snapshot-host.js'
 import {emptySnapshot, mergeSnapshots, type GatherRequest, type Snapshot} from './snapshot.js'
 import type {ApplyRequest, ApplyResult} from './write-plan.js'
@@ -101,7 +101,9 @@ export class SshControl {
 
   /** Ends every master this run started and removes the socket folder. */
   async close(): Promise<void> {
-    await Promise.all([...this.used.values()].map((t) => runProcess(this.ssh, sshControlArgv(t, this.dir, 'exit'), {timeoutMs: 10_000})))
+    // One process start for all hosts (node's spawn is the costly part on a busy machine).
+    const exits = [...this.used.values()].map((t) => sshControlArgv(t, this.dir, 'exit'))
+    if (exits.length) await runProcess('/bin/sh', batchArgv(this.ssh, exits), {timeoutMs: 15_000})
     this.used.clear()
     await rm(this.dir, {recursive: true, force: true})
   }
