@@ -142,13 +142,14 @@ if [ "$bad" = 0 ]; then
     elif ! tmp=$(mktemp -- "$dir/.\${t##*/}.mirrorctl-XXXXXX" 2>"$err"); then reason 'cannot create a temporary file'; fail=$r; tmp=
     fi
     # The previous version: a pending copy in its backup slot, unless the newest backup already holds it.
+    # Created exclusively (noclobber: O_EXCL, a planted link is refused) and private (0600), as mktemp would.
     if [ -z "$fail" ] && [ "$h" != - ] && [ "$bdir" != - ]; then
       sdir=$bdir/$slot
       last=
       # The newest backup: the last name in byte order (the shell's glob sorts as ls | sort does under LC_ALL=C).
       if [ -d "$sdir" ]; then for x in "$sdir"/*; do [ -e "$x" ] || [ -h "$x" ] && last=\${x##*/}; done; fi
       if [ -n "$last" ] && sha "$sdir/$last" 2>/dev/null && [ "$s" = "$h" ]; then b=$sdir/$last
-      elif ! { [ -d "$sdir" ] || mkdir -p -- "$sdir" 2>"$err"; } || ! pend=$(mktemp -- "$sdir/.pending-XXXXXX" 2>"$err") || ! cp -- "$t" "$pend" 2>"$err"; then
+      elif ! { [ -d "$sdir" ] || mkdir -p -- "$sdir" 2>"$err"; } || ! { pend=$sdir/.pending-$$-$i; (set -C; umask 177; cat -- "$t" > "$pend") 2>"$err"; }; then
         reason 'cannot save the backup'; fail="backup folder $sdir: $r"
       fi
     fi
@@ -166,7 +167,8 @@ if [ "$bad" = 0 ]; then
     if [ -z "$fail" ] && [ -z "$del" ]; then sync -- "$tmp" 2>"$err" || { reason 'fsync failed'; fail=$r; }; fi
     # Kept until the whole request succeeded, to put the file back if a later one fails.
     if [ -z "$fail" ] && [ "$h" != - ]; then
-      old=$(mktemp -u -- "$dir/.\${t##*/}.mirrorctl-old-XXXXXX")
+      # Beside the temp file mktemp made for us (no other process picks that name); a removal has none.
+      if [ -n "$tmp" ]; then old=$tmp.old; else old=$(mktemp -u -- "$dir/.\${t##*/}.mirrorctl-old-XXXXXX"); fi
       ln -- "$t" "$old" 2>/dev/null || cp -p -- "$t" "$old" 2>"$err" || { reason 'cannot keep the previous version'; fail=$r; old=; }
     fi
     moved=

@@ -39,7 +39,8 @@ for t in base64 stat readlink id tr; do
 done
 echo "mirrorctl-gather 1"
 if [ "$facts" = "facts 1" ]; then
-  if env -0 >/dev/null 2>&1; then echo env0; env -0 | base64; else echo envnl; env | base64; fi
+  # env -0 fails where it is not supported (busybox): nothing comes out, and the plain form is used.
+  if e=$(env -0 2>/dev/null | base64) && [ -n "$e" ]; then echo env0; printf '%s\n' "$e"; else echo envnl; env | base64; fi
   echo .
 fi
 LC_ALL=C
