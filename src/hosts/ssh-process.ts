@@ -25,6 +25,12 @@ export interface ProcessOptions {
   maxBuffer?: number
 }
 
+/**
+ * The environment as a plain object, copied once: spawn copies `env` key by key for every
+ * process, and process.env's keys are slow to read (a native lookup each).
+ */
+let plainEnv: NodeJS.ProcessEnv | undefined
+
 /** SIGTERM, then SIGKILL when the process is still there after this long. */
 const KILL_GRACE_MS = 5_000
 
@@ -35,7 +41,8 @@ export function runProcess(file: string, args: readonly string[], options: Proce
       resolve({...result, cancelled: true})
       return
     }
-    const child = spawn(file, args, {stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe']})
+    plainEnv ??= {...process.env}
+    const child = spawn(file, args, {env: plainEnv, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe']})
     const out: Buffer[] = []
     const err: Buffer[] = []
     const sizes: [number, number] = [0, 0]
