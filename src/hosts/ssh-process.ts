@@ -1,10 +1,12 @@
 /**
- * Runs one ssh process with stdin data and collects its output: node's own spawn, not execa.
- * A fleet run starts two or three ssh processes per host, and on a loaded 2-core machine
- * execa's per-call work (option normalisation, stream plumbing, promises) cost about three
- * times the spawn itself: over 50 hosts, half a second of mirrorctl's CPU.
+ * Runs one ssh process with stdin data and collects its output: through the spawn helper
+ * (spawn-helper.ts: a fork of mirrorctl itself costs ~10 ms at fleet size), else node's own
+ * spawn; not execa. A fleet run starts two or three ssh processes per host, and on a loaded
+ * 2-core machine execa's per-call work (option normalisation, stream plumbing, promises)
+ * cost about three times the spawn itself: over 50 hosts, half a second of mirrorctl's CPU.
  */
 import {spawn} from 'node:child_process'
+import {spawnHelper} from './spawn-helper.js'
 
 export interface ProcessResult {
   /** null when the process ended by a signal (or never started). */
@@ -34,14 +36,59 @@ let plainEnv: NodeJS.ProcessEnv | undefined
 /** SIGTERM, then SIGKILL when the process is still there after this long. */
 const KILL_GRACE_MS = 5_000
 
-export function runProcess(file: string, args: readonly string[], options: ProcessOptions = {}): Promise<ProcessResult> {
+export async function runProcess(file: string, args: readonly string[], options: ProcessOptions = {}): Promise<ProcessResult> {
+  plainEnv ??= {...process.env}
+  const helper = spawnHelper(plainEnv)
+  if (!helper) return runDirect(file, args, options)
+  const result: ProcessResult = {exitCode: null, stdout: '', stderr: '', timedOut: false, cancelled: false, notFound: false}
+  if (options.signal?.aborted) return {...result, cancelled: true}
+  const max = options.maxBuffer ?? 64 * 1024 * 1024
+  const {id, answer} = helper.run({file, args, input: options.input ?? null, maxBuffer: max})
+  let killer: NodeJS.Timeout | undefined
+  const stop = () => {
+    helper.kill(id, 'SIGTERM')
+    killer = setTimeout(() => helper.kill(id, 'SIGKILL'), KILL_GRACE_MS)
+    killer.unref()
+  }
+  const timer = options.timeoutMs
+    ? setTimeout(() => {
+        result.timedOut = true
+        stop()
+      }, options.timeoutMs)
+    : undefined
+  const onAbort = () => {
+    result.cancelled = true
+    stop()
+  }
+  options.signal?.addEventListener('abort', onAbort, {once: true})
+  const a = await answer
+  clearTimeout(timer)
+  clearTimeout(killer)
+  options.signal?.removeEventListener('abort', onAbort)
+  if (a.error) {
+    // Not started (or the helper ended before answering: then it is not run again here).
+    result.notFound = a.error === 'ENOENT'
+    result.stderr = `${a.message ?? a.error}\n`
+    return result
+  }
+  result.exitCode = a.code ?? null
+  result.stdout = Buffer.from(a.stdout ?? '', 'base64').toString('utf8')
+  result.stderr = Buffer.from(a.stderr ?? '', 'base64').toString('utf8')
+  if (a.overflow) {
+    result.exitCode = null
+    result.stderr += `\nmirrorctl: the output passed ${max} bytes; the process was ended`
+  }
+  return result
+}
+
+/** The same, spawned from this process (where the helper cannot run). */
+function runDirect(file: string, args: readonly string[], options: ProcessOptions = {}): Promise<ProcessResult> {
   return new Promise((resolve) => {
     const result: ProcessResult = {exitCode: null, stdout: '', stderr: '', timedOut: false, cancelled: false, notFound: false}
     if (options.signal?.aborted) {
       resolve({...result, cancelled: true})
       return
     }
-    plainEnv ??= {...process.env}
     const child = spawn(file, args, {env: plainEnv, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe']})
     const out: Buffer[] = []
     const err: Buffer[] = []
@@ -98,6 +145,13 @@ export function runProcess(file: string, args: readonly string[], options: Proce
       if (error.code === 'ENOENT') result.notFound = true
       err.push(Buffer.from(`${error.message}\n`))
       finish(null)
+    })
+    // A killed process's own children may hold its output open: stop reading once it is gone.
+    child.on('exit', () => {
+      if (result.timedOut || result.cancelled || sizes[0] > max || sizes[1] > max) {
+        child.stdout!.destroy()
+        child.stderr!.destroy()
+      }
     })
     child.on('close', (code) => finish(code))
   })
