@@ -4,13 +4,12 @@
 // first run (every host changes) and second run (every host unchanged), plus `plan`.
 // Needs root and the e2e packages (scripts/install-test-deps.sh). Not a timed test.
 //   npm run build && node bench/fleet.js [--hosts N] [--concurrency N] [--json]
-import {execFileSync, spawnSync} from 'node:child_process'
+import {spawnSync} from 'node:child_process'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
-import {fileURLToPath, pathToFileURL} from 'node:url'
+import {loadSshHarness, root} from './harness.js'
 
-const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
 const bin = path.join(root, 'bin/run.js')
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name)
@@ -20,11 +19,8 @@ const count = arg('--hosts', 20)
 const concurrency = arg('--concurrency', 10)
 const json = process.argv.includes('--json')
 
-// The harness is TypeScript; compile it (and only it) to a temp folder for plain node.
 const work = mkdtempSync(path.join(tmpdir(), 'mirrorctl-bench-fleet-'))
-const out = path.join(work, 'harness')
-execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '--outDir', out, '--rootDir', path.join(root, 'test/harness'), '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', '--types', 'node', path.join(root, 'test/harness/sshd-hosts.ts')], {stdio: 'inherit'})
-const {startSshHosts} = await import(pathToFileURL(path.join(out, 'sshd-hosts.js')).href)
+const {startSshHosts} = await loadSshHarness(work)
 
 function run(args) {
   const start = process.hrtime.bigint()

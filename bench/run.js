@@ -12,6 +12,8 @@
 //      Each run is bounded (BENCH_CASE_TIMEOUT seconds, default 60): a run past it is killed and
 //      reported, and the larger sizes of that case are not tried.
 //   4. the fleet: `mirrorctl apply --spec` to 20 sshd test hosts (bench/fleet.js; as root; --no-fleet skips it).
+//      The comparison with ssh loops and Ansible on 50 hosts takes minutes and runs on its own:
+//      npm run bench:fleet-compare (bench/fleet-compare.js).
 // Prints a table, and with --json the raw numbers. Exit 1 only with --strict when a target is missed.
 import {spawnSync} from 'node:child_process'
 import {mkdtempSync, rmSync, writeFileSync, mkdirSync} from 'node:fs'
@@ -192,3 +194,4 @@ if (!process.argv.includes('--no-fleet')) {
     if (r.status !== 0 && strict) process.exitCode = 1
   }
 }
+console.log('\nfleet vs ssh loops and Ansible (50 hosts, minutes; not run here): npm run bench:fleet-compare')

@@ -30,20 +30,33 @@ trap 'exit 130' HUP INT TERM
 in=$work/in
 err=$work/err
 cat > "$in" || die 'cannot read the manifest'
-line() { head -n "$1" -- "$in" | tail -n 1; }
+# Every process costs a fork and an exec on the host (a fleet pays it per host): the short
+# manifest lines are read once into L_1, L_2 ... by the shell itself; contents come last.
+exec 8< "$in"
+nl=0
+rd() { l=; IFS= read -r l <&8; nl=$((nl + 1)); eval "L_$nl=\\$l"; }
+line() { eval "l=\\$L_$1"; }
 # A decoded field; the x keeps trailing newlines that command substitution would drop.
-field() { v=$(line "$1" | base64 -d; printf x) || die "bad manifest field on line $1"; v=\${v%x}; }
+field() { line "$1"; v=$(printf '%s' "$l" | base64 -d; printf x) || die "bad manifest field on line $1"; v=\${v%x}; }
 reason() { r=$(cat -- "$err" 2>/dev/null; printf x); r=\${r%x}; [ -n "$r" ] || r=$1; }
-sha() { sha256sum < "$1" | cut -c1-64; }
-[ "$(line 1)" = 'mirrorctl-apply 1' ] || die 'not a mirrorctl apply manifest (version 1)'
+# s = the sha256 of file $1 (one process); fails when it cannot be read.
+sha() { s=$(sha256sum < "$1") || return 1; s=\${s%% *}; }
+# The folder of absolute path $1, without a dirname process.
+parent() { d=\${1%/*}; [ -n "$d" ] || d=/; }
+for x in 1 2 3 4 5 6; do rd; done
+[ "$L_1" = 'mirrorctl-apply 1' ] || die 'not a mirrorctl apply manifest (version 1)'
 field 2; lockf=$v
 field 3; bdir=$v
-keep=$(line 4)
-count=$(line 5)
-wait=$(line 6)
+keep=$L_4
+count=$L_5
+wait=$L_6
 case "$keep$count$wait" in *[!0-9]*|'') die 'bad numbers in the manifest';; esac
+x=0
+while [ "$x" -lt $((count * 5)) ]; do rd; x=$((x + 1)); done
+exec 8<&-
 
-mkdir -p -- "$(dirname -- "$lockf")" 2>"$err" || { reason ''; die "cannot create the folder of the lock $lockf: $r"; }
+parent "$lockf"
+[ -d "$d" ] || mkdir -p -- "$d" 2>"$err" || { reason ''; die "cannot create the folder of the lock $lockf: $r"; }
 if command -v flock >/dev/null 2>&1; then
   how=flock
   exec 9>>"$lockf" || die "cannot open the lock $lockf"
@@ -73,13 +86,11 @@ fi
 bad=0
 i=1
 while [ "$i" -le "$count" ]; do
-  n=$((6 + (i - 1) * 6))
+  n=$((6 + (i - 1) * 5))
   field $((n + 1)); p=$v
-  eval "p_$i=\\$p"
+  eval "p_$i=\\$p; pe_$i=\\$l"
   field $((n + 2)); eval "s_$i=\\$v"
-  eval "m_$i=\\$(line $((n + 3)))"
-  eval "e_$i=\\$(line $((n + 4)))"
-  eval "c_$i=\\$(line $((n + 5)))"
+  eval "m_$i=\\$L_$((n + 3)); e_$i=\\$L_$((n + 4)); c_$i=\\$L_$((n + 5))"
   t=$p
   # -f needs every folder on the way; -m also takes a dangling link whose folder is still to be made.
   if [ -L "$p" ] || [ -e "$p" ]; then t=$(readlink -f -- "$p" 2>"$err" || readlink -m -- "$p" 2>"$err") || t=$p; fi
@@ -90,7 +101,7 @@ while [ "$i" -le "$count" ]; do
   elif [ -e "$t" ] && ! [ -f "$t" ]; then
     st=failed why="EISDIR: $t is not a regular file"
   elif [ -e "$t" ]; then
-    if h=$(sha "$t" 2>"$err"); then :; else reason 'cannot read it'; st=failed why=$r; h=-; fi
+    if sha "$t" 2>"$err"; then h=$s; else reason 'cannot read it'; st=failed why=$r; h=-; fi
   fi
   eval "e=\\$e_$i"
   if [ "$st" = ok ] && [ "$e" != "$h" ]; then
@@ -109,7 +120,7 @@ rollback() {
     eval "st=\\$st_$j; t=\\$t_$j; old=\\$old_$j; pend=\\$pend_$j"
     if [ "$st" = written ]; then
       if [ -n "$old" ]; then mv -f -T -- "$old" "$t" 2>/dev/null; else rm -f -- "$t"; fi
-      sync -- "$(dirname -- "$t")" 2>/dev/null
+      parent "$t"; sync -- "$d" 2>/dev/null
       eval "st_$j=skipped; why_$j=\\$2; b_$j=-"
     fi
     [ -z "$pend" ] || rm -f -- "$pend"
@@ -122,28 +133,30 @@ if [ "$bad" = 0 ]; then
   while [ "$i" -le "$count" ]; do
     eval "p=\\$p_$i; t=\\$t_$i; h=\\$h_$i; c=\\$c_$i; m=\\$m_$i; slot=\\$s_$i"
     if [ "$h" = "$c" ]; then eval "st_$i=unchanged"; i=$((i + 1)); continue; fi
-    dir=$(dirname -- "$t")
+    parent "$t"; dir=$d
     tmp= old= pend= b=- fail= del=
     # "-" as the planned content: remove the file (its backup and rollback work as for a write).
     [ "$c" != - ] || del=1
     if [ -n "$del" ]; then :
-    elif ! mkdir -p -- "$dir" 2>"$err"; then reason 'cannot create the folder'; fail=$r
-    elif ! tmp=$(mktemp -- "$dir/.$(basename -- "$t").mirrorctl-XXXXXX" 2>"$err"); then reason 'cannot create a temporary file'; fail=$r; tmp=
+    elif ! [ -d "$dir" ] && ! mkdir -p -- "$dir" 2>"$err"; then reason 'cannot create the folder'; fail=$r
+    elif ! tmp=$(mktemp -- "$dir/.\${t##*/}.mirrorctl-XXXXXX" 2>"$err"); then reason 'cannot create a temporary file'; fail=$r; tmp=
     fi
     # The previous version: a pending copy in its backup slot, unless the newest backup already holds it.
+    # Created exclusively (noclobber: O_EXCL, a planted link is refused) and private (0600), as mktemp would.
     if [ -z "$fail" ] && [ "$h" != - ] && [ "$bdir" != - ]; then
       sdir=$bdir/$slot
       last=
-      if [ -d "$sdir" ]; then last=$(ls -1 -- "$sdir" | sort | tail -n 1); fi
-      if [ -n "$last" ] && [ "$(sha "$sdir/$last" 2>/dev/null)" = "$h" ]; then b=$sdir/$last
-      elif ! mkdir -p -- "$sdir" 2>"$err" || ! pend=$(mktemp -- "$sdir/.pending-XXXXXX" 2>"$err") || ! cp -- "$t" "$pend" 2>"$err"; then
+      # The newest backup: the last name in byte order (the shell's glob sorts as ls | sort does under LC_ALL=C).
+      if [ -d "$sdir" ]; then for x in "$sdir"/*; do [ -e "$x" ] || [ -h "$x" ] && last=\${x##*/}; done; fi
+      if [ -n "$last" ] && sha "$sdir/$last" 2>/dev/null && [ "$s" = "$h" ]; then b=$sdir/$last
+      elif ! { [ -d "$sdir" ] || mkdir -p -- "$sdir" 2>"$err"; } || ! { pend=$sdir/.pending-$$-$i; (set -C; umask 177; cat -- "$t" > "$pend") 2>"$err"; }; then
         reason 'cannot save the backup'; fail="backup folder $sdir: $r"
       fi
     fi
     if [ -z "$fail" ] && [ -z "$del" ]; then
-      line $((6 + (i - 1) * 6 + 6)) | base64 -d > "$tmp" 2>"$err" || { reason 'cannot write the temporary file'; fail=$r; }
+      tail -n "+$((6 + count * 5 + i))" -- "$in" | head -n 1 | base64 -d > "$tmp" 2>"$err" || { reason 'cannot write the temporary file'; fail=$r; }
     fi
-    if [ -z "$fail" ] && [ -z "$del" ] && [ "$(sha "$tmp")" != "$c" ]; then fail='EIO: the temporary file does not hold the planned text'; fi
+    if [ -z "$fail" ] && [ -z "$del" ] && { ! sha "$tmp" || [ "$s" != "$c" ]; }; then fail='EIO: the temporary file does not hold the planned text'; fi
     if [ -z "$fail" ] && [ -z "$del" ]; then
       if [ "$h" = - ]; then chmod -- "$m" "$tmp" 2>"$err" || { reason 'cannot set the mode'; fail=$r; }
       else
@@ -154,7 +167,8 @@ if [ "$bad" = 0 ]; then
     if [ -z "$fail" ] && [ -z "$del" ]; then sync -- "$tmp" 2>"$err" || { reason 'fsync failed'; fail=$r; }; fi
     # Kept until the whole request succeeded, to put the file back if a later one fails.
     if [ -z "$fail" ] && [ "$h" != - ]; then
-      old=$(mktemp -u -- "$dir/.$(basename -- "$t").mirrorctl-old-XXXXXX")
+      # Beside the temp file mktemp made for us (no other process picks that name); a removal has none.
+      if [ -n "$tmp" ]; then old=$tmp.old; else old=$(mktemp -u -- "$dir/.\${t##*/}.mirrorctl-old-XXXXXX"); fi
       ln -- "$t" "$old" 2>/dev/null || cp -p -- "$t" "$old" 2>"$err" || { reason 'cannot keep the previous version'; fail=$r; old=; }
     fi
     moved=
@@ -164,7 +178,7 @@ if [ "$bad" = 0 ]; then
     if [ -z "$fail" ]; then
       sync -- "$dir" 2>/dev/null
       if [ -n "$del" ]; then ! [ -e "$t" ] || fail='EIO: the file is still there after removing it'
-      else [ "$(sha "$t" 2>/dev/null)" = "$c" ] || fail='EIO: re-reading the file did not give the planned text'
+      else { sha "$t" 2>/dev/null && [ "$s" = "$c" ]; } || fail='EIO: re-reading the file did not give the planned text'
       fi
     fi
     if [ -n "$fail" ]; then
@@ -193,7 +207,7 @@ else
 fi
 
 # Success: keep the pending backups under a time stamp, prune, drop the old copies.
-stamp=$(date -u +%Y-%m-%dT%H-%M-%S-%3NZ)
+stamp=
 i=1
 while [ "$i" -le "$count" ]; do
   eval "st=\\$st_$i; old=\\$old_$i; pend=\\$pend_$i; slot=\\$s_$i"
@@ -201,14 +215,18 @@ while [ "$i" -le "$count" ]; do
     [ -z "$old" ] || rm -f -- "$old"
     if [ -n "$pend" ]; then
       sdir=$bdir/$slot
+      [ -n "$stamp" ] || stamp=$(date -u +%Y-%m-%dT%H-%M-%S-%3NZ)
       name=$stamp
       k=1
       while [ -e "$sdir/$name" ]; do name=$stamp.$k; k=$((k + 1)); done
       if mv -f -T -- "$pend" "$sdir/$name" 2>/dev/null; then
         eval "b_$i=\\$sdir/\\$name"
-        total=$(ls -1 -- "$sdir" | wc -l)
-        if [ "$total" -gt "$keep" ]; then
-          ls -1 -- "$sdir" | sort | head -n $((total - keep)) | while IFS= read -r x; do rm -f -- "$sdir/$x"; done
+        # Prune to the newest $keep: the oldest names come first in the glob's byte order.
+        total=0
+        for x in "$sdir"/*; do [ -e "$x" ] || [ -h "$x" ] && total=$((total + 1)); done
+        x=$((total - keep))
+        if [ "$x" -gt 0 ]; then
+          for y in "$sdir"/*; do [ "$x" -gt 0 ] || break; [ -e "$y" ] || [ -h "$y" ] || continue; rm -f -- "$y"; x=$((x - 1)); done
         fi
       else
         rm -f -- "$pend"
@@ -222,10 +240,12 @@ echo 'mirrorctl-apply-result 1'
 echo "lock $how"
 i=1
 while [ "$i" -le "$count" ]; do
-  eval "st=\\$st_$i; p=\\$p_$i; t=\\$t_$i; b=\\$b_$i; why=\\$why_$i"
+  eval "st=\\$st_$i; p=\\$p_$i; pe=\\$pe_$i; t=\\$t_$i; b=\\$b_$i; why=\\$why_$i"
+  # The path travels back as the manifest sent it; the target too when it is the same path.
+  if [ "$t" = "$p" ]; then te=$pe; else te=$(out "$t"); fi
   if [ "$b" = - ]; then b=-; else b=$(out "$b"); fi
   if [ "$why" = - ]; then why=-; else why=$(out "$why"); fi
-  echo "file $st $(out "$p") $(out "$t") $b $why"
+  echo "file $st $pe $te $b $why"
   i=$((i + 1))
 done
 `
@@ -247,7 +267,9 @@ const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex')
 
 /**
- * The manifest APPLY_SCRIPT reads on stdin: fixed header lines, then six lines per file.
+ * The manifest APPLY_SCRIPT reads on stdin: fixed header lines, five lines per file, then
+ * each file's content on a line of its own (the script reads the short lines without a
+ * process each, and a content only when it writes it).
  * Paths and texts are base64, the expected text travels as its sha256 ("-" = must not exist).
  */
 export function encodeApplyRequest(request: ApplyRequest, options: ApplyEncodeOptions): string {
@@ -271,9 +293,9 @@ export function encodeApplyRequest(request: ApplyRequest, options: ApplyEncodeOp
       w.mode.toString(8).padStart(4, '0'),
       w.expect === null ? '-' : sha256(w.expect),
       w.content === null ? '-' : sha256(w.content),
-      w.content === null ? '-' : b64(w.content),
     )
   }
+  for (const w of request.writes) lines.push(w.content === null ? '-' : b64(w.content))
   return lines.join('\n') + '\n'
 }
 

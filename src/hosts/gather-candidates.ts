@@ -47,6 +47,8 @@ export function candidateRequests(): GatherRequest[] {
     // rollback: the backup slots, and the versions kept of the files mirrorctl usually writes
     list(SYSTEM_BACKUP_FOLDER),
     ...['/etc/containers/registries.conf', `/etc/containers/registries.conf.d/${DEFAULT_DROP_IN}`, '/etc/docker/daemon.json'].map((f) => list(`${SYSTEM_BACKUP_FOLDER}/${backupSlotName(f)}`)),
+    // dockerd's version (the daemon.json rules depend on it); other versions are asked for when a plan needs them
+    {path: 'dockerd', mode: 'version'},
     // engine detection looks for the binaries (stat only: their bytes never travel)
     ...['/usr/bin/dockerd', '/usr/local/bin/dockerd', '/usr/sbin/dockerd', '/usr/bin/podman', '/usr/local/bin/podman', '/usr/bin/skopeo', '/usr/bin/buildah', '/usr/bin/crio', '/usr/bin/containerd', '/usr/local/bin/containerd', '/usr/local/bin/k3s'].map(stat),
   ]

@@ -7,10 +7,10 @@
  * cut-off answer is detected. Needs sh, coreutils (stat -c, base64, readlink, id, env, tr):
  * without them it exits 4 and says which one is missing.
  *
- *   request:  "mirrorctl-gather 1" / "facts 1|0" / "<s|r|l> <encoded path>"...
+ *   request:  "mirrorctl-gather 1" / "facts 1|0" / "<s|r|l> <encoded path>" | "v <command name>"...
  *   answer:   "mirrorctl-gather 1"
- *             [env0|envnl, base64 lines, "."] [uid N] [cmd NAME r:PATH|-]... [ver NAME RC, base64, "."]... [unit NAME STATE]...
- *             per path: "@ INDEX" then an entry; "done"
+ *             [env0|envnl, base64 lines, "."] [uid N] [cmd NAME r:PATH|-]... [unit NAME STATE]...
+ *             per path: "@ INDEX" then an entry; per "v": "@ INDEX" [ver NAME RC, base64, "."]; "done"
  *   entry:    ["link" NAME] ("missing" | "T HEXMODE UID GID SIZE" ["big"|"noread"|"data", base64, "."|"!"]
  *             ["nolist" | "list" ("child" NAME entry)... "end"] | "nohome" | "err stat")
  */
@@ -23,8 +23,8 @@ export const CHILD_CONTENT_BYTES = 256 * 1024
 
 /** Tools whose presence the snapshot records (command -v). */
 export const GATHERED_COMMANDS = ['docker', 'dockerd', 'podman', 'skopeo', 'crio', 'containerd', 'systemctl', 'flock', 'curl', 'wget', 'sudo', 'base64', 'sha256sum', 'stat'] as const
-/** Tools whose `--version` the snapshot records. */
-export const VERSION_COMMANDS = ['dockerd', 'podman', 'containerd', 'skopeo'] as const
+/** Command names a "version" request may name (they are never paths: PATH finds them). */
+const COMMAND_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
 /** systemd units whose `systemctl is-active` the snapshot records. */
 export const GATHERED_UNITS = ['docker', 'crio', 'containerd', 'k3s', 'k3s-agent', 'rke2-server', 'rke2-agent'] as const
 
@@ -39,7 +39,8 @@ for t in base64 stat readlink id tr; do
 done
 echo "mirrorctl-gather 1"
 if [ "$facts" = "facts 1" ]; then
-  if env -0 >/dev/null 2>&1; then echo env0; env -0 | base64; else echo envnl; env | base64; fi
+  # env -0 fails where it is not supported (busybox): nothing comes out, and the plain form is used.
+  if e=$(env -0 2>/dev/null | base64) && [ -n "$e" ]; then echo env0; printf '%s\n' "$e"; else echo envnl; env | base64; fi
   echo .
 fi
 LC_ALL=C
@@ -75,16 +76,12 @@ entry() {
     else echo nolist; fi
   fi
 }
+# The engines' daemons live in sbin, which a login's PATH may lack (command -v and versions).
+PATH="\${PATH:-/usr/bin:/bin}:/usr/local/sbin:/usr/sbin:/sbin"
 if [ "$facts" = "facts 1" ]; then
   echo "uid $(id -u)"
-  PATH="\${PATH:-/usr/bin:/bin}:/usr/local/sbin:/usr/sbin:/sbin"
   for t in ${GATHERED_COMMANDS.join(' ')}; do
     if c=$(command -v "$t" 2>/dev/null); then printf "cmd %s " "$t"; enc "$c"; else echo "cmd $t -"; fi
-  done
-  for t in ${VERSION_COMMANDS.join(' ')}; do
-    command -v "$t" >/dev/null 2>&1 || continue
-    if command -v timeout >/dev/null 2>&1; then out=$(timeout 10 "$t" --version 2>&1); rc=$?; else out=$("$t" --version 2>&1); rc=$?; fi
-    echo "ver $t $rc"; printf "%s" "$out" | base64; echo .
   done
   if command -v systemctl >/dev/null 2>&1; then
     # One call: systemctl prints one state per unit, in order (nothing without a running systemd).
@@ -102,8 +99,16 @@ while IFS= read -r line; do
   i=$((i + 1))
   mode=\${line%% *}
   p=\${line#* }
-  case $p in *\\\\*) p=$(printf "%bx" "$p"); p=\${p%x} ;; esac
   echo "@ $i"
+  if [ "$mode" = v ]; then
+    # Only versions asked for are taken: starting a Go binary (containerd, skopeo) costs tens of ms.
+    case $p in *[!A-Za-z0-9._-]*|""|[!A-Za-z0-9]*) continue ;; esac
+    command -v "$p" >/dev/null 2>&1 || continue
+    if command -v timeout >/dev/null 2>&1; then out=$(timeout 10 "$p" --version 2>&1); rc=$?; else out=$("$p" --version 2>&1); rc=$?; fi
+    echo "ver $p $rc"; printf "%s" "$out" | base64; echo .
+    continue
+  fi
+  case $p in *\\\\*) p=$(printf "%bx" "$p"); p=\${p%x} ;; esac
   case $p in
     "~/"*) if [ -n "\${HOME:-}" ]; then p="\${HOME%/}/\${p#??}"; else echo nohome; continue; fi ;;
   esac
@@ -130,12 +135,17 @@ function encodePath(path: string): string {
   return out
 }
 
-const MODE_LETTER = {stat: 's', read: 'r', list: 'l'} as const
+const MODE_LETTER = {stat: 's', read: 'r', list: 'l', version: 'v'} as const
 
 /** stdin for GATHER_SCRIPT. Paths must be absolute or "~/..."; no NUL. */
 export function encodeGatherRequest(requests: readonly GatherRequest[], options: {facts: boolean}): string {
   const lines = ['mirrorctl-gather 1', `facts ${options.facts ? 1 : 0}`]
   for (const r of requests) {
+    if (r.mode === 'version') {
+      if (!COMMAND_NAME.test(r.path)) throw new Error(`gather: a version request names a command, not ${JSON.stringify(r.path)}`)
+      lines.push(`v ${r.path}`)
+      continue
+    }
     if (r.path.includes('\0') || !(posix.isAbsolute(r.path) || r.path.startsWith('~/'))) {
       throw new Error(`gather: paths must be absolute (or ~/...) without NUL: ${JSON.stringify(r.path)}`)
     }
@@ -258,6 +268,8 @@ export function decodeGatherOutput(stdout: string, requests: readonly GatherRequ
       index = Number(line.slice(2))
       const request = requests[index - 1]
       if (!request) throw new GatherFormatError(`answer for request ${index} that was not asked`)
+      // A version answer ("ver" lines, none when the command is absent) follows as facts do.
+      if (request.mode === 'version') continue
       let path = request.path
       if (path.startsWith('~/')) {
         const home = snapshot.env.HOME ?? options.home

@@ -129,6 +129,12 @@ export class SnapshotHost implements Host {
       const v = this.snapshot.versions[command]
       if (v) return {exitCode: v.exitCode, stdout: v.output, stderr: ''}
       if (this.snapshot.commands[command] === null) return {exitCode: 127, stdout: '', stderr: `${command}: not found`}
+      // Present but its version never asked for (versions are gathered only on demand): a miss,
+      // answered as unknown until the next gather round brings it.
+      if (typeof this.snapshot.commands[command] === 'string') {
+        this.miss(command, 'version')
+        return {exitCode: 127, stdout: '', stderr: `${command} --version: not gathered yet`}
+      }
     }
     if (command === 'systemctl' && args.length === 2 && args[0] === 'is-active' && args[1]! in this.snapshot.units) {
       const state = this.snapshot.units[args[1]!]!

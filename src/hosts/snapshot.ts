@@ -13,6 +13,8 @@ export type GatherMode =
   | 'read'
   /** stat plus the entries of a folder, each with its own stat and (small files) content. */
   | 'list'
+  /** `<path> --version` where path is a command name on the host's PATH (only when asked: a Go binary's start costs tens of ms). */
+  | 'version'
 
 export interface GatherRequest {
   /** Absolute, or "~/..." for a path below the login's $HOME (resolved on the host). */
@@ -80,7 +82,7 @@ export function mergeSnapshots(earlier: Snapshot, later: Snapshot): Snapshot {
     uid: hasFacts ? later.uid : earlier.uid,
     env: hasFacts ? later.env : earlier.env,
     commands: hasFacts ? later.commands : earlier.commands,
-    versions: hasFacts ? later.versions : earlier.versions,
+    versions: {...earlier.versions, ...later.versions},
     units: hasFacts ? later.units : earlier.units,
     entries,
   }

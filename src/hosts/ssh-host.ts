@@ -1,5 +1,5 @@
 /**
- * A remote machine as a Host, through the system's OpenSSH (execa). Each host costs one
+ * A remote machine as a Host, through the system's OpenSSH (node's spawn). Each host costs one
  * SSH handshake: the first call becomes the ControlMaster (ControlPersist keeps it in the
  * background, in a private 0700 folder) and later calls are sessions on it. Two kinds of
  * call exist, both a fixed script with the data on stdin:
@@ -36,7 +36,8 @@ import {candidateRequests} from './gather-candidates.js'
 import {decodeGatherOutput, encodeGatherRequest, GATHER_SCRIPT, GatherFormatError} from './gather-script.js'
 import type {ExecResult, FileInfo, Host} from './host.js'
 import {classifySshFailure, SshError} from './ssh-errors.js'
-import {sshArgv, sshControlArgv, type SshTarget} from './ssh-target.js'
+import {runProcess} from './ssh-process.js'
+import {batchArgv, sshArgv, sshControlArgv, type SshTarget} from './ssh-target.js'
 import {SnapshotHost, type Gatherer} from './snapshot-host.js'
 import {emptySnapshot, mergeSnapshots, type GatherRequest, type Snapshot} from './snapshot.js'
 import type {ApplyRequest, ApplyResult} from './write-plan.js'
@@ -70,45 +71,39 @@ export class SshControl {
 
   /** Runs `script` on the target with `input` on stdin. Throws SshError when ssh itself failed. */
   async run(target: SshTarget, script: string, input: string, options: {timeoutMs?: number; signal?: AbortSignal} = {}): Promise<SshCallResult> {
-    const {execa} = await import('execa')
     this.used.set(target.name, target)
-    const r = await execa(this.ssh, sshArgv(target, this.dir, script), {
+    const r = await runProcess(this.ssh, sshArgv(target, this.dir, script), {
       input,
-      reject: false,
-      timeout: options.timeoutMs ?? DEFAULT_SSH_CALL_TIMEOUT_MS,
-      ...(options.signal ? {cancelSignal: options.signal} : {}),
-      stripFinalNewline: false,
+      timeoutMs: options.timeoutMs ?? DEFAULT_SSH_CALL_TIMEOUT_MS,
+      ...(options.signal ? {signal: options.signal} : {}),
       maxBuffer: 256 * 1024 * 1024,
     })
-    if ((r as {code?: string}).code === 'ENOENT') {
+    if (r.notFound) {
       throw new UserError(`cannot run ${this.ssh}: OpenSSH's client is not installed`, {exitCode: ExitCode.Usage, hint: 'install openssh-client (Debian/Ubuntu) or openssh-clients (Fedora/RHEL)'})
     }
-    const stderr = String(r.stderr ?? '')
-    const result = {exitCode: r.exitCode ?? -1, stdout: String(r.stdout ?? ''), stderr}
-    const failure = r.isCanceled
+    const result = {exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr}
+    const failure = r.cancelled
       ? {kind: 'timeout' as const, reason: 'cancelled'}
       : r.timedOut
-        ? classifySshFailure(null, stderr, true)
+        ? classifySshFailure(null, r.stderr, true)
         : result.exitCode === 0
           ? null
-          : classifySshFailure(result.exitCode, stderr)
-    if (failure) throw new SshError(target.name, failure.kind, failure.reason, stderr)
+          : classifySshFailure(result.exitCode, r.stderr)
+    if (failure) throw new SshError(target.name, failure.kind, failure.reason, r.stderr)
     return result
   }
 
   /** Whether a master connection to the target is up (ssh -O check). */
   async check(target: SshTarget): Promise<boolean> {
-    const {execa} = await import('execa')
-    const r = await execa(this.ssh, sshControlArgv(target, this.dir, 'check'), {reject: false, timeout: 10_000, stdin: 'ignore'})
+    const r = await runProcess(this.ssh, sshControlArgv(target, this.dir, 'check'), {timeoutMs: 10_000})
     return r.exitCode === 0
   }
 
   /** Ends every master this run started and removes the socket folder. */
   async close(): Promise<void> {
-    const {execa} = await import('execa')
-    await Promise.all(
-      [...this.used.values()].map((t) => execa(this.ssh, sshControlArgv(t, this.dir, 'exit'), {reject: false, timeout: 10_000, stdin: 'ignore'})),
-    )
+    // One process start for all hosts (node's spawn is the costly part on a busy machine).
+    const exits = [...this.used.values()].map((t) => sshControlArgv(t, this.dir, 'exit'))
+    if (exits.length) await runProcess('/bin/sh', batchArgv(this.ssh, exits), {timeoutMs: 15_000})
     this.used.clear()
     await rm(this.dir, {recursive: true, force: true})
   }
@@ -201,9 +196,9 @@ export class SshHost implements Host, Gatherer {
     return this.read((v) => v.listDir(path))
   }
 
-  /** Version and unit queries from the snapshot; nothing else runs on the host. */
+  /** Version and unit queries from the snapshot (a version not gathered yet costs one gather); nothing else runs on the host. */
   exec(command: string, args: readonly string[]): Promise<ExecResult> {
-    return new SnapshotHost(this.name, this.snapshot).exec(command, args)
+    return this.read((v) => v.exec(command, args))
   }
 
   /**

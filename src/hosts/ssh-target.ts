@@ -277,3 +277,26 @@ export function sshArgv(target: SshTarget, controlDir: string, script: string): 
 export function sshControlArgv(target: SshTarget, controlDir: string, command: 'check' | 'exit'): string[] {
   return [...connectionOptions(target, controlDir), '-O', command, '--', destination(target)]
 }
+
+/**
+ * One `sh` that runs `program` once per argv, all at once, and waits for them: how a run
+ * ends its masters (ssh -O exit per host) with one process start from node instead of one
+ * per host. Each argv travels as positional parameters; the eval'd text only ever names
+ * parameters ("${3}"), never their values.
+ */
+export const BATCH_SCRIPT = `program=$1; shift
+while [ $# -gt 0 ]; do
+  n=$1; shift
+  cmd='"$program"'
+  i=1
+  while [ "$i" -le "$n" ]; do cmd="$cmd \\"\\\${$i}\\""; i=$((i + 1)); done
+  eval "$cmd" </dev/null >/dev/null 2>&1 &
+  shift "$n"
+done
+wait
+`
+
+/** argv (after "/bin/sh") that runs `program` with each of `argvs`, in parallel. */
+export function batchArgv(program: string, argvs: readonly (readonly string[])[]): string[] {
+  return ['-c', BATCH_SCRIPT, 'mirrorctl-batch', program, ...argvs.flatMap((a) => [String(a.length), ...a])]
+}

@@ -132,7 +132,35 @@ export function podmanProxyConfig(input: {processEnv: SourcedEnv; containersConf
 }
 
 /** A containers.conf as a plain object, or its TOML syntax error. */
-export function parseContainersConf(text: string): {value: Record<string, unknown>} | {error: string; line: number | null} {
+type ContainersConfParse = {value: Record<string, unknown>} | {error: string; line: number | null}
+
+/**
+ * The last few texts parsed, and their results: a fleet run reads the same containers.conf
+ * (/usr/share/containers/containers.conf is ~30 KB, mostly comments) on every host, and its
+ * TOML parse was the largest share of mirrorctl's own CPU per host. Callers only read results.
+ */
+const recentParses = new Map<string, ContainersConfParse>()
+const RECENT_PARSES = 8
+
+export function parseContainersConf(text: string): ContainersConfParse {
+  const known = recentParses.get(text)
+  if (known) return known
+  const parsed = deepFreeze(parseContainersConfText(text))
+  if (recentParses.size >= RECENT_PARSES) recentParses.delete(recentParses.keys().next().value!)
+  recentParses.set(text, parsed)
+  return parsed
+}
+
+/** A shared result must not change under another host's feet. */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const v of Object.values(value)) deepFreeze(v)
+  }
+  return value
+}
+
+function parseContainersConfText(text: string): ContainersConfParse {
   // Go's TOML decoder skips a leading BOM; keep offsets by replacing it with a space. Guarded:
   // deep nesting or megabyte strings must not overflow the stack.
   const source = text.startsWith('\uFEFF') ? ` ${text.slice(1)}` : text

@@ -156,7 +156,9 @@ describe('GATHER_SCRIPT through /bin/sh', () => {
     writeFileSync(path.join(bin, 'dockerd'), '#!/bin/sh\necho "Docker version 27.1.1, build cafe"\n', {mode: 0o755})
     writeFileSync(path.join(bin, 'podman'), '#!/bin/sh\necho "broken" >&2\nexit 3\n', {mode: 0o755})
     writeFileSync(path.join(bin, 'systemctl'), '#!/bin/sh\nshift\nfor u; do if [ "$u" = docker ]; then echo active; else echo inactive; fi; done\nexit 3\n', {mode: 0o755})
-    const {snapshot} = await gather([], {facts: true, env: {PATH: `${bin}:/usr/bin:/bin`, MULTI: 'a\nb=c', NO_PROXY: 'localhost,.corp'}})
+    // Versions are taken only when asked for (a "version" request), with or without the facts.
+    const versions = [{path: 'dockerd', mode: 'version' as const}, {path: 'podman', mode: 'version' as const}, {path: 'crio', mode: 'version' as const}]
+    const {snapshot} = await gather(versions, {facts: true, env: {PATH: `${bin}:/usr/bin:/bin`, MULTI: 'a\nb=c', NO_PROXY: 'localhost,.corp'}})
     expect(snapshot.uid).toBe(0)
     expect(snapshot.env.MULTI).toBe('a\nb=c')
     expect(snapshot.env.NO_PROXY).toBe('localhost,.corp')
@@ -166,6 +168,7 @@ describe('GATHER_SCRIPT through /bin/sh', () => {
     expect(snapshot.commands.base64).toMatch(/\/base64$/)
     expect(snapshot.versions.dockerd).toEqual({exitCode: 0, output: 'Docker version 27.1.1, build cafe'})
     expect(snapshot.versions.podman).toEqual({exitCode: 3, output: 'broken'})
+    expect(snapshot.versions.crio).toBeUndefined()
     expect(snapshot.units).toEqual({docker: 'active', crio: 'inactive', containerd: 'inactive', k3s: 'inactive', 'k3s-agent': 'inactive', 'rke2-server': 'inactive', 'rke2-agent': 'inactive'})
     // systemctl without a running systemd prints nothing: every unit is "unknown".
     writeFileSync(path.join(bin, 'systemctl'), '#!/bin/sh\necho "System has not been booted with systemd" >&2\nexit 1\n', {mode: 0o755})

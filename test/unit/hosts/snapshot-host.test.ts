@@ -144,6 +144,26 @@ describe('SnapshotHost exec', () => {
   })
 })
 
+describe('versions on demand', () => {
+  it('a version the first gather did not take is a miss, brought by one more round; absent tools cost nothing', async () => {
+    const bin = path.join(root, 'version-bin')
+    mkdirSync(bin, {recursive: true})
+    writeFileSync(path.join(bin, 'containerd'), '#!/bin/sh\necho "containerd github.com/containerd/containerd v1.7.20 abc"\n', {mode: 0o755})
+    const gatherer = localGatherer({PATH: `${bin}:/usr/bin:/bin`})
+    // The first gather asks no versions (podman, skopeo, containerd --version are not started).
+    const got = await gatherUntilComplete(gatherer, async (host) => (await host.exec('containerd', ['--version'])).stdout, {initial: [{path: '/nonexistent-mirrorctl', mode: 'stat'}]})
+    expect(got.result).toBe('containerd github.com/containerd/containerd v1.7.20 abc')
+    expect(got.rounds).toBe(2)
+    expect(gatherer.calls[1]).toEqual([{path: 'containerd', mode: 'version'}])
+    expect(got.host.snapshot.versions.containerd?.exitCode).toBe(0)
+  })
+
+  it('refuses a version request that is not a plain command name', () => {
+    expect(() => encodeGatherRequest([{path: '/usr/bin/dockerd', mode: 'version'}], {facts: false})).toThrow(/names a command/)
+    expect(() => encodeGatherRequest([{path: '-x', mode: 'version'}], {facts: false})).toThrow(/names a command/)
+  })
+})
+
 describe('gatherUntilComplete', () => {
   /** What the engine modules read to plan a mirror change and lint (every Host call they make). */
   async function engineView(host: Host) {
