@@ -1,7 +1,7 @@
 // The SSH transport against real OpenSSH servers on loopback (test/harness/sshd-hosts.ts):
 // gather, ControlMaster reuse, host key policy, sudo -n, failures as per-host reasons, and
 // APPLY_SCRIPT over ssh (lock, compare, atomic write, backup).
-import {readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {createServer, type AddressInfo} from 'node:net'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -67,6 +67,7 @@ describe('ssh transport', {timeout: 120_000}, () => {
   }
 
   it('gathers files, folders and facts from several hosts in one round trip each', async () => {
+    const machineDockerd = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'].map((d) => `${d}/dockerd`).find((f) => existsSync(f)) ?? null
     const [a, b] = await Promise.all([host('h1').open(), host('h2').open()])
     for (const h of [a, b]) {
       expect(h.roundTrips).toBe(1)
@@ -76,8 +77,14 @@ describe('ssh transport', {timeout: 120_000}, () => {
       expect(await h.readFile('/etc/containers/registries.conf.d/secret.conf')).toBe('# root only\n')
       expect(await h.stat('/etc/docker/daemon.json')).toEqual({kind: 'file', mode: 0o644, uid: 0, gid: 0, size: DAEMON_JSON.length})
       expect(h.snapshot.commands.flock).toMatch(/flock$/)
-      expect(h.snapshot.commands.dockerd).toBeNull()
-      expect(await h.exec('dockerd', ['--version'])).toMatchObject({exitCode: 127})
+      // The hosts share this machine's /usr: dockerd is there exactly when it is installed here.
+      if (machineDockerd) {
+        expect(h.snapshot.commands.dockerd).toBe(machineDockerd)
+        expect(await h.exec('dockerd', ['--version'])).toMatchObject({exitCode: 0, stdout: expect.stringMatching(/^Docker version /)})
+      } else {
+        expect(h.snapshot.commands.dockerd).toBeNull()
+        expect(await h.exec('dockerd', ['--version'])).toMatchObject({exitCode: 127})
+      }
       expect(h.roundTrips).toBe(1)
     }
   })
