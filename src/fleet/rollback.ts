@@ -17,18 +17,24 @@ export const ROLLBACK_BACKUPS = 'replaced-by-rollback'
 /** Mode of a file rollback brings back after apply removed it (backups do not keep modes). */
 const RESTORED_MODE = 0o644
 
-/** Backup versions are named by UTC time stamps (apply-script.ts), so names sort by age. */
-const VERSION_NAME = /^\d{4}-\d{2}-\d{2}T[\d-]+Z(\.\d+)?$/
+/**
+ * Backup versions are named by UTC time stamps (apply-script.ts), so names sort by age; a
+ * ".absent" marker records that the file did not exist before an apply created it.
+ */
+const VERSION_NAME = /^(\d{4}-\d{2}-\d{2}T[\d-]+Z)(?:\.(\d+))?(\.absent)?$/
 
 /** The newest of a slot's versions; pending copies of a run in progress (".pending-*") are not versions. */
 export function newestVersion(names: readonly string[]): string | null {
-  const versions = names.filter((n) => VERSION_NAME.test(n))
-  versions.sort((a, b) => stampKey(a).localeCompare(stampKey(b)) || suffixOf(a) - suffixOf(b))
-  return versions.at(-1) ?? null
+  const versions = names.flatMap((n) => {
+    const m = VERSION_NAME.exec(n)
+    return m ? [{n, stamp: m[1]!, k: Number(m[2] ?? 0)}] : []
+  })
+  versions.sort((a, b) => a.stamp.localeCompare(b.stamp) || a.k - b.k)
+  return versions.at(-1)?.n ?? null
 }
 
-const stampKey = (name: string) => name.replace(/\.\d+$/, '')
-const suffixOf = (name: string) => Number(/\.(\d+)$/.exec(name)?.[1] ?? 0)
+/** Whether a version is the marker of a file that did not exist. */
+export const isAbsentMarker = (name: string): boolean => name.endsWith('.absent')
 
 /** The file a backup slot holds versions of; null for anything that is not a slot. */
 export function slotFile(slot: string): string | null {
@@ -51,7 +57,7 @@ function engineOf(file: string): HostFile['engine'] {
 /**
  * Per file with backups: the newest version, written back through the same locked,
  * compared, atomic write as apply (expect = the text read now). Files already equal to it
- * are left alone. A file that apply created has no earlier version and stays.
+ * are left alone. A file that apply created (an ".absent" marker) is removed.
  */
 export async function planRollback(host: Host, treeRoot: boolean): Promise<HostPlan> {
   const folder = backupFolder(host, treeRoot)
@@ -63,12 +69,14 @@ export async function planRollback(host: Host, treeRoot: boolean): Promise<HostP
     const dir = path.posix.join(folder, slot)
     const newest = newestVersion((await host.listDir(dir)) ?? [])
     if (!newest) continue
-    const saved = await host.readFile(path.posix.join(dir, newest))
-    if (saved === null) continue
+    const absent = isAbsentMarker(newest)
+    const saved = absent ? null : await host.readFile(path.posix.join(dir, newest))
+    if (saved === null && !absent) continue
     const current = await host.readFile(file)
     if (current === saved) continue
     writes.push({path: file, expect: current, content: saved, mode: RESTORED_MODE})
-    files.push({engine: engineOf(file), path: file, actions: [`restore the version saved at ${newest}`], diff: unifiedDiff(file, current, saved), backup: null})
+    const action = absent ? `remove it: it did not exist before the apply at ${newest.replace(/\.absent$/, '')}` : `restore the version saved at ${newest}`
+    files.push({engine: engineOf(file), path: file, actions: [action], diff: unifiedDiff(file, current, saved), backup: null})
   }
   return {writes, files, warnings: []}
 }

@@ -143,13 +143,21 @@ if [ "$bad" = 0 ]; then
     fi
     # The previous version: a pending copy in its backup slot, unless the newest backup already holds it.
     # Created exclusively (noclobber: O_EXCL, a planted link is refused) and private (0600), as mktemp would.
-    if [ -z "$fail" ] && [ "$h" != - ] && [ "$bdir" != - ]; then
+    # A file about to be created gets an empty "<stamp>.absent" marker instead, so that rollback
+    # knows to remove it again.
+    if [ -z "$fail" ] && [ "$bdir" != - ]; then
       sdir=$bdir/$slot
       last=
       # The newest backup: the last name in byte order (the shell's glob sorts as ls | sort does under LC_ALL=C).
       if [ -d "$sdir" ]; then for x in "$sdir"/*; do [ -e "$x" ] || [ -h "$x" ] && last=\${x##*/}; done; fi
-      if [ -n "$last" ] && sha "$sdir/$last" 2>/dev/null && [ "$s" = "$h" ]; then b=$sdir/$last
-      elif ! { [ -d "$sdir" ] || mkdir -p -- "$sdir" 2>"$err"; } || ! { pend=$sdir/.pending-$$-$i; (set -C; umask 177; cat -- "$t" > "$pend") 2>"$err"; }; then
+      held=
+      case $last in
+        '') ;;
+        *.absent) [ "$h" != - ] || held=1 ;;
+        *) if [ "$h" != - ] && sha "$sdir/$last" 2>/dev/null && [ "$s" = "$h" ]; then held=1; fi ;;
+      esac
+      if [ -n "$held" ]; then [ "$h" = - ] || b=$sdir/$last
+      elif ! { [ -d "$sdir" ] || mkdir -p -- "$sdir" 2>"$err"; } || ! { pend=$sdir/.pending-$$-$i; (set -C; umask 177; if [ "$h" = - ]; then : > "$pend"; else cat -- "$t" > "$pend"; fi) 2>"$err"; }; then
         reason 'cannot save the backup'; fail="backup folder $sdir: $r"
       fi
     fi
@@ -210,17 +218,18 @@ fi
 stamp=
 i=1
 while [ "$i" -le "$count" ]; do
-  eval "st=\\$st_$i; old=\\$old_$i; pend=\\$pend_$i; slot=\\$s_$i"
+  eval "st=\\$st_$i; old=\\$old_$i; pend=\\$pend_$i; slot=\\$s_$i; h=\\$h_$i"
   if [ "$st" = written ]; then
     [ -z "$old" ] || rm -f -- "$old"
     if [ -n "$pend" ]; then
       sdir=$bdir/$slot
       [ -n "$stamp" ] || stamp=$(date -u +%Y-%m-%dT%H-%M-%S-%3NZ)
-      name=$stamp
+      tag=; [ "$h" != - ] || tag=.absent
+      name=$stamp$tag
       k=1
-      while [ -e "$sdir/$name" ]; do name=$stamp.$k; k=$((k + 1)); done
+      while [ -e "$sdir/$name" ]; do name=$stamp.$k$tag; k=$((k + 1)); done
       if mv -f -T -- "$pend" "$sdir/$name" 2>/dev/null; then
-        eval "b_$i=\\$sdir/\\$name"
+        [ -n "$tag" ] || eval "b_$i=\\$sdir/\\$name"
         # Prune to the newest $keep: the oldest names come first in the glob's byte order.
         total=0
         for x in "$sdir"/*; do [ -e "$x" ] || [ -h "$x" ] && total=$((total + 1)); done

@@ -97,4 +97,17 @@ describe('rollout and rollback over SSH', {timeout: 240_000}, () => {
     expect(again.exitCode, again.stderr).toBe(0)
     expect(Object.values(statusOf(again.json))).toEqual(Array(reached.length).fill('unchanged'))
   })
+
+  test('rollback removes a file the apply created (its backup slot holds an ".absent" marker)', async () => {
+    const h6 = hosts.host('h6')
+    rmSync(h6.path(DAEMON_JSON))
+    const applied = await run(['apply', '--spec', specFile, '--yes', '--limit', 'h6'])
+    expect(applied.exitCode, applied.stderr).toBe(0)
+    expect(h6.readFile(DAEMON_JSON)).toContain('127.0.0.1:5999')
+    const r = await run(['rollback', '--limit', 'h6'])
+    expect(r.exitCode, r.stderr).toBe(0)
+    expect(r.json!.hosts[0]!.files.find((f) => f.path === DAEMON_JSON)).toBeDefined()
+    expect(h6.readFile(DAEMON_JSON)).toBeNull()
+    expect(h6.readFile(REGISTRIES_CONF)).toBe(ORIGINAL_REGISTRIES)
+  })
 })

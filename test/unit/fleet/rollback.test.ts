@@ -29,6 +29,7 @@ describe('backup slots and versions', () => {
     expect(newestVersion(['2026-01-02T10-00-00-000Z', '2026-01-03T09-00-00-000Z', '2026-01-01T23-59-59-999Z'])).toBe('2026-01-03T09-00-00-000Z')
     expect(newestVersion(['2026-01-03T09-00-00-000Z.2', '2026-01-03T09-00-00-000Z.10', '2026-01-03T09-00-00-000Z'])).toBe('2026-01-03T09-00-00-000Z.10')
     expect(newestVersion(['.pending-abc123', 'notes'])).toBeNull()
+    expect(newestVersion(['2026-01-02T10-00-00-000Z', '2026-01-03T09-00-00-000Z.absent', '2026-01-03T09-00-00-000Z.1.absent'])).toBe('2026-01-03T09-00-00-000Z.1.absent')
   })
   test('a slot names an absolute, normal path; anything else is not a slot', () => {
     expect(slotFile(backupSlotName('/etc/docker/daemon.json'))).toBe('/etc/docker/daemon.json')
@@ -63,6 +64,14 @@ describe('planRollback', () => {
       ['docker', '/etc/docker/daemon.json'],
     ])
     expect(plan.files[1]!.diff).toContain('-{"registry-mirrors": ["http://new"]}\n+{"registry-mirrors": ["http://old"]}')
+  })
+
+  test('apply created the file (an .absent marker is the newest version): rollback removes it; already gone: nothing to do', async () => {
+    const created = slot('/etc/containers/registries.conf.d/50-mirrorctl.conf', '2026-01-02T00-00-00-000Z.absent')
+    const plan = await planRollback(new LocalHost(tree({'etc/containers/registries.conf.d/50-mirrorctl.conf': '# mirrorctl\n', [created]: ''})), true)
+    expect(plan.writes).toEqual([{path: '/etc/containers/registries.conf.d/50-mirrorctl.conf', expect: '# mirrorctl\n', content: null, mode: 0o644}])
+    expect(plan.files[0]!.actions).toEqual(['remove it: it did not exist before the apply at 2026-01-02T00-00-00-000Z'])
+    expect((await planRollback(new LocalHost(tree({[created]: ''})), true)).writes).toEqual([])
   })
 
   test('no backup folder: nothing to do', async () => {

@@ -194,6 +194,26 @@ describe('APPLY_SCRIPT through /bin/sh', () => {
     expect(readdirSync(slot).map((n) => readFileSync(path.join(slot, n), 'utf8')).sort()).toEqual(['v3', 'v4', 'v5'])
   })
 
+  it('a created file leaves an empty ".absent" marker as its version (once), and an empty file is not mistaken for it', async () => {
+    const file = at('etc/drop-in.conf')
+    const slot = at('bk', encodeURIComponent(file))
+    const req = (from: string | null, to: string | null): ApplyRequest => ({writes: [{path: file, expect: from, content: to, mode: 0o644}], backupDir: at('bk'), keep: 5})
+    const created = (await run(req(null, 'a'))).result().files[0]!
+    expect(created).toMatchObject({status: 'written', backup: null})
+    expect(readdirSync(slot)).toEqual([expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d-]+Z\.absent$/)])
+    expect(readFileSync(path.join(slot, readdirSync(slot)[0]!), 'utf8')).toBe('')
+    // Removed by hand and created again: the newest version already says "absent".
+    rmSync(file)
+    await run(req(null, 'b'))
+    expect(readdirSync(slot).filter((n) => n.endsWith('.absent'))).toHaveLength(1)
+    // An existing empty file is a real version, not the marker.
+    writeFileSync(file, '')
+    const emptied = (await run(req('', 'c'))).result().files[0]!
+    expect(emptied.backup).not.toBeNull()
+    expect(emptied.backup!.endsWith('.absent')).toBe(false)
+    expect(readFileSync(emptied.backup!, 'utf8')).toBe('')
+  })
+
   it('five failed writes (read-only folder, as a user) leave every real backup in place', async () => {
     requireTools(['setpriv'])
     mkdirSync(at('etc'))
