@@ -17,7 +17,7 @@ import {requireRoot, requireTools} from './require-tools.js'
 import {keepArtifacts} from './temp.js'
 
 /** The folders every host has to itself (bind mounts of hostDir + the same path). */
-export const HOST_FOLDERS = ['/etc/containers', '/etc/docker', '/etc/containerd', '/etc/rancher', '/etc/systemd/system', '/var/lib/mirrorctl', '/run/lock', '/home', '/root', '/tmp'] as const
+export const HOST_FOLDERS = ['/etc/containers', '/etc/docker', '/etc/containerd', '/etc/rancher', '/etc/systemd/system', '/var/lib/mirrorctl', '/run/lock', '/home', '/root', '/tmp', '/var/log'] as const
 export type HostFolder = (typeof HOST_FOLDERS)[number]
 
 export interface SshHostOptions {
