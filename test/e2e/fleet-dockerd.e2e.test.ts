@@ -211,4 +211,28 @@ describe('apply --reload --verify --canary with a real dockerd', {timeout: 300_0
     expect(dockerd.reloads()).toBe(reloadsBefore + 2)
     expect(await runningMirrors()).toEqual([])
   })
+
+  test('a daemon.json without registry-mirrors: the rollback is reported as needing a restart, and the real dockerd indeed keeps the mirror after SIGHUP', async () => {
+    const bare = '{\n  "debug": true\n}\n'
+    host.writeFile(DAEMON_JSON, ORIGINAL)
+    process.kill(dockerd.pid, 'SIGHUP')
+    await expect.poll(runningMirrors).toEqual([])
+    host.writeFile(DAEMON_JSON, bare)
+    await dockerd.docker(['image', 'rm', 'busybox:latest'])
+    await mirror.stop()
+    const callsBefore = calls().length
+
+    const r = await apply('--reload', '--canary', IMAGE)
+    expect(r.exitCode, r.stderr + r.stdout).toBe(1)
+    expect(r.host!.status).toBe('rolled-back')
+    expect(host.readFile(DAEMON_JSON)).toBe(bare)
+    // Adding the key was reloadable; removing it again is not (moby reloads only the keys the file sets).
+    expect(calls().slice(callsBefore)).toEqual(['reload docker'])
+    expect(r.host!.reload).toEqual([{engine: 'docker', action: 'restart', status: 'needs-restart', reason: 'not restarted without --allow-restart: restart docker: /etc/docker/daemon.json: "registry-mirrors" is not applied by a reload'}])
+    // What the plan says, the real daemon confirms: a SIGHUP now would leave the mirror in use.
+    const reloads = dockerd.reloads()
+    process.kill(dockerd.pid, 'SIGHUP')
+    await expect.poll(() => dockerd.reloads()).toBe(reloads + 1)
+    expect(await runningMirrors()).toEqual([`http://${mirror.host}/`])
+  })
 })
