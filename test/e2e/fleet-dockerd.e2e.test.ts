@@ -192,7 +192,8 @@ describe('apply --reload --verify --canary with a real dockerd', {timeout: 300_0
     expect(host.readFile(DAEMON_JSON)).toBe(ORIGINAL)
     // Reloaded after the write and again after the rollback; the running dockerd has no mirror again.
     expect(calls().slice(callsBefore)).toEqual(['reload docker', 'reload docker'])
-    expect(dockerd.reloads()).toBe(reloadsBefore + 2)
+    // The rollback's SIGHUP is sent, not awaited: dockerd applies it on its own time.
+    await expect.poll(() => dockerd.reloads()).toBe(reloadsBefore + 2)
     expect(await runningMirrors()).toEqual([])
 
     // With --verify: the mirror does not answer GET /v2/ from the host; the canary is not reached.
@@ -208,7 +209,8 @@ describe('apply --reload --verify --canary with a real dockerd', {timeout: 300_0
     expect(verify.details.dockerMirrors).toEqual([mirrorUrl])
     expect(host.readFile(DAEMON_JSON)).toBe(ORIGINAL)
     expect(calls().slice(callsBefore)).toEqual(['reload docker', 'reload docker'])
-    expect(dockerd.reloads()).toBe(reloadsBefore + 2)
+    // The rollback's SIGHUP is sent, not awaited: dockerd applies it on its own time.
+    await expect.poll(() => dockerd.reloads()).toBe(reloadsBefore + 2)
     expect(await runningMirrors()).toEqual([])
   })
 

@@ -36,7 +36,7 @@ export interface Dockerd {
   /** dockerd's pid, as written to its pidfile. */
   readonly pid: number
   readLog(): string
-  /** How many times dockerd reloaded its configuration (SIGHUP) so far. */
+  /** How many reloads (SIGHUP) dockerd has completed so far. */
   reloads(): number
   /** Runs the docker CLI against this daemon; never throws on exit codes. */
   docker(args: readonly string[]): Promise<{exitCode: number; stdout: string; stderr: string}>
@@ -117,8 +117,8 @@ export async function startDockerd(opts: DockerdOptions): Promise<Dockerd> {
     logFile: opts.logFile,
     pid,
     readLog,
-    // moby's reload handler logs this line once per SIGHUP (cmd/dockerd/daemon.go).
-    reloads: () => readLog().split('\n').filter((l) => l.includes('Got signal to reload configuration')).length,
+    // moby logs "Got signal to reload configuration" when a SIGHUP arrives and "Reloaded configuration" once it is applied.
+    reloads: () => readLog().split('\n').filter((l) => l.includes('msg="Reloaded configuration')).length,
     docker,
     isRunning: () => daemon.isRunning(),
     async stop() {
