@@ -142,7 +142,7 @@ describe('apply --reload --verify --canary with a real dockerd', {timeout: 300_0
 
     expect(r.host!.reload).toEqual([{engine: 'docker', action: 'reload', status: 'done', reason: 'reload docker'}])
     expect(calls()).toEqual(['reload docker'])
-    expect(dockerd.reloads()).toBe(reloadsBefore + 1)
+    await expect.poll(() => dockerd.reloads()).toBe(reloadsBefore + 1)
     expect(await runningMirrors()).toEqual([`http://${mirror.host}/`])
 
     const verify = check(r.host, 'verify')!

@@ -1,6 +1,6 @@
 // N real OpenSSH servers on loopback, each a little "host" in its own mount namespace:
 // its own /etc/containers, /etc/docker, /etc/containerd, /etc/rancher, /etc/systemd/system, /var/lib/mirrorctl,
-// /run/lock, /tmp, /home, /root, users (/etc/passwd, /etc/shadow, /etc/group,
+// /run/lock, /tmp, /var/log, /home, /root, users (/etc/passwd, /etc/shadow, /etc/group,
 // /etc/sudoers.d) and /etc/resolv.conf -> 127.0.0.1. Every one of those is a bind mount
 // of a per-host folder, so a test reads and writes a host's files as plain local paths
 // (host.path('/etc/docker/daemon.json')), and nothing the hosts do reaches the machine.
