@@ -1,4 +1,4 @@
-import {chmodSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {execa} from 'execa'
@@ -224,7 +224,7 @@ esac`,
       journalctl: `echo '-- No entries --'; exit 1`,
       'pulled.txt': DOCKERD_2024_FALLBACK.slice(1).join('\n') + '\n',
     })
-    const script = CANARY_SCRIPT.replaceAll('/var/log/docker.log', '"$MCTL_DOCKER_LOG"')
+    const script = CANARY_SCRIPT.replace('dlog=/var/log/docker.log', 'dlog=$MCTL_DOCKER_LOG')
     expect(script).not.toBe(CANARY_SCRIPT)
     const r = await execa('/bin/sh', ['-c', script], {input: canaryRequest(['docker'], 'docker.io/library/busybox:latest'), reject: false, env: {PATH: `${bin}:/usr/bin:/bin`, MCTL_DOCKER_LOG: file}, extendEnv: false})
     expect(r.exitCode, r.stderr).toBe(0)
@@ -245,6 +245,23 @@ esac`,
       viaMirror: false,
       reason: 'docker could not pull docker.io/library/busybox:latest: Get "https://registry-1.docker.io/v2/": dial tcp 127.0.0.1:443: connect: connection refused',
     })
+  })
+
+  it('docker whose log is in neither the journal nor /var/log/docker.log: skipped before the pull, never a pass for lack of fallback lines', async () => {
+    const bin = fakeBin({
+      docker: `case $1 in
+info) echo '["http://127.0.0.1:5999/"]' ;;
+pull) echo pulled >> "$(dirname "$0")/pulled" ;;
+esac`,
+      journalctl: `echo '-- No entries --'; exit 1`,
+    })
+    const missing = path.join(bin, 'no-such.log')
+    const script = CANARY_SCRIPT.replace('dlog=/var/log/docker.log', `dlog=${missing}`)
+    expect(script).not.toBe(CANARY_SCRIPT)
+    const r = await execa('/bin/sh', ['-c', script], {input: canaryRequest(['docker'], 'docker.io/library/busybox:latest'), reject: false, env: {PATH: `${bin}:/usr/bin:/bin`}, extendEnv: false})
+    expect(r.exitCode, r.stderr).toBe(0)
+    expect(parseCanaryOutput(r.stdout)).toEqual([{family: 'docker', ran: false, reason: `dockerd's log is in neither journald (docker.service) nor ${missing}: a pull could not show which source served`}])
+    expect(existsSync(path.join(bin, 'pulled'))).toBe(false)
   })
 
   it.each(['x;id', '$(id)', '-v', ''])('refuses the image %j itself, before any client runs', async (bad) => {
