@@ -139,6 +139,19 @@ describe('which source served, from dockerd', () => {
     expect(judgeAnswer(answer([...DOCKERD_INFO_FALLBACK, ...DOCKERD_INFO_FALLBACK]), 'docker.io/library/tiny:latest', ms)).toMatchObject({status: 'failed', source: 'https://registry-1.docker.io'})
   })
 
+  it('info level only, recorded from dockerd 20.10 with the mirror and Docker Hub refusing: both endpoints named with their errors', () => {
+    const info = DOCKERD_2024_FALLBACK.filter((l) => !l.includes('level=debug'))
+    const answer: CanaryAnswer = {family: 'docker', ran: true, client: 'docker', exitCode: 1, log: info, mirrors: '["http://127.0.0.1:5999/"]'}
+    expect(judgeAnswer(answer, 'docker.io/library/busybox:latest', mirrors([], ['http://127.0.0.1:5999']))).toMatchObject({
+      status: 'failed',
+      attempts: [
+        {source: 'http://127.0.0.1:5999/', error: 'Get "http://127.0.0.1:5999/v2/": dial tcp 127.0.0.1:5999: connect: connection refused'},
+        {source: 'https://registry-1.docker.io', error: 'Get "https://registry-1.docker.io/v2/": dial tcp 127.0.0.1:443: connect: connection refused'},
+      ],
+      reason: 'docker could not pull docker.io/library/busybox:latest: Get "https://registry-1.docker.io/v2/": dial tcp 127.0.0.1:443: connect: connection refused',
+    })
+  })
+
   it('the containerd image store without a debug log: skipped, never a pass by absence of fallback lines', () => {
     const answer: CanaryAnswer = {family: 'docker', ran: true, client: 'docker', exitCode: 0, log: [], mirrors: '["http://127.0.0.1:5002/"]', containerdStore: true}
     expect(judgeAnswer(answer, 'docker.io/library/tiny:latest', mirrors([], ['http://127.0.0.1:5002']))).toMatchObject({status: 'skipped', reason: expect.stringMatching(/containerd image store/)})
