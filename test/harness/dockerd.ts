@@ -1,7 +1,8 @@
 // A real dockerd (Debian's docker.io) for the e2e suite, run as root with its own data-root,
 // exec-root, pidfile, socket and --config-file, never running a container: only `docker info`
 // and `docker pull`. No iptables, no bridge, the vfs storage driver (no kernel features), and
-// the containerd dockerd starts and supervises itself (under exec-root).
+// a private containerd (containerd.ts) in namespaces of its own: left alone, dockerd would use
+// the machine's /run/containerd/containerd.sock whenever one exists.
 //
 // It runs inside the isolation of isolated.ts: /etc/resolv.conf -> 127.0.0.1, and its own
 // /etc/hosts in which every Docker Hub name dockerd falls back to resolves to 127.0.0.1, with
@@ -10,6 +11,7 @@
 import {existsSync, mkdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {execa} from 'execa'
+import {startContainerd} from './containerd.js'
 import {isolate} from './isolated.js'
 import {assertLoopback} from './ports.js'
 import {logTail, startDaemon, waitFor, type Daemon} from './proc.js'
@@ -64,6 +66,7 @@ export async function startDockerd(opts: DockerdOptions): Promise<Dockerd> {
   const execRoot = join(opts.dir, 'exec')
   mkdirSync(dataRoot, {recursive: true})
   mkdirSync(execRoot, {recursive: true})
+  const containerd = await startContainerd(join(opts.dir, 'containerd'))
   const hosts = Object.fromEntries(DOCKER_HUB_NAMES.map((n) => [n, '127.0.0.1']))
   const args = [
     tools['dockerd']!,
@@ -76,6 +79,9 @@ export async function startDockerd(opts: DockerdOptions): Promise<Dockerd> {
     '--ip6tables=false',
     '--bridge=none',
     '--storage-driver=vfs',
+    '--containerd', containerd.socket,
+    '--containerd-namespace', 'mirrorctl-e2e-dockerd',
+    '--containerd-plugins-namespace', 'mirrorctl-e2e-dockerd-plugins',
   ]
   // Empty proxy variables on top of the clean environment: Go's httpproxy treats them as unset.
   const cmd = isolate(args, {hosts, env: {HTTP_PROXY: '', HTTPS_PROXY: '', NO_PROXY: '', http_proxy: '', https_proxy: '', no_proxy: ''}})
@@ -84,6 +90,7 @@ export async function startDockerd(opts: DockerdOptions): Promise<Dockerd> {
     daemon = startDaemon({name: 'dockerd', file: cmd.file, args: cmd.args, env: cmd.env, logFile: opts.logFile})
   } catch (err) {
     cmd.cleanup()
+    await containerd.stop()
     throw err
   }
   const docker = async (argv: readonly string[]) => {
@@ -103,6 +110,7 @@ export async function startDockerd(opts: DockerdOptions): Promise<Dockerd> {
   } catch (err) {
     await daemon.stop()
     cmd.cleanup()
+    await containerd.stop()
     throw err
   }
   const readLog = () => {
@@ -124,6 +132,7 @@ export async function startDockerd(opts: DockerdOptions): Promise<Dockerd> {
     async stop() {
       await daemon.stop(15_000)
       cmd.cleanup()
+      await containerd.stop()
     },
   }
 }
