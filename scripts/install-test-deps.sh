@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real components the e2e tests start on loopback (registry, proxy,
-# skopeo, sshd, sudo for the ssh test hosts, openssl, unshare/setpriv, curl, wget, tmux for the setup wizard's terminal). Idempotent: when every binary is
+# skopeo, sshd, sudo for the ssh test hosts, openssl, unshare/setpriv, curl, wget, tmux for the setup wizard's terminal, dockerd for the docker canary). Idempotent: when every binary is
 # already present it does nothing and touches no package registry.
 set -euo pipefail
 
@@ -24,6 +24,8 @@ declare -A PKG_OF=(
   [ssh-keygen]=openssh-client
   [sudo]=sudo
   [tmux]=tmux
+  [dockerd]=docker.io
+  [docker]=docker.io
 )
 
 # sshd lives in /usr/sbin, which is not on every PATH.

@@ -106,7 +106,8 @@ export function dockerAttempts(log: readonly string[], mirrors: readonly string[
     const m = /Trying to pull \S+ from (\S+)/.exec(l)
     return m ? [m[1]!] : []
   })
-  if (tried.length) return {attempts: tried.map((source, i) => ({source, error: i < tried.length - 1 ? (errors[i] ?? 'failed') : null})), evidence: 'debug-log'}
+  // A failed pull logs a fallback line for its last endpoint too (moby 20.10, recorded): that is its error.
+  if (tried.length) return {attempts: tried.map((source, i) => ({source, error: errors[i] ?? (i < tried.length - 1 ? 'failed' : null)})), evidence: 'debug-log'}
   const endpoints = image.startsWith('docker.io/') ? [...mirrors, 'https://registry-1.docker.io'] : [`https://${image.split('/')[0]}`]
   const attempts = endpoints.slice(0, errors.length + 1).map((source, i) => ({source, error: errors[i] ?? null}))
   return {attempts, evidence: 'fallback-count'}

@@ -7,6 +7,7 @@
  * Per family one answer block:
  *   run <family> <client>        the client used (skopeo, podman, docker)
  *   log <line>                   a line of the client's debug output that names a pull source
+ *                                (docker: dockerd's journal, or /var/log/docker.log where journald has no docker.service)
  *   mirrors <json>               docker only: `docker info`'s registry mirrors, in order
  *   containerd-store             docker only: dockerd keeps images in containerd (its pulls log no endpoint)
  *   exit <code>                  the pull's exit code
@@ -42,14 +43,18 @@ for family in $families; do
   docker)
     if ! command -v docker >/dev/null 2>&1; then echo "skip docker the docker client is not installed"; continue; fi
     if ! mirrors=$(docker info --format '{{json .RegistryConfig.Mirrors}}' 2>/dev/null); then echo "skip docker dockerd is not running"; continue; fi
-    if ! command -v journalctl >/dev/null 2>&1; then echo "skip docker journalctl not found: dockerd's log cannot show which source served"; continue; fi
-    cursor=$(journalctl -u docker.service -n 0 --show-cursor --no-pager 2>/dev/null | sed -n 's/^-- cursor: //p')
+    # dockerd's log: journald's docker.service, else the file sysvinit and OpenRC write (read from its size before the pull).
+    cursor= size= dlog=/var/log/docker.log
+    if command -v journalctl >/dev/null 2>&1; then cursor=$(journalctl -u docker.service -n 0 --show-cursor --no-pager 2>/dev/null | sed -n 's/^-- cursor: //p'); fi
+    if [ -z "$cursor" ] && [ -f "$dlog" ]; then size=$(wc -c <"$dlog" | tr -d ' '); fi
+    # Without its log a pull proves nothing: an info-level log only shows fallbacks, and no lines is not "no fallback".
+    if [ -z "$cursor$size" ]; then echo "skip docker dockerd's log is in neither journald (docker.service) nor $dlog: a pull could not show which source served"; continue; fi
     echo "run docker docker"
     echo "mirrors $(printf '%s' "$mirrors" | tr -d '\\n' | cut -c1-2000)"
     case $(docker info --format '{{json .DriverStatus}}' 2>/dev/null) in *io.containerd.snapshotter*) echo "containerd-store" ;; esac
     docker pull --quiet "$image" >"$tmp/out" 2>"$tmp/err"; rc=$?
     if [ -n "$cursor" ]; then journalctl -u docker.service --after-cursor "$cursor" -o cat --no-pager >"$tmp/log" 2>/dev/null
-    else journalctl -u docker.service -n 200 -o cat --no-pager >"$tmp/log" 2>/dev/null; fi
+    else tail -c +"$((size + 1))" "$dlog" >"$tmp/log" 2>/dev/null; fi
     sources "$tmp/log"
     sources "$tmp/err"
     echo "exit $rc"

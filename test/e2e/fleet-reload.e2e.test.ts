@@ -117,10 +117,9 @@ describe('apply --reload over SSH', {timeout: 240_000}, () => {
     expect(r.host!.reload![0]!.reason).toMatch(/proxy\.conf.*NO_PROXY/)
     expect(calls(h)).toEqual([])
 
-    // A non-reloadable daemon.json key: its name is given. "proxies" needs Docker Engine 23+;
-    // the host reports 24.0.7 (a version stand-in next to the systemctl one), so that which
-    // dockerd this machine has installed, if any (all hosts share its /usr), cannot decide it.
-    writeFileSync(path.join(h.hostDir, 'tmp/fakebin/dockerd'), '#!/bin/sh\necho "Docker version 24.0.7, build afdd53b"\n', {mode: 0o755})
+    // A non-reloadable daemon.json key: its name is given. "proxies" needs Docker 23+, and the
+    // machine's dockerd may be Debian's 20.10 (the dockerd e2e test installs it): r3 gets a newer one's --version.
+    h.writeFile('/tmp/fakebin/dockerd', '#!/bin/sh\necho "Docker version 24.0.7, build 311b9ff"\n', 0o755)
     h.writeFile(DAEMON_JSON, '{\n  "proxies": {"https-proxy": "http://proxy.corp.example.com:3128"}\n}\n')
     const keyed = await apply(spec('proxy2.toml', 'fix-no-proxy = true\n[[mirror]]\nsource = "docker.io"\nmirrors = ["cache-b.corp.internal:5000"]\nengines = ["docker"]\n'), 'r3', '--reload')
     expect(keyed.exitCode, keyed.stderr + keyed.stdout).toBe(0)

@@ -22,6 +22,8 @@ export const TOOL_PACKAGES = {
   'ssh-keygen': 'openssh-client',
   sudo: 'sudo',
   tmux: 'tmux',
+  dockerd: 'docker.io',
+  docker: 'docker.io',
 } as const satisfies Record<string, string>
 
 export type ToolName = keyof typeof TOOL_PACKAGES

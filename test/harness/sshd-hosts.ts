@@ -1,6 +1,6 @@
 // N real OpenSSH servers on loopback, each a little "host" in its own mount namespace:
 // its own /etc/containers, /etc/docker, /etc/containerd, /etc/rancher, /etc/systemd/system, /var/lib/mirrorctl,
-// /run/lock, /tmp, /home, /root, users (/etc/passwd, /etc/shadow, /etc/group,
+// /run/lock, /tmp, /var/log, /home, /root, users (/etc/passwd, /etc/shadow, /etc/group,
 // /etc/sudoers.d) and /etc/resolv.conf -> 127.0.0.1. Every one of those is a bind mount
 // of a per-host folder, so a test reads and writes a host's files as plain local paths
 // (host.path('/etc/docker/daemon.json')), and nothing the hosts do reaches the machine.
@@ -17,7 +17,7 @@ import {requireRoot, requireTools} from './require-tools.js'
 import {keepArtifacts} from './temp.js'
 
 /** The folders every host has to itself (bind mounts of hostDir + the same path). */
-export const HOST_FOLDERS = ['/etc/containers', '/etc/docker', '/etc/containerd', '/etc/rancher', '/etc/systemd/system', '/var/lib/mirrorctl', '/run/lock', '/home', '/root', '/tmp'] as const
+export const HOST_FOLDERS = ['/etc/containers', '/etc/docker', '/etc/containerd', '/etc/rancher', '/etc/systemd/system', '/var/lib/mirrorctl', '/run/lock', '/home', '/root', '/tmp', '/var/log'] as const
 export type HostFolder = (typeof HOST_FOLDERS)[number]
 
 export interface SshHostOptions {

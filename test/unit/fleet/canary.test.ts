@@ -1,4 +1,4 @@
-import {chmodSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {execa} from 'execa'
@@ -35,6 +35,20 @@ const DOCKERD_DEBUG_FALLBACK = [
   'time="2026-12-02T22:40:01.3Z" level=debug msg="Trying to pull library/tiny from https://registry-1.docker.io v2"',
 ]
 const DOCKERD_INFO_FALLBACK = ['time="2026-12-02T22:40:01.2Z" level=info msg="Attempting next endpoint for pull after error: Head \\"http://127.0.0.1:5002/v2/library/tiny/manifests/latest\\": EOF"']
+
+// Recorded from a real dockerd 20.10.24 (Debian docker.io, debug on) whose mirror and Docker Hub
+// (registry-1.docker.io -> 127.0.0.1 in its /etc/hosts) both refuse: its own log, as /var/log/docker.log holds it.
+const DOCKERD_2024_FALLBACK = [
+  'time="2026-12-02T23:22:06.648317729Z" level=debug msg="garbage collected" d=3.087473ms',
+  'time="2026-12-02T23:22:16.722198835Z" level=debug msg="Calling POST /v1.41/images/create?fromImage=docker.io%2Flibrary%2Fbusybox&tag=latest"',
+  'time="2026-12-02T23:22:16.727342189Z" level=debug msg="Trying to pull busybox from http://127.0.0.1:5999/ v2"',
+  'time="2026-12-02T23:22:16.727630524Z" level=warning msg="Error getting v2 registry: Get \\"http://127.0.0.1:5999/v2/\\": dial tcp 127.0.0.1:5999: connect: connection refused"',
+  'time="2026-12-02T23:22:16.727683881Z" level=info msg="Attempting next endpoint for pull after error: Get \\"http://127.0.0.1:5999/v2/\\": dial tcp 127.0.0.1:5999: connect: connection refused"',
+  'time="2026-12-02T23:22:16.727698935Z" level=debug msg="Trying to pull busybox from https://registry-1.docker.io v2"',
+  'time="2026-12-02T23:22:16.728049949Z" level=warning msg="Error getting v2 registry: Get \\"https://registry-1.docker.io/v2/\\": dial tcp 127.0.0.1:443: connect: connection refused"',
+  'time="2026-12-02T23:22:16.728094169Z" level=info msg="Attempting next endpoint for pull after error: Get \\"https://registry-1.docker.io/v2/\\": dial tcp 127.0.0.1:443: connect: connection refused"',
+  'time="2026-12-02T23:22:16.729523863Z" level=error msg="Handler for POST /v1.41/images/create returned error: Get \\"https://registry-1.docker.io/v2/\\": dial tcp 127.0.0.1:443: connect: connection refused"',
+]
 
 const mirrors = (podman: string[], docker: string[] = []): CanaryMirrors => ({
   podman: podman.map((m) => parseMirrorArgument(m, {insecure: true})),
@@ -125,6 +139,19 @@ describe('which source served, from dockerd', () => {
     expect(judgeAnswer(answer([...DOCKERD_INFO_FALLBACK, ...DOCKERD_INFO_FALLBACK]), 'docker.io/library/tiny:latest', ms)).toMatchObject({status: 'failed', source: 'https://registry-1.docker.io'})
   })
 
+  it('info level only, recorded from dockerd 20.10 with the mirror and Docker Hub refusing: both endpoints named with their errors', () => {
+    const info = DOCKERD_2024_FALLBACK.filter((l) => !l.includes('level=debug'))
+    const answer: CanaryAnswer = {family: 'docker', ran: true, client: 'docker', exitCode: 1, log: info, mirrors: '["http://127.0.0.1:5999/"]'}
+    expect(judgeAnswer(answer, 'docker.io/library/busybox:latest', mirrors([], ['http://127.0.0.1:5999']))).toMatchObject({
+      status: 'failed',
+      attempts: [
+        {source: 'http://127.0.0.1:5999/', error: 'Get "http://127.0.0.1:5999/v2/": dial tcp 127.0.0.1:5999: connect: connection refused'},
+        {source: 'https://registry-1.docker.io', error: 'Get "https://registry-1.docker.io/v2/": dial tcp 127.0.0.1:443: connect: connection refused'},
+      ],
+      reason: 'docker could not pull docker.io/library/busybox:latest: Get "https://registry-1.docker.io/v2/": dial tcp 127.0.0.1:443: connect: connection refused',
+    })
+  })
+
   it('the containerd image store without a debug log: skipped, never a pass by absence of fallback lines', () => {
     const answer: CanaryAnswer = {family: 'docker', ran: true, client: 'docker', exitCode: 0, log: [], mirrors: '["http://127.0.0.1:5002/"]', containerdStore: true}
     expect(judgeAnswer(answer, 'docker.io/library/tiny:latest', mirrors([], ['http://127.0.0.1:5002']))).toMatchObject({status: 'skipped', reason: expect.stringMatching(/containerd image store/)})
@@ -193,6 +220,61 @@ esac`,
     const r = await runScript(bin, canaryRequest(['docker'], 'docker.io/library/tiny:latest'))
     expect(r.exitCode, r.stderr).toBe(0)
     expect(parseCanaryOutput(r.stdout)).toEqual([{family: 'docker', ran: true, client: 'docker', exitCode: 0, log: DOCKERD_DEBUG_FALLBACK, mirrors: '["http://127.0.0.1:5002/"]'}])
+  })
+
+  it('docker without a journal for docker.service (sysvinit, OpenRC): the lines /var/log/docker.log gained during the pull', async () => {
+    const log = mkdtempSync(path.join(tmpdir(), 'mirrorctl-canary-log-'))
+    dirs.push(log)
+    const file = path.join(log, 'docker.log')
+    writeFileSync(file, `${DOCKERD_2024_FALLBACK[0]}\n`)
+    const bin = fakeBin({
+      docker: `case $1 in
+info) case "$*" in *RegistryConfig*) echo '["http://127.0.0.1:5999/"]' ;; *) echo '[]' ;; esac ;;
+pull) cat "$(dirname "$0")/pulled.txt" >> "$MCTL_DOCKER_LOG"; echo 'Error response from daemon: Get "https://registry-1.docker.io/v2/": dial tcp 127.0.0.1:443: connect: connection refused' >&2; exit 1 ;;
+*) exit 8 ;;
+esac`,
+      // What journalctl says on a host whose journal has no docker.service (exit 1, no cursor).
+      journalctl: `echo '-- No entries --'; exit 1`,
+      'pulled.txt': DOCKERD_2024_FALLBACK.slice(1).join('\n') + '\n',
+    })
+    const script = CANARY_SCRIPT.replace('dlog=/var/log/docker.log', 'dlog=$MCTL_DOCKER_LOG')
+    expect(script).not.toBe(CANARY_SCRIPT)
+    const r = await execa('/bin/sh', ['-c', script], {input: canaryRequest(['docker'], 'docker.io/library/busybox:latest'), reject: false, env: {PATH: `${bin}:/usr/bin:/bin`, MCTL_DOCKER_LOG: file}, extendEnv: false})
+    expect(r.exitCode, r.stderr).toBe(0)
+    const [answer] = parseCanaryOutput(r.stdout)
+    expect(answer).toMatchObject({family: 'docker', ran: true, client: 'docker', exitCode: 1, mirrors: '["http://127.0.0.1:5999/"]'})
+    // Only the pull's own lines (not the one logged before it), in order: both endpoints tried and refused.
+    const attempts = dockerAttempts((answer as Extract<CanaryAnswer, {ran: true}>).log, ['http://127.0.0.1:5999/'], 'docker.io/library/busybox:latest')
+    expect(attempts).toEqual({
+      evidence: 'debug-log',
+      attempts: [
+        {source: 'http://127.0.0.1:5999/', error: 'Get "http://127.0.0.1:5999/v2/": dial tcp 127.0.0.1:5999: connect: connection refused'},
+        // The last endpoint failed too: its error is the pull's.
+        {source: 'https://registry-1.docker.io', error: 'Get "https://registry-1.docker.io/v2/": dial tcp 127.0.0.1:443: connect: connection refused'},
+      ],
+    })
+    expect(judgeAnswer(answer!, 'docker.io/library/busybox:latest', mirrors([], ['http://127.0.0.1:5999']))).toMatchObject({
+      status: 'failed',
+      viaMirror: false,
+      reason: 'docker could not pull docker.io/library/busybox:latest: Get "https://registry-1.docker.io/v2/": dial tcp 127.0.0.1:443: connect: connection refused',
+    })
+  })
+
+  it('docker whose log is in neither the journal nor /var/log/docker.log: skipped before the pull, never a pass for lack of fallback lines', async () => {
+    const bin = fakeBin({
+      docker: `case $1 in
+info) echo '["http://127.0.0.1:5999/"]' ;;
+pull) echo pulled >> "$(dirname "$0")/pulled" ;;
+esac`,
+      journalctl: `echo '-- No entries --'; exit 1`,
+    })
+    const missing = path.join(bin, 'no-such.log')
+    const script = CANARY_SCRIPT.replace('dlog=/var/log/docker.log', `dlog=${missing}`)
+    expect(script).not.toBe(CANARY_SCRIPT)
+    const r = await execa('/bin/sh', ['-c', script], {input: canaryRequest(['docker'], 'docker.io/library/busybox:latest'), reject: false, env: {PATH: `${bin}:/usr/bin:/bin`}, extendEnv: false})
+    expect(r.exitCode, r.stderr).toBe(0)
+    expect(parseCanaryOutput(r.stdout)).toEqual([{family: 'docker', ran: false, reason: `dockerd's log is in neither journald (docker.service) nor ${missing}: a pull could not show which source served`}])
+    expect(existsSync(path.join(bin, 'pulled'))).toBe(false)
   })
 
   it.each(['x;id', '$(id)', '-v', ''])('refuses the image %j itself, before any client runs', async (bad) => {
