@@ -129,7 +129,13 @@ async function rollBack(written: HostResult, session: HostSession, plan: HostPla
   if (bad) return {...written, status: 'failed', reason: `${why}; the rollback failed too: ${bad.path} ${bad.status}${bad.reason ? ` (${bad.reason})` : ''}`}
   const reload = options.reload ? await reloadOf(session, changedFiles(writes, written.files), options.reload.allowRestart) : undefined
   const reloadFailed = reload?.filter((o) => o.status === 'failed') ?? []
-  const tail = reloadFailed.length ? `; restored, but the reload failed: ${reloadFailed.map((o) => o.reason).join('; ')}` : ''
+  const pending = reload?.filter((o) => o.status === 'needs-restart') ?? []
+  // The files are back, but a daemon that only a restart updates still runs with the change.
+  const tail = reloadFailed.length
+    ? `; restored, but the reload failed: ${reloadFailed.map((o) => o.reason).join('; ')}`
+    : pending.length
+      ? `, but ${pending.map((o) => o.engine).join(', ')} keeps the change until restarted (${pending.map((o) => o.reason).join('; ')})`
+      : ''
   return {...written, ...(reload ? {reload} : {}), status: 'rolled-back', reason: `${why}; restored the previous files${tail}`}
 }
 

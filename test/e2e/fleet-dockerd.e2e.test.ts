@@ -231,6 +231,8 @@ describe('apply --reload --verify --canary with a real dockerd', {timeout: 300_0
     // Adding the key was reloadable; removing it again is not (moby reloads only the keys the file sets).
     expect(calls().slice(callsBefore)).toEqual(['reload docker'])
     expect(r.host!.reload).toEqual([{engine: 'docker', action: 'restart', status: 'needs-restart', reason: 'not restarted without --allow-restart: restart docker: /etc/docker/daemon.json: "registry-mirrors" is not applied by a reload'}])
+    // The reason says so too: the files are back, the daemon is not.
+    expect(r.host!.reason).toMatch(/; restored the previous files, but docker keeps the change until restarted \(not restarted without --allow-restart/)
     // What the plan says, the real daemon confirms: a SIGHUP now would leave the mirror in use.
     const reloads = dockerd.reloads()
     process.kill(dockerd.pid, 'SIGHUP')
