@@ -2,6 +2,7 @@ import {collectLintTargets, lintTargets, proxyRouteFindings} from '../cli/lint-t
 import {UserError} from '../core/errors.js'
 import {ExitCode} from '../core/exit-codes.js'
 import {detectDockerVersion, locateDaemonJson} from '../engines/docker-engine.js'
+import {dockerVersionMatters} from '../formats/daemon-json/version-matters.js'
 import {hasErrors, type Finding} from '../lint/finding.js'
 import {renderFindings} from '../lint/reporters/index.js'
 import {allRules} from '../lint/catalog.js'
@@ -33,7 +34,8 @@ export async function lintFleet(
     const linted = await session.plan(async (host) => {
       const daemonJson = await locateDaemonJson(host, {treeRoot: false})
       const targets = await collectLintTargets(host, [], {daemonJson, stdin: async () => '', note: () => undefined})
-      const dockerVersion = targets.some((t) => t.kind === 'daemon-json') ? await detectDockerVersion(host, {treeRoot: false}) : null
+      // dockerd --version starts a Go binary on the host: asked only when daemon.json's findings depend on it.
+      const dockerVersion = targets.some((t) => t.kind === 'daemon-json' && dockerVersionMatters(t.doc)) ? await detectDockerVersion(host, {treeRoot: false}) : null
       const {findings, filesChecked} = lintTargets(targets, dockerVersion ? {dockerVersion} : {})
       return {filesChecked, findings: [...findings, ...(await proxyRouteFindings(host, targets, daemonJson))]}
     }, signal)

@@ -3,6 +3,11 @@
  * gather so that planning usually completes in one round trip. This list is only an
  * optimisation: whatever an engine reads beyond it is recorded by SnapshotHost and gathered
  * in one more round trip (gatherUntilComplete), so a missing entry costs time, never truth.
+ *
+ * No versions: `dockerd --version` (or containerd's, podman's) starts a Go binary on the host,
+ * tens of ms of its CPU, while planning needs one only for some files (dockerVersionMatters,
+ * src/formats/daemon-json/version-matters.ts); a plan that needs one asks, and that costs one
+ * more round trip on those hosts only.
  */
 import {SYSTEM_MANAGER_FILES, SYSTEM_UNIT_DIRS} from '../core/systemd-paths.js'
 import {DEFAULT_DROP_IN} from '../core/paths.js'
@@ -47,8 +52,6 @@ export function candidateRequests(): GatherRequest[] {
     // rollback: the backup slots, and the versions kept of the files mirrorctl usually writes
     list(SYSTEM_BACKUP_FOLDER),
     ...['/etc/containers/registries.conf', `/etc/containers/registries.conf.d/${DEFAULT_DROP_IN}`, '/etc/docker/daemon.json'].map((f) => list(`${SYSTEM_BACKUP_FOLDER}/${backupSlotName(f)}`)),
-    // dockerd's version (the daemon.json rules depend on it); other versions are asked for when a plan needs them
-    {path: 'dockerd', mode: 'version'},
     // engine detection looks for the binaries (stat only: their bytes never travel)
     ...['/usr/bin/dockerd', '/usr/local/bin/dockerd', '/usr/sbin/dockerd', '/usr/bin/podman', '/usr/local/bin/podman', '/usr/bin/skopeo', '/usr/bin/buildah', '/usr/bin/crio', '/usr/bin/containerd', '/usr/local/bin/containerd', '/usr/local/bin/k3s'].map(stat),
   ]

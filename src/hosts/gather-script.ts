@@ -80,8 +80,15 @@ entry() {
 PATH="\${PATH:-/usr/bin:/bin}:/usr/local/sbin:/usr/sbin:/sbin"
 if [ "$facts" = "facts 1" ]; then
   echo "uid $(id -u)"
+  # command -v's PATH search without its subshell per tool (a fork each): the first executable
+  # regular file; an empty entry is the current folder.
   for t in ${GATHERED_COMMANDS.join(' ')}; do
-    if c=$(command -v "$t" 2>/dev/null); then printf "cmd %s " "$t"; enc "$c"; else echo "cmd $t -"; fi
+    c=; rest=$PATH:
+    while [ -n "$rest" ]; do
+      d=\${rest%%:*}; rest=\${rest#*:}; [ -n "$d" ] || d=.
+      if [ -f "$d/$t" ] && [ -x "$d/$t" ]; then c=$d/$t; break; fi
+    done
+    if [ -n "$c" ]; then printf "cmd %s " "$t"; enc "$c"; else echo "cmd $t -"; fi
   done
   if command -v systemctl >/dev/null 2>&1; then
     # One call: systemctl prints one state per unit, in order (nothing without a running systemd).

@@ -5,7 +5,7 @@ import path from 'node:path'
 import {execa} from 'execa'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {MAX_CONFIG_BYTES} from '../../../src/core/limits.js'
-import {CHILD_CONTENT_BYTES, decodeGatherOutput, encodeGatherRequest, GATHER_SCRIPT, GatherFormatError} from '../../../src/hosts/gather-script.js'
+import {CHILD_CONTENT_BYTES, decodeGatherOutput, encodeGatherRequest, GATHER_SCRIPT, GATHERED_COMMANDS, GatherFormatError} from '../../../src/hosts/gather-script.js'
 import type {GatherRequest} from '../../../src/hosts/snapshot.js'
 
 // The script runs through the real /bin/sh (dash on Debian) over a temp tree.
@@ -174,6 +174,25 @@ describe('GATHER_SCRIPT through /bin/sh', () => {
     writeFileSync(path.join(bin, 'systemctl'), '#!/bin/sh\necho "System has not been booted with systemd" >&2\nexit 1\n', {mode: 0o755})
     const down = await gather([], {facts: true, env: {PATH: `${bin}:/usr/bin:/bin`}})
     expect(down.snapshot.units).toEqual({docker: 'unknown', crio: 'unknown', containerd: 'unknown', k3s: 'unknown', 'k3s-agent': 'unknown', 'rke2-server': 'unknown', 'rke2-agent': 'unknown'})
+  })
+
+  it('finds the tools on PATH as command -v does (without a subshell per tool)', async () => {
+    const dirs = ['noexec', 'folder', 'tools'].map((d) => path.join(root, 'lookup', d))
+    for (const d of dirs) mkdirSync(d, {recursive: true})
+    writeFileSync(path.join(dirs[0]!, 'podman'), '#!/bin/sh\n', {mode: 0o644})
+    mkdirSync(path.join(dirs[1]!, 'skopeo'), {recursive: true})
+    for (const t of ['podman', 'skopeo', 'crio']) writeFileSync(path.join(dirs[2]!, t), '#!/bin/sh\n', {mode: 0o755})
+    symlinkSync(path.join(dirs[2]!, 'crio'), path.join(dirs[0]!, 'crio'))
+    symlinkSync(path.join(root, 'lookup', 'nowhere'), path.join(dirs[0]!, 'containerd'))
+    const PATH = `${dirs.join(':')}:/usr/bin:/bin`
+    const {snapshot} = await gather([], {facts: true, env: {PATH}})
+    const scriptPath = `${PATH}:/usr/local/sbin:/usr/sbin:/sbin`
+    for (const t of GATHERED_COMMANDS) {
+      const r = await execa('/bin/sh', ['-c', 'command -v "$1"', 'sh', t], {env: {PATH: scriptPath}, extendEnv: false, reject: false})
+      expect([t, snapshot.commands[t]]).toEqual([t, r.exitCode === 0 ? String(r.stdout) : null])
+    }
+    expect(snapshot.commands.podman).toBe(path.join(dirs[2]!, 'podman'))
+    expect(snapshot.commands.crio).toBe(path.join(dirs[0]!, 'crio'))
   })
 
   it('refuses a request that is not the gather protocol, and a cut-off answer', async () => {

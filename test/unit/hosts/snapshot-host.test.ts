@@ -158,6 +158,17 @@ describe('versions on demand', () => {
     expect(got.host.snapshot.versions.containerd?.exitCode).toBe(0)
   })
 
+  it('the first gather starts no Go binary: dockerd\'s version comes in a later round, only when a plan asks for it', async () => {
+    expect(candidateRequests().filter((r) => r.mode === 'version')).toEqual([])
+    const bin = path.join(root, 'dockerd-bin')
+    mkdirSync(bin, {recursive: true})
+    writeFileSync(path.join(bin, 'dockerd'), '#!/bin/sh\necho "Docker version 24.0.7, build afdd53b"\n', {mode: 0o755})
+    const gatherer = localGatherer({PATH: `${bin}:/usr/bin:/bin`})
+    const got = await gatherUntilComplete(gatherer, (host) => detectDockerVersion(host, {treeRoot: false}))
+    expect(got).toMatchObject({result: '24.0.7', rounds: 2, complete: true})
+    expect(gatherer.calls[1]).toEqual([{path: 'dockerd', mode: 'version'}])
+  })
+
   it('refuses a version request that is not a plain command name', () => {
     expect(() => encodeGatherRequest([{path: '/usr/bin/dockerd', mode: 'version'}], {facts: false})).toThrow(/names a command/)
     expect(() => encodeGatherRequest([{path: '-x', mode: 'version'}], {facts: false})).toThrow(/names a command/)
@@ -172,10 +183,10 @@ describe('gatherUntilComplete', () => {
     const daemon = await locateDaemonJson(host, {treeRoot: false})
     const loaded = await loadDaemonJson(host, daemon)
     const engines = await detectEngines(host, daemon.path, files.map((f) => f.path))
-    const version = await detectDockerVersion(host, {treeRoot: false})
+    // No dockerd version: the first gather takes none (see 'versions on demand').
     const docker = await loadEngineProxyConfig(host, 'docker')
     const podman = await loadEngineProxyConfig(host, 'podman')
-    return {locations, files, daemon: loaded.text, engines, version, docker: docker.env, dockerSources: docker.sources, podman: podman.env, podmanSources: podman.sources}
+    return {locations, files, daemon: loaded.text, engines, docker: docker.env, dockerSources: docker.sources, podman: podman.env, podmanSources: podman.sources}
   }
 
   it('gives the engine modules the same answers as LocalHost, re-gathering only what was missed', async () => {
