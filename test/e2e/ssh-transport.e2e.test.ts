@@ -109,7 +109,7 @@ describe('ssh transport', {timeout: 120_000}, () => {
     }
     const got = await gatherUntilComplete(h, view, {initial: candidateRequests()})
     // dockerd's version, where this machine has one, is the only read the first gather leaves to a second.
-    const machineDockerd = findTool('dockerd') !== null
+    const machineDockerd = findTool('dockerd') !== undefined
     expect(got).toMatchObject({complete: true, rounds: machineDockerd ? 2 : 1})
     expect(h.roundTrips).toBe(machineDockerd ? 2 : 1)
     expect(got.result.version === null).toBe(!machineDockerd)
