@@ -13,7 +13,7 @@ import {localOnly, probeHosts, wantsHosts} from '../fleet/probe-hosts.js'
 import {LocalHost} from '../hosts/local-host.js'
 import {manifestTarget, parseImage, parseMirrorArgument, type MirrorTarget} from '../net/mirror-target.js'
 import {probeMirror, type MirrorReport, type ProbeContext, type Step, type Trust} from '../net/probe.js'
-import {styles, type Styles} from '../ui/color.js'
+import {styles, type Styles} from '../core/color.js'
 
 const CONCURRENCY = 4
 

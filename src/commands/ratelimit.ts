@@ -11,7 +11,7 @@ import {LocalHost} from '../hosts/local-host.js'
 import {decideProxy, type ProxyConfig} from '../net/proxy.js'
 import {routeFromDecision} from '../net/probe-explain.js'
 import {DEFAULT_AUTH_URL, DEFAULT_REGISTRY, formatWindow, queryRateLimit, type RateLimitResult} from '../net/ratelimit.js'
-import {styles} from '../ui/color.js'
+import {styles} from '../core/color.js'
 
 export default class Ratelimit extends BaseCommand {
   static override summary = "Show how many Docker Hub pulls this host (or account) has left."

@@ -1,7 +1,7 @@
 import {UserError} from '../core/errors.js'
 import {ExitCode} from '../core/exit-codes.js'
 import type {Spec} from '../policy/spec.js'
-import {styles, shouldColor} from '../ui/color.js'
+import {styles, shouldColor} from '../core/color.js'
 import {loadSpec, openSessions, type FleetFlags} from './setup.js'
 import type {PostWriteStep} from './post-write.js'
 import {Progress} from './progress.js'

@@ -7,7 +7,7 @@ import {defaultEngine, engineMirrors, mirrorCaFiles, noMirrors, type MirrorEngin
 import {engineProxyConfig} from '../engines/engine-network.js'
 import type {Host} from '../hosts/host.js'
 import {parseMirrorArgument, type MirrorTarget} from '../net/mirror-target.js'
-import type {Styles} from '../ui/color.js'
+import type {Styles} from '../core/color.js'
 import {judgeProbes, planMirrorProbe, probeRequests, type MirrorProbe, type MirrorResult} from './mirror-probe.js'
 import type {HostProbePlan, HostProbeResult} from './probe-hosts.js'
 

@@ -10,7 +10,7 @@ import type {HttpProbeAnswer, HttpProbeRequest} from '../hosts/probe-script.js'
 import {probeRequestProblem} from '../hosts/probe-script.js'
 import {decideProxy, maskUrlCredentials, type ProxyConfig} from '../net/proxy.js'
 import {formatWindow, parseRateLimitHeaders, parseRetryAfter, PREVIEW_REPOSITORY, type RateLimitInfo} from '../net/ratelimit.js'
-import type {Styles} from '../ui/color.js'
+import type {Styles} from '../core/color.js'
 import type {HostProbePlan, HostProbeResult} from './probe-hosts.js'
 
 export interface HostRateLimitOptions {

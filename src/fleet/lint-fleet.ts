@@ -6,7 +6,7 @@ import {dockerVersionMatters} from '../formats/daemon-json/version-matters.js'
 import {hasErrors, type Finding} from '../lint/finding.js'
 import {renderFindings} from '../lint/reporters/index.js'
 import {allRules} from '../lint/catalog.js'
-import {styles, shouldColor} from '../ui/color.js'
+import {styles, shouldColor} from '../core/color.js'
 import type {FleetCommandFlags} from './command-run.js'
 import {eachHost} from './each-host.js'
 

@@ -1,4 +1,4 @@
-import {shouldColor, styles, type ColorEnv} from '../ui/color.js'
+import {shouldColor, styles, type ColorEnv} from '../core/color.js'
 import type {HostStatus} from './report.js'
 
 export type HostPhase = 'waiting' | 'connecting' | 'gathering' | 'planning' | 'writing' | 'verifying' | 'rolling back'

@@ -1,4 +1,4 @@
-import type {Styles} from '../ui/color.js'
+import type {Styles} from '../core/color.js'
 import {renderReload, type ReloadOutcome} from './reload.js'
 
 /** rolled-back: written, then a check after the write failed and the previous files were restored. */

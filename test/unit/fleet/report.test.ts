@@ -2,7 +2,7 @@ import {describe, expect, test} from 'vitest'
 import {Progress} from '../../../src/fleet/progress.js'
 import {failedResult, fleetReport, renderDiffs, renderSummary, type HostResult} from '../../../src/fleet/report.js'
 import {exitCodeOf} from '../../../src/fleet/command-run.js'
-import {styles} from '../../../src/ui/color.js'
+import {styles} from '../../../src/core/color.js'
 
 const changed: HostResult = {
   host: 'web1',

@@ -11,7 +11,7 @@ import {renderJson} from '../../../src/lint/reporters/json.js'
 import {artifactUri, displayPath} from '../../../src/lint/reporters/paths.js'
 import {renderSarif, SARIF_SCHEMA} from '../../../src/lint/reporters/sarif.js'
 import {renderText} from '../../../src/lint/reporters/text.js'
-import {shouldColor, styles} from '../../../src/ui/color.js'
+import {shouldColor, styles} from '../../../src/core/color.js'
 
 // ajv-formats is CommonJS; under NodeNext its default import is the module object.
 const addFormats = ((addFormatsModule as unknown as {default?: unknown}).default ?? addFormatsModule) as (ajv: Ajv) => Ajv
