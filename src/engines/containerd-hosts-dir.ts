@@ -74,7 +74,11 @@ export async function detectContainerdVersion(host: Host, options: {flag?: strin
  * read every ca and client file. One it cannot read fails the pull (exit 1, as containerd fails).
  */
 export async function resolveWithContainerd(host: Host, images: readonly string[], roots: readonly string[], version: ContainerdVersion): Promise<ContainerdResolved[]> {
-  const snapshots = await Promise.all(roots.map((r) => snapshotHostsDir(host, r)))
+  return resolveInSnapshots(host, images, await Promise.all(roots.map((r) => snapshotHostsDir(host, r))), roots[0]!, version)
+}
+
+/** The same over hosts folders already read (or rendered, as k3s writes them from registries.yaml). */
+export async function resolveInSnapshots(host: Host, images: readonly string[], snapshots: readonly (HostsDirSnapshot | null)[], firstRoot: string, version: ContainerdVersion): Promise<ContainerdResolved[]> {
   const results = images.map((image) => {
     try {
       // The CRI plugin tries each config_path root in turn; the first with a folder for the host wins.
@@ -95,7 +99,7 @@ export async function resolveWithContainerd(host: Host, images: readonly string[
         reason = (error as NodeJS.ErrnoException).code ?? String(error)
       }
       if (!ok) {
-        const where = r.folder && r.ignored === null && snapshots.some((s) => s?.folders.get(r.folder!.slice(r.folder!.lastIndexOf('/') + 1))?.hostsToml) ? `${r.folder}/hosts.toml` : (r.folder ?? roots[0]!)
+        const where = r.folder && r.ignored === null && snapshots.some((s) => s?.folders.get(r.folder!.slice(r.folder!.lastIndexOf('/') + 1))?.hostsToml) ? `${r.folder}/hosts.toml` : (r.folder ?? firstRoot)
         throw new UserError(`containerd fails every pull of ${r.registry}: unable to read ${kind} "${file}": ${reason}`, {
           exitCode: ExitCode.Findings,
           position: {file: where, line: null},

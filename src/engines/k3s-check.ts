@@ -11,68 +11,24 @@
  */
 import {UserError} from '../core/errors.js'
 import {ExitCode} from '../core/exit-codes.js'
-import {isLocalhost} from '../formats/containerd-hosts/resolve.js'
+import {defaultHost, normalizeK3sEndpoint, type K3sEndpoint} from '../formats/k3s-registries/endpoint.js'
 import {parseK3sRegistries, readK3sRegistries, type K3sRegistriesDoc} from '../formats/k3s-registries/index.js'
 import type {Host} from '../hosts/host.js'
 import {configRejected} from '../lint/config-rejected.js'
 import type {MirrorTarget} from '../net/mirror-target.js'
 import {locateK3sRegistries} from './k3s-change.js'
 
-/** One endpoint as k3s writes it into hosts.toml. */
-export interface K3sEndpoint {
-  scheme: string
-  /** host[:port] as written (docker.io replaced by registry-1.docker.io). */
-  host: string
-  /** The cleaned path containerd uses ("/v2" unless overridden). */
-  path: string
-  overridePath: boolean
-}
-
-/** docker.DefaultHost: Docker Hub's API host. */
-function defaultHost(host: string): string {
-  return host === 'docker.io' ? 'registry-1.docker.io' : host
-}
-
-/** Go's path.Clean for an absolute URL path ("" stays ""). */
-function cleanPath(p: string): string {
-  if (p === '') return ''
-  const out: string[] = []
-  for (const seg of p.split('/')) {
-    if (seg === '' || seg === '.') continue
-    if (seg === '..') out.pop()
-    else out.push(seg)
-  }
-  return `/${out.join('/')}`
-}
-
-/** k3s's normalizeEndpointAddress; throws for a URL Go's url.Parse or containerd cannot use. */
-export function normalizeK3sEndpoint(endpoint: string): K3sEndpoint {
-  const hasScheme = endpoint.includes('://')
-  const m = hasScheme ? /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(.*)$/.exec(endpoint) : null
-  if (hasScheme && !m) throw new Error(`"${endpoint}" is not a URL`)
-  const scheme = m ? m[1]!.toLowerCase() : null
-  if (scheme !== null && scheme !== 'http' && scheme !== 'https') throw new Error(`scheme "${scheme}" is neither http nor https`)
-  let url: URL
-  try {
-    url = new URL(`${scheme ?? 'https'}://${m ? m[2]! : endpoint}`)
-  } catch {
-    throw new Error(`"${endpoint}" is not a URL`)
-  }
-  if (url.username || url.password) throw new Error('credentials in an endpoint URL are not used; put them under configs.<host>.auth')
-  if (url.search || url.hash) throw new Error('an endpoint URL takes no query or fragment')
-  // WHATWG URL drops a default port; Go keeps the host as written.
-  const written = /^(?:[A-Za-z][A-Za-z0-9+.-]*:\/\/)?([^/?#]*)/.exec(endpoint)![1]!.toLowerCase()
-  if (written === '') throw new Error(`"${endpoint}" names no host`)
-  const port = /:(\d+)$/.exec(written.startsWith('[') ? written.slice(written.indexOf(']')) : written)?.[1] ?? ''
-  const finalScheme = scheme ?? (isLocalhost(written) && port !== '' && port !== '443' ? 'http' : 'https')
-  let path: string
-  try {
-    path = decodeURIComponent(url.pathname)
-  } catch {
-    throw new Error(`"${endpoint}" has an invalid %-escape in its path`)
-  }
-  if (path === '' || path === '/' || path === '/v2') return {scheme: finalScheme, host: defaultHost(written), path: '/v2', overridePath: false}
-  return {scheme: finalScheme, host: defaultHost(written), path: cleanPath(path), overridePath: true}
+/**
+ * An endpoint as k3s writes it into hosts.toml (formats/k3s-registries/endpoint.ts, from k3s's
+ * normalizeEndpointAddress), or an error for one k3s drops or containerd cannot use: only
+ * http(s), and credentials in the URL are never sent.
+ */
+function endpointOf(endpoint: string): K3sEndpoint {
+  const ep = normalizeK3sEndpoint(endpoint)
+  if ('error' in ep) throw new Error(`"${endpoint}": ${ep.error}`)
+  if (ep.scheme !== 'http' && ep.scheme !== 'https') throw new Error(`scheme "${ep.scheme}" is neither http nor https`)
+  if (/^(?:[A-Za-z][A-Za-z0-9+.-]*:\/\/)?[^/?#]*@/.test(endpoint)) throw new Error('credentials in an endpoint URL are not used; put them under configs.<host>.auth')
+  return ep
 }
 
 /**
@@ -121,7 +77,7 @@ export function mirrorsFromK3s(doc: K3sRegistriesDoc): MirrorTarget[] {
     for (const endpoint of mirror.endpoints) {
       let target: MirrorTarget
       try {
-        const ep = normalizeK3sEndpoint(endpoint)
+        const ep = endpointOf(endpoint)
         if (registry !== '*' && ep.host === defaultHost(registry) && !ep.overridePath) continue
         target = byUrl.get(`${ep.scheme}://${ep.host}${ep.path}`) ?? targetOf(ep, doc.path)
         const tls = config.configs[ep.host]?.tls ?? (ep.host === 'registry-1.docker.io' ? config.configs['docker.io']?.tls : null) ?? null

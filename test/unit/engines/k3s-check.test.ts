@@ -1,36 +1,9 @@
 import {describe, expect, it} from 'vitest'
-import {mirrorsFromK3s, normalizeK3sEndpoint} from '../../../src/engines/k3s-check.js'
+import {mirrorsFromK3s} from '../../../src/engines/k3s-check.js'
 import {parseK3sRegistries} from '../../../src/formats/k3s-registries/index.js'
 
 const FILE = '/etc/rancher/k3s/registries.yaml'
 const targets = (yaml: string) => mirrorsFromK3s(parseK3sRegistries(yaml, FILE))
-
-// k3s-io/k3s pkg/agent/containerd/config.go normalizeEndpointAddress
-describe('normalizeK3sEndpoint (k3s normalizeEndpointAddress)', () => {
-  it('defaults to https, but to http for localhost or loopback on a port other than 443', () => {
-    expect(normalizeK3sEndpoint('mirror.corp:5000')).toEqual({scheme: 'https', host: 'mirror.corp:5000', path: '/v2', overridePath: false})
-    expect(normalizeK3sEndpoint('127.0.0.1:5000').scheme).toBe('http')
-    expect(normalizeK3sEndpoint('localhost:5000').scheme).toBe('http')
-    expect(normalizeK3sEndpoint('127.0.0.1:443').scheme).toBe('https')
-    expect(normalizeK3sEndpoint('127.0.0.1').scheme).toBe('https')
-    expect(normalizeK3sEndpoint('http://mirror.corp').scheme).toBe('http')
-  })
-
-  it('"", "/" and "/v2" mean /v2; any other path is kept and gets override_path', () => {
-    for (const e of ['https://m', 'https://m/', 'https://m/v2']) expect(normalizeK3sEndpoint(e)).toEqual({scheme: 'https', host: 'm', path: '/v2', overridePath: false})
-    expect(normalizeK3sEndpoint('https://harbor.corp/v2/dockerhub-proxy')).toEqual({scheme: 'https', host: 'harbor.corp', path: '/v2/dockerhub-proxy', overridePath: true})
-    expect(normalizeK3sEndpoint('https://harbor.corp/dockerhub-proxy/')).toEqual({scheme: 'https', host: 'harbor.corp', path: '/dockerhub-proxy', overridePath: true})
-  })
-
-  it('docker.io as an endpoint host is Docker Hub\'s API host (docker.DefaultHost)', () => {
-    expect(normalizeK3sEndpoint('docker.io').host).toBe('registry-1.docker.io')
-  })
-
-  it('rejects what url.Parse or containerd cannot use', () => {
-    expect(() => normalizeK3sEndpoint('ftp://m')).toThrow(/neither http nor https/)
-    expect(() => normalizeK3sEndpoint('https://')).toThrow()
-  })
-})
 
 describe('mirrorsFromK3s', () => {
   it('takes every endpoint in file order, with the registries it serves and the URL containerd uses', () => {
@@ -76,5 +49,16 @@ describe('mirrorsFromK3s', () => {
   it('an endpoint k3s ignores is reported as one that cannot be probed', () => {
     const [t] = targets('mirrors:\n  docker.io:\n    endpoint: ["ftp://m.corp"]\n')
     expect(t!.problem).toMatch(/k3s ignores this endpoint/)
+  })
+})
+
+describe('endpoints check cannot probe', () => {
+  it('a scheme other than http(s), credentials in the URL, or one k3s drops: a target with the problem named', () => {
+    const t = targets('mirrors:\n  docker.io:\n    endpoint:\n      - "ftp://m.corp"\n      - "https://user:pw@m2.corp"\n      - "https://"\n')
+    expect(t.map((x) => x.problem)).toEqual([
+      expect.stringMatching(/neither http nor https/),
+      expect.stringMatching(/credentials in an endpoint URL are not used/),
+      expect.stringMatching(/^k3s ignores this endpoint: "https:\/\/": no host/),
+    ])
   })
 })
