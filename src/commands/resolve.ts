@@ -7,6 +7,7 @@ import {locationFlags} from '../cli/flags.js'
 import {configRejected} from '../lint/config-rejected.js'
 import {LocalHost} from '../hosts/local-host.js'
 import {loadRegistriesConf} from '../engines/registries-conf-engine.js'
+import {resolveWithK3s} from '../engines/k3s-resolve.js'
 import {ExitCode} from '../core/exit-codes.js'
 import {isResolved, resolveImage, type ResolveEntry, type ResolvedImage} from '../formats/registries-conf/resolve.js'
 
@@ -19,19 +20,28 @@ export default class Resolve extends BaseCommand {
   static override flags = {
     ...locationFlags,
     ...containerdFlags,
-    engine: Flags.string({options: ['podman', 'containerd'], default: 'podman', description: 'whose rules: podman (registries.conf: podman, skopeo, buildah, CRI-O) or containerd (hosts.toml)'}),
+    engine: Flags.string({options: ['podman', 'containerd', 'k3s'], default: 'podman', description: "whose rules: podman (registries.conf: podman, skopeo, buildah, CRI-O), containerd (hosts.toml) or k3s (registries.yaml, as k3s renders it into hosts.toml for its containerd; --containerd-version picks that containerd's rules, default the newest)"}),
   }
   static override examples = [
     '<%= config.bin %> resolve nginx docker.io/library/alpine:3.20',
     '<%= config.bin %> resolve --root /srv/image-root quay.io/podman/hello --json',
     '<%= config.bin %> resolve --registries-conf ./registries.conf --registries-conf-dir ./registries.conf.d busybox',
     '<%= config.bin %> resolve --engine containerd --containerd-hosts-dir /etc/containerd/certs.d alpine --json',
+    '<%= config.bin %> resolve --engine k3s alpine --containerd-version 1.7 --json',
   ]
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Resolve)
     await checkRoot(flags.root)
     const host = new LocalHost(flags.root)
+    if (flags.engine === 'k3s') {
+      // k3s bundles its own containerd: `containerd --version` on the node says nothing about it.
+      const version = flags['containerd-version'] ? await detectContainerdVersion(host, {flag: flags['containerd-version'], treeRoot: true}) : null
+      const {results} = await resolveWithK3s(host, argv as string[], version)
+      if (flags.json) this.printJson({results: results.map((r) => ({image: r.image, sources: r.sources}))})
+      else this.print(results.map(renderContainerdResolved).join('\n'))
+      return
+    }
     if (flags.engine === 'containerd') {
       const where = await locateContainerd(host, {hostsDir: flags['containerd-hosts-dir'], configToml: flags['containerd-config']})
       const version = await detectContainerdVersion(host, {flag: flags['containerd-version'], treeRoot: flags.root !== undefined})
