@@ -170,15 +170,15 @@ export function canaryOutcome(results: readonly CanaryClientResult[], details: C
  * served it. Skipped where no client or daemon is there, or on a --root tree.
  */
 export function canaryStep(image: string, mirrors: CanaryMirrors): PostWriteStep {
-  return async ({session, written}) => {
+  return async ({session, engines}) => {
     const startedAt = new Date().toISOString()
-    const families = (['podman', 'docker'] as const).filter((f) => written.files.some((file) => file.engine === f))
+    const families = (['podman', 'docker'] as const).filter((f) => engines.includes(f))
     const details = (clients: CanaryClientResult[]): CanaryDetails => ({image, startedAt, finishedAt: new Date().toISOString(), source: clients.filter((c) => c.source).length === 1 ? clients.find((c) => c.source)!.source : null, clients})
     const runner = session.reloader?.() ?? null
     if (!runner) return {step: 'canary', status: 'skipped', reason: 'a --root tree runs no engine to pull with', details: details([])}
     if (!families.length) {
-      const others = [...new Set(written.files.map((f) => f.engine))].join(', ')
-      return {step: 'canary', status: 'skipped', reason: `no podman or docker file changed on this host${others ? ` (no canary pull for ${others} yet)` : ''}`, details: details([])}
+      const others = engines.join(', ')
+      return {step: 'canary', status: 'skipped', reason: `neither podman nor docker is configured on this host${others ? ` (no canary pull for ${others} yet)` : ''}`, details: details([])}
     }
     const r = await runner.run(CANARY_SCRIPT, canaryRequest(families, image))
     let answers: CanaryAnswer[]

@@ -21,6 +21,8 @@ export interface HostPlan {
   writes: FileWrite[]
   files: HostFile[]
   warnings: string[]
+  /** The engines the spec configures on this host (also when their files already match): what --verify and --canary check. */
+  engines?: HostFile['engine'][]
 }
 
 export interface PlanHostOptions {
@@ -151,7 +153,7 @@ async function planWithVersion(
     else for (const f of proxy.files) warnings.push(`${f.engine} would reach a mirror through its proxy; ${intent.fixNoProxyHint} to ${f.actions[0]} in ${f.path}`)
     warnings.push(...proxy.manual)
   }
-  const plan = await collect(base, overlay, results, warnings)
+  const plan = {...(await collect(base, overlay, results, warnings)), engines: [...used]}
   for (const w of plan.writes) if (w.path === daemonJson.path && w.content !== null) daemonJsonTexts.push(w.content)
   return {plan, daemonJsonTexts}
 }

@@ -1,6 +1,6 @@
 import type {FileWrite} from '../hosts/write-plan.js'
 import type {HostPlan} from './plan-host.js'
-import type {HostResult, StepOutcome} from './report.js'
+import type {HostFile, HostResult, StepOutcome} from './report.js'
 
 export type {StepOutcome} from './report.js'
 import type {HostSession} from './session.js'
@@ -8,14 +8,17 @@ import type {HostSession} from './session.js'
 export interface PostWriteContext {
   session: HostSession
   plan: HostPlan
-  /** The host's result after the write (and reload, when asked). */
+  /** The host's result after the write (and reload, when asked); unchanged with no files on a converged host. */
   written: HostResult
+  /** The engines to check: those whose files were written, or on a converged host those the spec configures there. */
+  engines: HostFile['engine'][]
   signal: AbortSignal
 }
 
 /**
- * A check run on a host after its write and reload. A failed outcome makes the host roll
- * back: the written files get their planned-from text again and the engines reload.
+ * A check run on a host after its write and reload, or on a host already converged. A failed
+ * outcome makes a written host roll back: the written files get their planned-from text again
+ * and the engines reload; a converged host, where nothing was written, is reported failed.
  */
 export type PostWriteStep = (ctx: PostWriteContext) => Promise<StepOutcome>
 
@@ -42,4 +45,10 @@ export async function runPostWrite(steps: readonly PostWriteStep[], ctx: PostWri
  */
 export function undoWrites(writes: readonly FileWrite[], writtenPaths: readonly string[]): FileWrite[] {
   return writes.filter((w) => writtenPaths.includes(w.path)).map((w) => ({...w, expect: w.content, content: w.expect}))
+}
+
+/** Which engines a host's checks look at (see PostWriteContext.engines). */
+export function checkedEngines(plan: HostPlan, written: HostResult): HostFile['engine'][] {
+  if (written.files.length) return [...new Set(written.files.map((f) => f.engine))]
+  return plan.engines ?? []
 }

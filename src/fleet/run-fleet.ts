@@ -9,7 +9,7 @@ import {runPool, TaskCancelled, TaskTimeout} from './pool.js'
 import type {Progress} from './progress.js'
 import {failedResult, type HostResult} from './report.js'
 import {changedFiles, reloadHost} from './reload.js'
-import {runPostWrite, undoWrites, type PostWriteStep} from './post-write.js'
+import {checkedEngines, runPostWrite, undoWrites, type PostWriteStep} from './post-write.js'
 import {splitBatches, type RolloutGate} from './rollout.js'
 import type {HostSession} from './session.js'
 
@@ -90,11 +90,13 @@ function plannedResult(host: string, plan: HostPlan): HostResult {
 }
 
 async function applyOne({session, plan, result}: PlannedHost, signal: AbortSignal, options: FleetRunOptions): Promise<HostResult> {
-  if (!plan || !plan.writes.length) return result
+  if (!plan) return result
+  if (!plan.writes.length) return checkConverged(session, plan, result, signal, options)
   options.progress.phase(session.name, 'writing')
   const dir = session.backupDir()
   const r = await session.apply(applyRequest(plan, options.backupSubfolder ? path.posix.join(dir, options.backupSubfolder) : dir), signal)
   let written = hostResultOf(session.name, plan, r)
+  if (written.status === 'unchanged') return checkConverged(session, plan, written, signal, options)
   if (written.status !== 'changed') return written
   if (options.reload) {
     const reload = await reloadOf(session, changedFiles(plan.writes, written.files), options.reload.allowRestart)
@@ -105,11 +107,20 @@ async function applyOne({session, plan, result}: PlannedHost, signal: AbortSigna
   }
   if (!options.checks?.length) return written
   options.progress.phase(session.name, 'verifying')
-  const checks = await runPostWrite(options.checks, {session, plan, written, signal})
+  const checks = await runPostWrite(options.checks, {session, plan, written, engines: checkedEngines(plan, written), signal})
   const failed = checks.find((c) => c.status === 'failed')
   if (!failed) return {...written, checks}
   if (options.keepOnFailedCheck) return {...written, checks, status: 'failed', reason: `${failed.step} failed: ${failed.reason}`}
   return rollBack({...written, checks}, session, plan, `${failed.step} failed: ${failed.reason}`, signal, options)
+}
+
+/** A host already as the spec says: its checks run all the same; a failure fails it (nothing to roll back). */
+async function checkConverged(session: HostSession, plan: HostPlan, result: HostResult, signal: AbortSignal, options: FleetRunOptions): Promise<HostResult> {
+  if (!options.checks?.length) return result
+  options.progress.phase(session.name, 'verifying')
+  const checks = await runPostWrite(options.checks, {session, plan, written: result, engines: checkedEngines(plan, result), signal})
+  const failed = checks.find((c) => c.status === 'failed')
+  return failed ? {...result, checks, status: 'failed', reason: `${failed.step} failed: ${failed.reason} (nothing was written on this host)`} : {...result, checks}
 }
 
 function reloadOf(session: HostSession, files: ReturnType<typeof changedFiles>, allowRestart: boolean) {

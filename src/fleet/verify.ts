@@ -139,6 +139,7 @@ async function engineProbes(host: Host, engine: MirrorEngine, timeoutSeconds: nu
 /** The files part: hostResultOf only says "changed" when every written file was re-read and matched. */
 function filesPart(ctx: PostWriteContext): VerifyPart {
   const n = ctx.written.files.length
+  if (!n) return {part: 'files', status: 'passed', detail: 'every file already as planned (nothing written)'}
   return {part: 'files', status: 'passed', detail: `${n} written file${n === 1 ? '' : 's'} re-read with the expected sha256`}
 }
 
@@ -159,8 +160,8 @@ export function verifyStep(options: VerifyOptions): PostWriteStep {
       const w = ctx.plan.writes.find((x) => x.path === f.path)
       if (w) host.put(w.path, w.content, w.mode)
     }
-    const engines = [...new Set(ctx.written.files.map((f) => PROBED[f.engine]).filter((e): e is MirrorEngine => e !== null))]
-    if (ctx.written.files.some((f) => f.engine === 'k3s')) parts.push({part: 'mirrors', status: 'skipped', detail: 'k3s: registries.yaml mirrors are not probed'})
+    const engines = [...new Set(ctx.engines.map((e) => PROBED[e]).filter((e): e is MirrorEngine => e !== null))]
+    if (ctx.engines.includes('k3s')) parts.push({part: 'mirrors', status: 'skipped', detail: 'k3s: registries.yaml mirrors are not probed'})
     const planned = await Promise.all(engines.map((e) => engineProbes(host, e, options.timeoutSeconds)))
     const docker = planned.find((p) => p.engine === 'docker' && p.configured.length)
     const requests: ProbeRequest[] = planned.flatMap((p) => probeRequests(p.probes))

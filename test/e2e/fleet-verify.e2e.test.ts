@@ -87,6 +87,18 @@ describe('apply --verify over SSH', () => {
     expect(JSON.parse(hosts.host('vf1').readFile(DAEMON_JSON)!)['registry-mirrors']).toEqual([`http://${live.host}`])
   })
 
+  test('a converged host is verified all the same: unchanged, its mirror asked again from the host', async () => {
+    const before = accessLog(live).filter((e) => e.path === '/v2/' && /curl/.test(e.userAgent)).length
+    const r = await run('apply', 'vf1', '--spec', spec('live', live.host), '--verify', '--yes')
+    expect(r.exitCode, r.stderr + r.stdout).toBe(0)
+    expect(r.host!.status).toBe('unchanged')
+    const [check] = r.host!.checks!
+    expect(check!.status, check!.reason).toBe('passed')
+    expect(check!.details!.parts.find((p) => p.part === 'files')!.detail).toBe('every file already as planned (nothing written)')
+    expect(check!.details!.mirrors).toMatchObject([{mirror: `http://${live.host}/`, status: 'ok'}])
+    expect(accessLog(live).filter((e) => e.path === '/v2/' && /curl/.test(e.userAgent)).length).toBeGreaterThan(before)
+  })
+
   test('a mirror that is down: verification fails, the host is rolled back with byte-identical files, exit 1', async () => {
     const r = await run('apply', 'vf2', '--spec', spec('dead', `127.0.0.1:${deadPort}`), '--verify', '--yes')
     expect(r.exitCode, r.stderr).toBe(1)

@@ -290,13 +290,13 @@ esac`,
     expect(() => parseCanaryOutput('')).toThrow(/no answer/)
   })
 
-  it('the step: skipped on a --root tree and where no podman or docker file changed; failed when the script fails', async () => {
+  it('the step: skipped on a --root tree and where neither podman nor docker is configured; failed when the script fails', async () => {
     const ctx = (session: Partial<HostSession>, engines: string[]): PostWriteContext =>
-      ({session: session as HostSession, written: {files: engines.map((engine) => ({engine}))}, plan: {}, signal: new AbortController().signal}) as unknown as PostWriteContext
+      ({session: session as HostSession, written: {files: engines.map((engine) => ({engine}))}, engines, plan: {}, signal: new AbortController().signal}) as unknown as PostWriteContext
     const step = canaryStep(IMAGE, mirrors([MIRROR]))
     expect(await step(ctx({reloader: () => null}, ['podman']))).toMatchObject({step: 'canary', status: 'skipped', reason: 'a --root tree runs no engine to pull with'})
     const run = async () => ({exitCode: 3, stdout: '', stderr: 'mirrorctl-canary: bad image reference\n'})
-    expect(await step(ctx({reloader: () => ({facts: {commands: null, units: {}}, run})}, ['containerd']))).toMatchObject({status: 'skipped', reason: 'no podman or docker file changed on this host (no canary pull for containerd yet)'})
+    expect(await step(ctx({reloader: () => ({facts: {commands: null, units: {}}, run})}, ['containerd']))).toMatchObject({status: 'skipped', reason: 'neither podman nor docker is configured on this host (no canary pull for containerd yet)'})
     expect(await step(ctx({reloader: () => ({facts: {commands: null, units: {}}, run})}, ['podman']))).toMatchObject({status: 'failed', reason: 'the canary script failed: mirrorctl-canary: bad image reference'})
   })
 })

@@ -82,6 +82,26 @@ describe('checks after the write', () => {
     expect(fs.existsSync(path.join(root, DROP_IN))).toBe(false)
   })
 
+  it('a converged host is checked too, on the engines the plan configures; a failure fails it and writes nothing', async () => {
+    const root = tree({[CONF]: 'new\n'})
+    const converged: HostPlan = {writes: [], files: [], warnings: [], engines: ['podman', 'docker']}
+    const seen: string[][] = []
+    const check = (status: 'passed' | 'failed'): PostWriteStep => async (ctx) => {
+      seen.push(ctx.engines)
+      return {step: 'verify', status, reason: status === 'failed' ? 'mirror down' : 'ok'}
+    }
+    const [ok] = await runPlanner([new LocalSession(root)], async () => converged, true, options([check('passed')]))
+    expect(ok!.result).toMatchObject({status: 'unchanged', checks: [{step: 'verify', status: 'passed'}]})
+    const [bad] = await runPlanner([new LocalSession(root)], async () => converged, true, options([check('failed')]))
+    expect(bad!.result).toMatchObject({status: 'failed', reason: 'verify failed: mirror down (nothing was written on this host)'})
+    expect(seen).toEqual([['podman', 'docker'], ['podman', 'docker']])
+    expect(fs.readFileSync(path.join(root, CONF), 'utf8')).toBe('new\n')
+    // Planned writes that already match at write time: the same.
+    const [matched] = await runPlanner([new LocalSession(root)], async () => ({...plan, writes: [{path: CONF, expect: 'new\n', content: 'new\n', mode: 0o644}], engines: ['podman']}), true, options([check('failed')]))
+    expect(matched!.result.status).toBe('failed')
+    expect(seen.at(-1)).toEqual(['podman'])
+  })
+
   it('a rollback that meets a file changed since the write fails the host and leaves that file', async () => {
     const root = tree({[CONF]: 'old\n'})
     const meddle: PostWriteStep = async () => {
