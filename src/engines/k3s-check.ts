@@ -15,7 +15,7 @@ import {defaultHost, normalizeK3sEndpoint, type K3sEndpoint} from '../formats/k3
 import {parseK3sRegistries, readK3sRegistries, type K3sRegistriesDoc} from '../formats/k3s-registries/index.js'
 import type {Host} from '../hosts/host.js'
 import {configRejected} from '../lint/config-rejected.js'
-import type {MirrorTarget} from '../net/mirror-target.js'
+import {splitAtV2, splitHostPort, type MirrorTarget} from '../net/mirror-target.js'
 import {locateK3sRegistries} from './k3s-change.js'
 
 /**
@@ -37,15 +37,15 @@ function endpointOf(endpoint: string): K3sEndpoint {
  * /v2 so that the manifest request is exactly the one containerd sends.
  */
 function targetOf(ep: K3sEndpoint, origin: string): MirrorTarget {
-  const m = /^(.*?)\/v2(?:\/(.*))?$/.exec(ep.path)
-  const {host, port} = splitHost(ep.host)
+  const split = splitAtV2(ep.path)
+  const {host, port} = splitHostPort(ep.host)
   const target: MirrorTarget = {
     mirror: `${ep.scheme}://${ep.host}${ep.path}`,
     host,
     port,
     hostPort: ep.host,
-    namespace: m?.[2] ?? '',
-    apiRoot: m?.[1] ?? '',
+    namespace: split?.namespace ?? '',
+    apiRoot: split?.apiRoot ?? '',
     scheme: ep.scheme as 'http' | 'https',
     insecure: false,
     proxy: '',
@@ -53,16 +53,10 @@ function targetOf(ep: K3sEndpoint, origin: string): MirrorTarget {
     origin,
     serves: [],
   }
-  if (!m) {
+  if (!split) {
     target.problem = `k3s sets override_path for this endpoint, so containerd requests ${ep.path}/<repository>/manifests/… with no /v2 in the path, which a registry does not serve; write the endpoint with its /v2 path (for a Harbor project: ${ep.scheme}://${ep.host}/v2${ep.path})`
   }
   return target
-}
-
-function splitHost(hostPort: string): {host: string; port: number | null} {
-  const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(hostPort)
-  const raw = m?.[1] ?? hostPort
-  return {host: raw.startsWith('[') ? raw.slice(1, -1) : raw, port: m?.[2] !== undefined ? Number(m[2]) : null}
 }
 
 /**

@@ -55,7 +55,18 @@ function usage(message: string, hint?: string): UserError {
   return new UserError(message, {exitCode: ExitCode.Usage, ...(hint ? {hint} : {})})
 }
 
-function splitHostPort(hostPort: string): {host: string; port: number | null} {
+/**
+ * A path containerd requests below (ending in /v2, or an override_path such as
+ * /v2/<project>) split at its first /v2: the API root before it, the namespace after it.
+ * null when there is no /v2 segment (a registry serves nothing there).
+ */
+export function splitAtV2(path: string): {apiRoot: string; namespace: string} | null {
+  const m = /^(.*?)\/v2(?:\/(.*))?$/.exec(path)
+  return m ? {apiRoot: m[1]!, namespace: m[2] ?? ''} : null
+}
+
+/** host[:port] (IPv6 in brackets) into the host without brackets and the port. */
+export function splitHostPort(hostPort: string): {host: string; port: number | null} {
   const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(hostPort)
   const rawHost = m?.[1] ?? hostPort
   const host = rawHost.startsWith('[') ? rawHost.slice(1, -1) : rawHost.toLowerCase()
@@ -172,9 +183,9 @@ export function mirrorsFromContainerd(snapshots: readonly HostsDirSnapshot[], ve
           target.mirror = url
           // containerd requests <path>/<repo>/manifests/... (path ends in /v2 unless override_path):
           // what precedes /v2 is the API root, what follows it (a Harbor project) the namespace.
-          const v2 = /^(.*?)\/v2(?:\/(.*))?$/.exec(h.path.replace(/\/+$/, ''))
-          target.apiRoot = v2 ? v2[1]! : h.path.replace(/\/+$/, '')
-          target.namespace = v2?.[2] ?? ''
+          const split = splitAtV2(h.path.replace(/\/+$/, ''))
+          target.apiRoot = split?.apiRoot ?? h.path.replace(/\/+$/, '')
+          target.namespace = split?.namespace ?? ''
           byUrl.set(url, target)
         }
         target.insecure ||= h.skipVerify === true
