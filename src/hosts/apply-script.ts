@@ -5,64 +5,152 @@ import type {ApplyRequest, ApplyResult, FileWriteOutcome, FileWriteStatus} from 
 /**
  * The one program that changes files on a host (this machine, a --root tree, an SSH
  * target). It is fixed text: every path, content, mode and folder arrives on stdin as a
- * manifest of base64 fields (encodeApplyRequest), so no value is ever parsed as shell.
- * Needs sh (dash is enough) and coreutils; util-linux flock when present, else an mkdir lock.
+ * manifest (encodeApplyRequest) of escaped paths, digests and base64 contents, read into
+ * variables by the shell itself, so no value is ever parsed as shell.
+ * Needs sh (dash or busybox ash is enough) and coreutils or busybox; util-linux flock when
+ * present, else an mkdir lock.
  *
  * Steps: take the host lock; compare EVERY file with the text it was planned from (an
- * absent file expected = must not exist); on any mismatch write nothing. Otherwise per
- * file: follow links to the final target, create a temp file beside it, keep owner, group
- * and mode, fsync, rename, fsync the folder, re-read and check the sha256. The previous
- * version goes to a pending backup first and is kept only when the whole request
- * succeeded; a failure restores the earlier files of the request, so the host ends
- * all-old or all-new. The result is printed as lines of base64 fields (decodeApplyResult).
+ * absent file expected = must not exist); on any mismatch write nothing. Otherwise follow
+ * links to the final targets, make pending backups and temp files beside the targets, keep
+ * owner, group and mode, check and fsync the temp files, rename each over its target, fsync
+ * the folders, re-read and check the sha256. The previous versions go to pending backups
+ * first, kept only when the whole request succeeded; a failure restores the earlier files
+ * of the request, so the host ends all-old or all-new. The result is printed as lines of
+ * fields (decodeApplyResult).
+ *
+ * A fleet pays each process per host, so commands run once for all files where they can
+ * (one sha256sum per check, one stat, one sync per stage, one mkdir, one rm): the usual
+ * two-file request runs under 20 processes. The rare failure paths may take more.
  */
 export const APPLY_SCRIPT = `set -u
 umask 022
 LC_ALL=C
 export LC_ALL
-out() { printf '%s' "$1" | base64 -w0; }
-die() { printf 'mirrorctl-apply-error %s\\n' "$(out "$1")"; exit 3; }
-work=$(mktemp -d "\${TMPDIR:-/tmp}/mirrorctl-apply.XXXXXX") || die 'cannot create a work folder'
-lockdir=
-cleanup() { rm -rf -- "$work"; if [ -n "$lockdir" ]; then rm -rf -- "$lockdir"; fi; }
-trap cleanup EXIT
-trap 'exit 130' HUP INT TERM
-in=$work/in
-err=$work/err
-cat > "$in" || die 'cannot read the manifest'
-# Every process costs a fork and an exec on the host (a fleet pays it per host): the short
-# manifest lines are read once into L_1, L_2 ... by the shell itself; contents come last.
-exec 8< "$in"
-nl=0
-rd() { l=; IFS= read -r l <&8; nl=$((nl + 1)); eval "L_$nl=\\$l"; }
-line() { eval "l=\\$L_$1"; }
-# A decoded field; the x keeps trailing newlines that command substitution would drop.
-field() { line "$1"; v=$(printf '%s' "$l" | base64 -d; printf x) || die "bad manifest field on line $1"; v=\${v%x}; }
-reason() { r=$(cat -- "$err" 2>/dev/null; printf x); r=\${r%x}; [ -n "$r" ] || r=$1; }
-# s = the sha256 of file $1 (one process); fails when it cannot be read.
-sha() { s=$(sha256sum < "$1") || return 1; s=\${s%% *}; }
-# The folder of absolute path $1, without a dirname process.
-parent() { d=\${1%/*}; [ -n "$d" ] || d=/; }
-for x in 1 2 3 4 5 6; do rd; done
-[ "$L_1" = 'mirrorctl-apply 1' ] || die 'not a mirrorctl apply manifest (version 1)'
-field 2; lockf=$v
-field 3; bdir=$v
-keep=$L_4
-count=$L_5
-wait=$L_6
-case "$keep$count$wait" in *[!0-9]*|'') die 'bad numbers in the manifest';; esac
-x=0
-while [ "$x" -lt $((count * 5)) ]; do rd; x=$((x + 1)); done
-exec 8<&-
+nl='
+'
+# Every process costs a fork and an exec on the host, and a fleet pays them per host: values
+# stay in shell variables, commands run once for all files, and an error message is caught
+# with r=$(cmd 2>&1), which costs no more processes than the command itself.
 
+# e = output field for text $1: "r:TEXT" when plain (no process), else base64.
+enc() {
+  case $1 in
+    '') e=r: ;;
+    *[!A-Za-z0-9/._+@,=:~%-]*) e=$(printf '%s' "$1" | base64 -w0) ;;
+    *) e=r:$1 ;;
+  esac
+}
+die() { enc "$1"; printf 'mirrorctl-apply-error %s\\n' "$e"; exit 3; }
+# v = the bytes of manifest field $1: the printf builtin decodes its \\0NNN escapes (a fork, odd bytes only).
+unesc() { case $1 in *\\\\*) v=$(printf '%b_' "$1"); v=\${v%_} ;; *) v=$1 ;; esac; }
+# Whether $1 is a sha256 in hex, or "-".
+digest() { case $1 in -) ;; *[!0-9a-f]*) return 1 ;; *) [ "\${#1}" = 64 ] ;; esac; }
+# d = the folder of absolute path $1, without a dirname process.
+parent() { d=\${1%/*}; [ -n "$d" ] || d=/; }
+# Whether readlink is needed for $1: a link on the way, or "." / ".." / "//" to fold.
+winding() {
+  case $1 in */./*|*/../*|*//*|*/.|*/..) return 0 ;; esac
+  q=$1
+  while [ -n "$q" ]; do
+    if [ -L "$q" ]; then return 0; fi
+    q=\${q%/*}
+  done
+  return 1
+}
+# last = the newest entry of backup slot folder $1 ('' for none): the shell's glob sorts
+# names in byte order under LC_ALL=C, and names are time stamps. n = how many there are.
+newest() {
+  last= n=0
+  if [ -d "$1" ]; then for x in "$1"/*; do if [ -e "$x" ] || [ -h "$x" ]; then last=\${x##*/} n=$((n + 1)); fi; done; fi
+}
+# L_1 ... L_n = the lines of $1 (n of them).
+lines() {
+  n=0 rest=$1
+  while [ -n "$rest" ]; do
+    n=$((n + 1))
+    eval "L_$n=\\\${rest%%\\"\\$nl\\"*}"
+    case $rest in *"$nl"*) rest=\${rest#*"$nl"} ;; *) rest= ;; esac
+  done
+}
+# HS_1 ... = the sha256 of each argument, or "-" with the message in HE_k when it cannot be
+# read. One sha256sum for all; file by file only when that did not give one digest per file
+# (a name with a newline would span lines: those go file by file from the start).
+hashes() {
+  whole=1
+  case $* in *"$nl"*) whole= ;; esac
+  if [ -n "$whole" ] && out=$(sha256sum -- "$@" 2>/dev/null); then
+    lines "$out"
+    [ "$n" = $# ] || whole=
+    k=0
+    while [ -n "$whole" ] && [ "$k" -lt "$n" ]; do
+      k=$((k + 1))
+      # GNU sha256sum starts the line with a backslash when it escapes the name.
+      eval "x=\\\${L_$k#\\\\\\\\}"
+      x=\${x%% *}
+      if digest "$x" && [ "$x" != - ]; then eval "HS_$k=\\$x"; else whole=; fi
+    done
+  else
+    whole=
+  fi
+  [ -z "$whole" ] || return 0
+  k=0
+  for x do
+    k=$((k + 1))
+    if r=$(sha256sum 2>&1 < "$x"); then eval "HS_$k=\\\${r%% *}"; else eval "HS_$k=-; HE_$k=\\$r"; fi
+  done
+}
+# The umask that gives a new file mode $1 straight away when it has no x or special bits
+# (then no chmod is needed); other modes start private and get a chmod.
+modemask() {
+  case $1 in
+    0[0246][0246][0246]) x=\${1#0}; g=\${x%?}; g=\${g#?}; um=0$((7 - \${x%??}))$((7 - g))$((7 - \${x#??})) ;;
+    *) um=077 ;;
+  esac
+}
+
+# The manifest (encodeApplyRequest), read by the shell itself: a header, one line per file,
+# then each file's content as one base64 line, kept in variables until it is written.
+IFS= read -r l || die 'cannot read the manifest'
+[ "$l" = 'mirrorctl-apply 2' ] || die 'not a mirrorctl apply manifest (version 2)'
+read -r lockf bdir keep count wait x || die 'cannot read the manifest'
+case "$keep$count$wait" in *[!0-9]*|'') die 'bad numbers in the manifest' ;; esac
+[ -z "$x" ] || die 'bad manifest header'
+unesc "$lockf"; lockf=$v
+unesc "$bdir"; bdir=$v
+# Per file i: P path, SL backup slot, M mode, E expected sha or -, C content sha or - (remove),
+# D content base64, T target, H current sha or -, ST status, WHY reason, B backup.
+i=0
+while [ "$i" -lt "$count" ]; do
+  i=$((i + 1))
+  read -r pe se m e c x || die "cannot read the manifest (file $i)"
+  case $m in [0-7][0-7][0-7][0-7]) ;; *) die "bad mode in the manifest (file $i)" ;; esac
+  { digest "$e" && digest "$c" && [ -z "$x" ]; } || die "bad manifest line for file $i"
+  unesc "$pe"; eval "P_$i=\\$v"
+  unesc "$se"; eval "SL_$i=\\$v"
+  eval "M_$i=\\$m E_$i=\\$e C_$i=\\$c WHY_$i=- B_$i=- TMP_$i= OLD_$i= PEND_$i= MOVED_$i="
+done
+i=0
+while [ "$i" -lt "$count" ]; do
+  i=$((i + 1))
+  IFS= read -r l || die "cannot read the manifest (content $i)"
+  # Only base64 letters may reach the here-document that writes it (which expands $ and \`).
+  case $l in -) ;; *[!A-Za-z0-9+/=]*) die "bad content in the manifest (file $i)" ;; esac
+  eval "D_$i=\\$l"
+done
+
+# The host lock: util-linux flock, else an mkdir lock (a live owner's pid inside).
 parent "$lockf"
-[ -d "$d" ] || mkdir -p -- "$d" 2>"$err" || { reason ''; die "cannot create the folder of the lock $lockf: $r"; }
+[ -d "$d" ] || r=$(mkdir -p -- "$d" 2>&1) || die "cannot create the folder of the lock $lockf: $r"
+lockdir=
 if command -v flock >/dev/null 2>&1; then
   how=flock
   exec 9>>"$lockf" || die "cannot open the lock $lockf"
   flock -w "$wait" 9 || die "timed out after $wait s waiting for the lock $lockf (another mirrorctl run holds it)"
 else
   how=mkdir
+  trap 'rm -rf -- "$lockdir"' EXIT
+  trap 'exit 130' HUP INT TERM
   tries=0
   until mkdir -- "$lockf.d" 2>/dev/null; do
     owner=$(cat -- "$lockf.d/pid" 2>/dev/null) || owner=
@@ -81,181 +169,330 @@ else
   echo $$ > "$lockdir/pid"
 fi
 
-# Per file i: p_i path, s_i backup slot name, m_i mode, e_i expected sha or -, c_i content sha,
-# t_i target, h_i current sha or -, st_i status, b_i backup, why_i reason.
-bad=0
-i=1
-while [ "$i" -le "$count" ]; do
-  n=$((6 + (i - 1) * 5))
-  field $((n + 1)); p=$v
-  eval "p_$i=\\$p; pe_$i=\\$l"
-  field $((n + 2)); eval "s_$i=\\$v"
-  eval "m_$i=\\$L_$((n + 3)); e_$i=\\$L_$((n + 4)); c_$i=\\$L_$((n + 5))"
+# Phase 1, compare: each path's final target (links followed) against the text it was
+# planned from, in one sha256sum together with the newest backup of each slot (for the
+# dedupe below). Any mismatch: nothing is written.
+set --
+i=0
+while [ "$i" -lt "$count" ]; do
+  i=$((i + 1))
+  eval "p=\\$P_$i slot=\\$SL_$i"
   t=$p
   # -f needs every folder on the way; -m also takes a dangling link whose folder is still to be made.
-  if [ -L "$p" ] || [ -e "$p" ]; then t=$(readlink -f -- "$p" 2>"$err" || readlink -m -- "$p" 2>"$err") || t=$p; fi
-  eval "t_$i=\\$t"
-  st=ok why=- h=-
+  if winding "$p"; then t=$(readlink -f -- "$p" 2>/dev/null) || t=$(readlink -m -- "$p" 2>/dev/null) || t=$p; fi
+  st=ok hk=0 bk=0
   if [ -L "$t" ] && ! [ -e "$t" ]; then
-    reason 'too many levels of symbolic links'; st=failed why="ELOOP: $r"
+    st=failed; eval "WHY_$i='ELOOP: too many levels of symbolic links'"
   elif [ -e "$t" ] && ! [ -f "$t" ]; then
-    st=failed why="EISDIR: $t is not a regular file"
+    st=failed; eval "WHY_$i=\\"EISDIR: \\$t is not a regular file\\""
   elif [ -e "$t" ]; then
-    if sha "$t" 2>"$err"; then h=$s; else reason 'cannot read it'; st=failed why=$r; h=-; fi
+    set -- "$@" "$t"; hk=$#
+    if [ "$bdir" != - ]; then
+      newest "$bdir/$slot"
+      case $last in ''|*.absent) ;; *) set -- "$@" "$bdir/$slot/$last"; bk=$# ;; esac
+    fi
   fi
-  eval "e=\\$e_$i"
-  if [ "$st" = ok ] && [ "$e" != "$h" ]; then
+  eval "T_$i=\\$t ST_$i=\\$st HK_$i=\\$hk BK_$i=\\$bk"
+done
+[ $# = 0 ] || hashes "$@"
+bad=0 todo=
+i=0
+while [ "$i" -lt "$count" ]; do
+  i=$((i + 1))
+  eval "st=\\$ST_$i hk=\\$HK_$i bk=\\$BK_$i e=\\$E_$i c=\\$C_$i"
+  h=- bh=-
+  [ "$hk" = 0 ] || eval "h=\\$HS_$hk"
+  [ "$bk" = 0 ] || eval "bh=\\$HS_$bk"
+  if [ "$hk" != 0 ] && [ "$h" = - ]; then
+    st=failed; eval "r=\\$HE_$hk"; eval "WHY_$i=\\\${r:-cannot read it}"
+  elif [ "$st" = ok ] && [ "$e" != "$h" ]; then
     st=conflict
     if [ "$e" = - ]; then why='the file now exists'; elif [ "$h" = - ]; then why='the file was removed'; else why='the file changed since it was read'; fi
+    eval "WHY_$i=\\$why"
+  elif [ "$st" = ok ] && [ "$h" = "$c" ]; then
+    st=unchanged
+  elif [ "$st" = ok ]; then
+    st=todo todo="$todo $i"
   fi
-  [ "$st" = ok ] || bad=1
-  eval "h_$i=\\$h; st_$i=\\$st; why_$i=\\$why; b_$i=-; old_$i=; pend_$i="
-  i=$((i + 1))
+  [ "$st" != failed ] && [ "$st" != conflict ] || bad=1
+  eval "ST_$i=\\$st H_$i=\\$h BH_$i=\\$bh"
 done
 
-# Puts back every file of the request written so far and drops their pending backups.
-rollback() {
-  j=1
-  while [ "$j" -lt "$1" ]; do
-    eval "st=\\$st_$j; t=\\$t_$j; old=\\$old_$j; pend=\\$pend_$j"
-    if [ "$st" = written ]; then
+# Marks file $1 failed for reason $2; the others of the request are skipped (the written
+# ones are put back by the caller).
+fail() {
+  eval "ST_$1=failed WHY_$1=\\$2 fp=\\$P_$1"
+  j=0
+  while [ "$j" -lt "$count" ]; do
+    j=$((j + 1))
+    [ "$j" != "$1" ] || continue
+    eval "st=\\$ST_$j moved=\\$MOVED_$j"
+    if [ -n "$moved" ] || { [ "$st" = todo ] && [ "$j" -lt "$1" ]; }; then eval "ST_$j=skipped WHY_$j=\\"not written: \\$fp failed\\" B_$j=-"
+    elif [ "$j" -gt "$1" ]; then eval "ST_$j=skipped WHY_$j=\\"not attempted: \\$fp failed\\""
+    fi
+  done
+  failed=$1
+}
+# Puts back every file already renamed or removed, and drops the temp files, the pending
+# backups and the copies made for this (clarity first: this path is rare).
+undo() {
+  for j in $todo; do
+    eval "t=\\$T_$j tmp=\\$TMP_$j old=\\$OLD_$j pend=\\$PEND_$j moved=\\$MOVED_$j"
+    if [ -n "$moved" ]; then
       if [ -n "$old" ]; then mv -f -T -- "$old" "$t" 2>/dev/null; else rm -f -- "$t"; fi
       parent "$t"; sync -- "$d" 2>/dev/null
-      eval "st_$j=skipped; why_$j=\\$2; b_$j=-"
+    elif [ -n "$old" ]; then rm -f -- "$old"
     fi
+    [ -z "$tmp" ] || rm -f -- "$tmp"
     [ -z "$pend" ] || rm -f -- "$pend"
-    j=$((j + 1))
+    eval "MOVED_$j="
   done
 }
+trap 'undo; exit 130' HUP INT TERM
 
-if [ "$bad" = 0 ]; then
-  i=1
-  while [ "$i" -le "$count" ]; do
-    eval "p=\\$p_$i; t=\\$t_$i; h=\\$h_$i; c=\\$c_$i; m=\\$m_$i; slot=\\$s_$i"
-    if [ "$h" = "$c" ]; then eval "st_$i=unchanged"; i=$((i + 1)); continue; fi
-    parent "$t"; dir=$d
-    tmp= old= pend= b=- fail= del=
-    # "-" as the planned content: remove the file (its backup and rollback work as for a write).
-    [ "$c" != - ] || del=1
-    if [ -n "$del" ]; then :
-    elif ! [ -d "$dir" ] && ! mkdir -p -- "$dir" 2>"$err"; then reason 'cannot create the folder'; fail=$r
-    elif ! tmp=$(mktemp -- "$dir/.\${t##*/}.mirrorctl-XXXXXX" 2>"$err"); then reason 'cannot create a temporary file'; fail=$r; tmp=
-    fi
-    # The previous version: a pending copy in its backup slot, unless the newest backup already holds it.
-    # Created exclusively (noclobber: O_EXCL, a planted link is refused) and private (0600), as mktemp would.
-    # A file about to be created gets an empty "<stamp>.absent" marker instead, so that rollback
-    # knows to remove it again.
-    if [ -z "$fail" ] && [ "$bdir" != - ]; then
-      sdir=$bdir/$slot
-      last=
-      # The newest backup: the last name in byte order (the shell's glob sorts as ls | sort does under LC_ALL=C).
-      if [ -d "$sdir" ]; then for x in "$sdir"/*; do [ -e "$x" ] || [ -h "$x" ] && last=\${x##*/}; done; fi
-      held=
-      case $last in
-        '') ;;
-        *.absent) [ "$h" != - ] || held=1 ;;
-        *) if [ "$h" != - ] && sha "$sdir/$last" 2>/dev/null && [ "$s" = "$h" ]; then held=1; fi ;;
-      esac
-      if [ -n "$held" ]; then [ "$h" = - ] || b=$sdir/$last
-      elif ! { [ -d "$sdir" ] || mkdir -p -- "$sdir" 2>"$err"; } || ! { pend=$sdir/.pending-$$-$i; (set -C; umask 177; if [ "$h" = - ]; then : > "$pend"; else cat -- "$t" > "$pend"; fi) 2>"$err"; }; then
-        reason 'cannot save the backup'; fail="backup folder $sdir: $r"
-      fi
-    fi
-    if [ -z "$fail" ] && [ -z "$del" ]; then
-      tail -n "+$((6 + count * 5 + i))" -- "$in" | head -n 1 | base64 -d > "$tmp" 2>"$err" || { reason 'cannot write the temporary file'; fail=$r; }
-    fi
-    if [ -z "$fail" ] && [ -z "$del" ] && { ! sha "$tmp" || [ "$s" != "$c" ]; }; then fail='EIO: the temporary file does not hold the planned text'; fi
-    if [ -z "$fail" ] && [ -z "$del" ]; then
-      if [ "$h" = - ]; then chmod -- "$m" "$tmp" 2>"$err" || { reason 'cannot set the mode'; fail=$r; }
-      else
-        chmod --reference="$t" -- "$tmp" 2>"$err" || { reason 'cannot keep the mode'; fail=$r; }
-        if [ -z "$fail" ] && ! chown --reference="$t" -- "$tmp" 2>"$err" && [ "$(id -u)" = 0 ]; then reason 'cannot keep the owner'; fail=$r; fi
-      fi
-    fi
-    if [ -z "$fail" ] && [ -z "$del" ]; then sync -- "$tmp" 2>"$err" || { reason 'fsync failed'; fail=$r; }; fi
-    # Kept until the whole request succeeded, to put the file back if a later one fails.
-    if [ -z "$fail" ] && [ "$h" != - ]; then
-      # Beside the temp file mktemp made for us (no other process picks that name); a removal has none.
-      if [ -n "$tmp" ]; then old=$tmp.old; else old=$(mktemp -u -- "$dir/.\${t##*/}.mirrorctl-old-XXXXXX"); fi
-      ln -- "$t" "$old" 2>/dev/null || cp -p -- "$t" "$old" 2>"$err" || { reason 'cannot keep the previous version'; fail=$r; old=; }
-    fi
-    moved=
-    if [ -z "$fail" ] && [ -n "$del" ]; then rm -f -- "$t" 2>"$err" && moved=1 || { reason 'remove failed'; fail=$r; }
-    elif [ -z "$fail" ]; then mv -f -T -- "$tmp" "$t" 2>"$err" && moved=1 || { reason 'rename failed'; fail=$r; }
-    fi
-    if [ -z "$fail" ]; then
-      sync -- "$dir" 2>/dev/null
-      if [ -n "$del" ]; then ! [ -e "$t" ] || fail='EIO: the file is still there after removing it'
-      else { sha "$t" 2>/dev/null && [ "$s" = "$c" ]; } || fail='EIO: re-reading the file did not give the planned text'
-      fi
-    fi
-    if [ -n "$fail" ]; then
-      [ -z "$tmp" ] || rm -f -- "$tmp"
-      [ -z "$pend" ] || rm -f -- "$pend"
-      if [ -n "$old" ]; then
-        if [ -e "$old" ]; then mv -f -T -- "$old" "$t" 2>/dev/null; fi
-      elif [ -n "$moved" ]; then rm -f -- "$t"
-      fi
-      eval "st_$i=failed; why_$i=\\$fail"
-      rollback "$i" "not written: $p failed"
-      k=$((i + 1))
-      while [ "$k" -le "$count" ]; do eval "st_$k=skipped; why_$k=\\"not attempted: \\$p failed\\""; k=$((k + 1)); done
-      break
-    fi
-    eval "st_$i=written; b_$i=\\$b; old_$i=\\$old; pend_$i=\\$pend"
+failed=
+if [ "$bad" = 1 ]; then
+  i=0
+  while [ "$i" -lt "$count" ]; do
     i=$((i + 1))
+    eval "st=\\$ST_$i"
+    if [ "$st" = todo ] || [ "$st" = unchanged ]; then eval "ST_$i=skipped WHY_$i='not attempted: another file of the request did not match or failed'"; fi
   done
-else
-  i=1
-  while [ "$i" -le "$count" ]; do
-    eval "st=\\$st_$i"
-    [ "$st" != ok ] || eval "st_$i=skipped; why_$i='not attempted: another file of the request did not match or failed'"
-    i=$((i + 1))
+  todo=
+fi
+
+# Phase 2, folders: one mkdir -p for every missing folder of a target or a backup slot.
+# A backup is needed unless the newest one already holds the text (for a file being
+# created: an ".absent" marker, so that rollback knows to remove it again).
+set --
+for i in $todo; do
+  eval "t=\\$T_$i h=\\$H_$i c=\\$C_$i bh=\\$BH_$i slot=\\$SL_$i"
+  parent "$t"
+  [ "$c" = - ] || [ -d "$d" ] || set -- "$@" "$d"
+  need=
+  if [ "$bdir" != - ]; then
+    sdir=$bdir/$slot
+    newest "$sdir"
+    case $last in
+      '') need=1 ;;
+      *.absent) [ "$h" = - ] || need=1 ;;
+      *) if [ "$h" != - ] && [ "$bh" = "$h" ]; then eval "B_$i=\\$sdir/\\$last"; else need=1; fi ;;
+    esac
+    [ -z "$need" ] || [ -d "$sdir" ] || set -- "$@" "$sdir"
+  fi
+  eval "NEED_$i=\\$need"
+done
+if [ $# -gt 0 ] && ! mkdir -p -- "$@" 2>/dev/null; then
+  # Which one, and why: folder by folder.
+  for i in $todo; do
+    eval "t=\\$T_$i c=\\$C_$i need=\\$NEED_$i slot=\\$SL_$i"
+    parent "$t"
+    if [ "$c" != - ] && ! [ -d "$d" ] && ! r=$(mkdir -p -- "$d" 2>&1); then fail "$i" "\${r:-cannot create the folder}"; break; fi
+    if [ -n "$need" ] && ! [ -d "$bdir/$slot" ] && ! r=$(mkdir -p -- "$bdir/$slot" 2>&1); then fail "$i" "backup folder $bdir/$slot: \${r:-cannot save the backup}"; break; fi
   done
 fi
 
-# Success: keep the pending backups under a time stamp, prune, drop the old copies.
-stamp=
-i=1
-while [ "$i" -le "$count" ]; do
-  eval "st=\\$st_$i; old=\\$old_$i; pend=\\$pend_$i; slot=\\$s_$i; h=\\$h_$i"
-  if [ "$st" = written ]; then
-    [ -z "$old" ] || rm -f -- "$old"
-    if [ -n "$pend" ]; then
-      sdir=$bdir/$slot
-      [ -n "$stamp" ] || stamp=$(date -u +%Y-%m-%dT%H-%M-%S-%3NZ)
-      tag=; [ "$h" != - ] || tag=.absent
-      name=$stamp$tag
-      k=1
-      while [ -e "$sdir/$name" ]; do name=$stamp.$k$tag; k=$((k + 1)); done
-      if mv -f -T -- "$pend" "$sdir/$name" 2>/dev/null; then
-        [ -n "$tag" ] || eval "b_$i=\\$sdir/\\$name"
-        # Prune to the newest $keep: the oldest names come first in the glob's byte order.
-        total=0
-        for x in "$sdir"/*; do [ -e "$x" ] || [ -h "$x" ] && total=$((total + 1)); done
-        x=$((total - keep))
-        if [ "$x" -gt 0 ]; then
-          for y in "$sdir"/*; do [ "$x" -gt 0 ] || break; [ -e "$y" ] || [ -h "$y" ] || continue; rm -f -- "$y"; x=$((x - 1)); done
-        fi
-      else
-        rm -f -- "$pend"
+# Phase 3, files beside the targets (nothing visible changes yet): the pending backup
+# (exclusive and private, as mktemp makes it; kept only if the whole request succeeds), and
+# the temp file, created exclusively with its final mode where umask can give it, then
+# filled by one base64 reading a here-document (no pipeline).
+[ -n "$failed" ] || for i in $todo; do
+  eval "t=\\$T_$i h=\\$H_$i c=\\$C_$i m=\\$M_$i need=\\$NEED_$i slot=\\$SL_$i"
+  parent "$t"
+  if [ -n "$need" ]; then
+    pend=$bdir/$slot/.pending-$$-$i
+    umask 177
+    set -C
+    # true, not ":": a failed redirection of a special builtin would end the script.
+    if true 2>/dev/null > "$pend"; then eval "PEND_$i=\\$pend"; r=; else r=$(true 2>&1 > "$pend"); r=\${r:-cannot create $pend}; fi
+    set +C
+    umask 022
+    if [ -z "$r" ] && [ "$h" != - ]; then r=$(cat -- "$t" 2>&1 > "$pend") || r=\${r:-cannot save the backup}; fi
+    if [ -n "$r" ]; then fail "$i" "backup folder $bdir/$slot: $r"; break; fi
+  fi
+  [ "$c" != - ] || continue
+  # $$ keeps runs apart; a name left by an earlier run is passed over.
+  tmp=$d/.\${t##*/}.mirrorctl-$$-$i
+  while [ -e "$tmp" ] || [ -L "$tmp" ]; do tmp=$tmp.x; done
+  modemask "$m"
+  umask "$um"
+  set -C
+  if true 2>/dev/null > "$tmp"; then eval "TMP_$i=\\$tmp"; r=; else r=$(true 2>&1 > "$tmp"); r=\${r:-cannot create a temporary file}; fi
+  set +C
+  umask 022
+  if [ -n "$r" ]; then fail "$i" "$r"; break; fi
+  eval "x=\\$D_$i"
+  if ! r=$(base64 -d 2>&1 > "$tmp" <<END_OF_CONTENT
+$x
+END_OF_CONTENT
+  ); then fail "$i" "\${r:-cannot write the temporary file}"; break; fi
+done
+
+# Phase 4, owner and mode: one stat of the existing targets and the temp files; chown and
+# chmod only where they differ (chown first: it clears set-user-ID bits).
+set --
+[ -n "$failed" ] || for i in $todo; do
+  eval "h=\\$H_$i c=\\$C_$i t=\\$T_$i tmp=\\$TMP_$i"
+  [ "$c" != - ] || continue
+  [ "$h" = - ] || set -- "$@" "$t"
+  set -- "$@" "$tmp"
+done
+if [ $# -gt 0 ]; then
+  if ! out=$(stat -c '%a %u %g' -- "$@" 2>/dev/null); then out=; fi
+  lines "$out"
+  [ "$n" = $# ] || n=0
+  k=0
+  for i in $todo; do
+    eval "h=\\$H_$i c=\\$C_$i t=\\$T_$i tmp=\\$TMP_$i m=\\$M_$i"
+    [ "$c" != - ] || continue
+    want=
+    if [ "$h" != - ]; then
+      k=$((k + 1))
+      if [ "$n" = 0 ]; then want=$(stat -c '%a %u %g' -- "$t" 2>&1) || { fail "$i" "cannot keep the mode: $want"; break; }; else eval "want=\\$L_$k"; fi
+    fi
+    k=$((k + 1))
+    if [ "$n" = 0 ]; then have=$(stat -c '%a %u %g' -- "$tmp" 2>&1) || { fail "$i" "cannot keep the mode: $have"; break; }; else eval "have=\\$L_$k"; fi
+    tmode=\${have%% *} town=\${have#* }
+    if [ -n "$want" ]; then mode=\${want%% *} owner=\${want#* }; else mode=$m owner=$town; fi
+    if [ "$town" != "$owner" ]; then
+      # Only root can give a file away (the temp file is ours: uid 0 is root); another
+      # login edits its files as itself, as before.
+      if r=$(chown -- "\${owner% *}:\${owner#* }" "$tmp" 2>&1); then tmode=-
+      elif [ "\${town% *}" = 0 ]; then fail "$i" "\${r:-cannot keep the owner}"; break
       fi
     fi
+    # After a chown always: it clears set-user-ID bits.
+    if [ "$tmode" = - ] || [ $((0$tmode)) != $((0$mode)) ]; then
+      r=$(chmod -- "$mode" "$tmp" 2>&1) || { fail "$i" "\${r:-cannot set the mode}"; break; }
+    fi
+  done
+fi
+
+# Phase 5, check and sync the temp files: one sha256sum (each must hold its planned text)
+# and one sync (fsync of each), both before anything is renamed.
+set --
+[ -n "$failed" ] || for i in $todo; do eval "x=\\$TMP_$i"; [ -z "$x" ] || set -- "$@" "$x"; done
+if [ $# -gt 0 ]; then
+  hashes "$@"
+  k=0
+  for i in $todo; do
+    eval "x=\\$TMP_$i c=\\$C_$i"
+    [ -n "$x" ] || continue
+    k=$((k + 1))
+    eval "x=\\$HS_$k"
+    [ "$x" = "$c" ] || { fail "$i" 'EIO: the temporary file does not hold the planned text'; break; }
+  done
+  if [ -z "$failed" ] && ! sync -- "$@" 2>/dev/null; then
+    for i in $todo; do
+      eval "x=\\$TMP_$i"
+      if [ -n "$x" ] && ! r=$(sync -- "$x" 2>&1); then fail "$i" "\${r:-fsync failed}"; break; fi
+    done
   fi
-  i=$((i + 1))
+fi
+
+# Phase 6, commit: a hard link keeps each previous version until the whole request has
+# succeeded (to put it back otherwise); then one rename (or removal) per file, one sync of
+# their folders, and one sha256sum re-reading every written file.
+[ -n "$failed" ] || for i in $todo; do
+  eval "h=\\$H_$i t=\\$T_$i tmp=\\$TMP_$i"
+  [ "$h" != - ] || continue
+  parent "$t"
+  old=\${tmp:-$d/.\${t##*/}.mirrorctl-$$-$i}.old
+  while [ -e "$old" ] || [ -L "$old" ]; do old=$old.x; done
+  if r=$(ln -- "$t" "$old" 2>&1) || r=$(cp -p -- "$t" "$old" 2>&1); then eval "OLD_$i=\\$old"; else fail "$i" "\${r:-cannot keep the previous version}"; break; fi
 done
+[ -n "$failed" ] || for i in $todo; do
+  eval "t=\\$T_$i tmp=\\$TMP_$i c=\\$C_$i"
+  if [ "$c" = - ]; then r=$(rm -f -- "$t" 2>&1) || r=\${r:-remove failed}
+  else r=$(mv -f -T -- "$tmp" "$t" 2>&1) || r=\${r:-rename failed}
+  fi
+  # A failed rename is left to undo.
+  [ -z "$r" ] || { fail "$i" "$r"; break; }
+  eval "MOVED_$i=1 TMP_$i="
+done
+if [ -z "$failed" ] && [ -n "$todo" ]; then
+  set --
+  for i in $todo; do
+    eval "t=\\$T_$i"
+    parent "$t"
+    dup=
+    for y do [ "$y" != "$d" ] || dup=1; done
+    [ -n "$dup" ] || set -- "$@" "$d"
+  done
+  sync -- "$@" 2>/dev/null
+  set --
+  for i in $todo; do eval "t=\\$T_$i c=\\$C_$i"; [ "$c" = - ] || set -- "$@" "$t"; done
+  [ $# = 0 ] || hashes "$@"
+  k=0
+  for i in $todo; do
+    eval "t=\\$T_$i c=\\$C_$i"
+    if [ "$c" = - ]; then
+      ! [ -e "$t" ] || { fail "$i" 'EIO: the file is still there after removing it'; break; }
+    else
+      k=$((k + 1))
+      eval "x=\\$HS_$k"
+      [ "$x" = "$c" ] || { fail "$i" 'EIO: re-reading the file did not give the planned text'; break; }
+    fi
+  done
+fi
+if [ -n "$failed" ]; then undo; todo=; fi
+trap - HUP INT TERM
+[ "$how" = flock ] || trap 'exit 130' HUP INT TERM
+
+# Phase 7, keep: the pending backups under one time stamp, pruned to the newest $keep; one
+# rm for the previous versions' links, the pending markers and the pruned backups.
+set --
+stamp=
+for i in $todo; do
+  eval "old=\\$OLD_$i pend=\\$PEND_$i slot=\\$SL_$i h=\\$H_$i"
+  eval "ST_$i=written"
+  [ -z "$old" ] || set -- "$@" "$old"
+  [ -n "$pend" ] || continue
+  sdir=$bdir/$slot
+  if [ -z "$stamp" ]; then
+    stamp=$(date -u +%Y-%m-%dT%H-%M-%S-%3NZ)
+    # busybox date has no %3N: whole seconds (the .k suffix below keeps the order within one).
+    case $stamp in *%*) stamp=$(date -u +%Y-%m-%dT%H-%M-%S-000Z) ;; esac
+  fi
+  tag=; [ "$h" != - ] || tag=.absent
+  name=$stamp$tag
+  k=1
+  while [ -e "$sdir/$name" ] || [ -h "$sdir/$name" ]; do name=$stamp.$k$tag; k=$((k + 1)); done
+  if [ -n "$tag" ]; then
+    # An empty marker: made in place by the shell, the pending one goes with the rm below.
+    set -C; umask 177
+    true 2>/dev/null > "$sdir/$name" || name=
+    set +C; umask 022
+    set -- "$@" "$pend"
+  elif mv -f -T -- "$pend" "$sdir/$name" 2>/dev/null; then
+    eval "B_$i=\\$sdir/\\$name"
+  else
+    set -- "$@" "$pend"; name=
+  fi
+  [ -n "$name" ] || continue
+  # Prune to the newest $keep: the oldest names come first in the glob's byte order.
+  newest "$sdir"
+  x=$((n - keep))
+  if [ "$x" -gt 0 ]; then
+    for y in "$sdir"/*; do
+      [ "$x" -gt 0 ] || break
+      if [ -e "$y" ] || [ -h "$y" ]; then set -- "$@" "$y"; x=$((x - 1)); fi
+    done
+  fi
+done
+[ $# = 0 ] || rm -f -- "$@"
 
 echo 'mirrorctl-apply-result 1'
 echo "lock $how"
-i=1
-while [ "$i" -le "$count" ]; do
-  eval "st=\\$st_$i; p=\\$p_$i; pe=\\$pe_$i; t=\\$t_$i; b=\\$b_$i; why=\\$why_$i"
-  # The path travels back as the manifest sent it; the target too when it is the same path.
-  if [ "$t" = "$p" ]; then te=$pe; else te=$(out "$t"); fi
-  if [ "$b" = - ]; then b=-; else b=$(out "$b"); fi
-  if [ "$why" = - ]; then why=-; else why=$(out "$why"); fi
-  echo "file $st $pe $te $b $why"
+i=0
+while [ "$i" -lt "$count" ]; do
   i=$((i + 1))
+  eval "st=\\$ST_$i p=\\$P_$i t=\\$T_$i b=\\$B_$i why=\\$WHY_$i"
+  enc "$p"; pe=$e
+  enc "$t"; te=$e
+  [ "$b" = - ] || { enc "$b"; b=$e; }
+  [ "$why" = - ] || { enc "$why"; why=$e; }
+  echo "file $st $pe $te $b $why"
 done
 `
 
@@ -275,11 +512,21 @@ export interface ApplyEncodeOptions {
 const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64')
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex')
 
+/** Bytes that travel as themselves in a manifest field; every other one as a \0NNN escape. */
+const PLAIN = /^[A-Za-z0-9/._+@,=:~%-]$/
+
+/** A manifest field for the script's `printf %b` (a fork there only when something is escaped). */
+function escapeField(text: string): string {
+  const bytes = [...Buffer.from(text, 'utf8')]
+  return bytes.map((b) => (b < 0x80 && PLAIN.test(String.fromCharCode(b)) ? String.fromCharCode(b) : '\\0' + b.toString(8).padStart(3, '0'))).join('')
+}
+
 /**
- * The manifest APPLY_SCRIPT reads on stdin: fixed header lines, five lines per file, then
- * each file's content on a line of its own (the script reads the short lines without a
- * process each, and a content only when it writes it).
- * Paths and texts are base64, the expected text travels as its sha256 ("-" = must not exist).
+ * The manifest APPLY_SCRIPT reads on stdin: a header line, the settings line (lock, backup
+ * folder or "-", backups kept, file count, lock wait), one line per file (path, backup slot,
+ * mode, sha256 of the expected text or "-" = must not exist, sha256 of the new text or "-"
+ * = remove), then each file's content on a line of its own as base64 ("-" for a removal).
+ * Paths are escaped (escapeField), so no field holds a space or a newline.
  */
 export function encodeApplyRequest(request: ApplyRequest, options: ApplyEncodeOptions): string {
   for (const w of request.writes) {
@@ -287,22 +534,13 @@ export function encodeApplyRequest(request: ApplyRequest, options: ApplyEncodeOp
     if (!Number.isInteger(w.mode) || w.mode < 0 || w.mode > 0o7777) throw new Error(`apply: bad mode ${w.mode} for ${w.path}`)
   }
   if (!Number.isInteger(request.keep) || request.keep < 1) throw new Error(`apply: keep must be a positive integer, got ${request.keep}`)
-  const lines = [
-    'mirrorctl-apply 1',
-    b64(options.lockPath),
-    b64((options.backupDir === undefined ? request.backupDir : options.backupDir) ?? '-'),
-    String(request.keep),
-    String(request.writes.length),
-    String(Math.max(1, Math.round(options.lockWaitSeconds ?? LOCK_WAIT_SECONDS))),
-  ]
+  const backupDir = (options.backupDir === undefined ? request.backupDir : options.backupDir) ?? null
+  const wait = Math.max(1, Math.round(options.lockWaitSeconds ?? LOCK_WAIT_SECONDS))
+  const lines = ['mirrorctl-apply 2', [escapeField(options.lockPath), backupDir === null ? '-' : escapeField(backupDir), request.keep, request.writes.length, wait].join(' ')]
   for (const [i, w] of request.writes.entries()) {
-    lines.push(
-      b64(options.place ? options.place(w.path, i) : w.path),
-      b64(backupSlotName(w.path)),
-      w.mode.toString(8).padStart(4, '0'),
-      w.expect === null ? '-' : sha256(w.expect),
-      w.content === null ? '-' : sha256(w.content),
-    )
+    const place = options.place ? options.place(w.path, i) : w.path
+    const digest = (text: string | null) => (text === null ? '-' : sha256(text))
+    lines.push([escapeField(place), escapeField(backupSlotName(w.path)), w.mode.toString(8).padStart(4, '0'), digest(w.expect), digest(w.content)].join(' '))
   }
   for (const w of request.writes) lines.push(w.content === null ? '-' : b64(w.content))
   return lines.join('\n') + '\n'
@@ -318,14 +556,15 @@ export class ApplyScriptError extends Error {
 
 const STATUSES: readonly FileWriteStatus[] = ['written', 'unchanged', 'conflict', 'failed', 'skipped']
 
-const unb64 = (field: string): string => Buffer.from(field, 'base64').toString('utf8')
-const optional = (field: string): string | null => (field === '-' ? null : unb64(field))
+/** An output field: "r:TEXT" for plain text, else base64 (the script's enc). */
+const unfield = (field: string): string => (field.startsWith('r:') ? field.slice(2) : Buffer.from(field, 'base64').toString('utf8'))
+const optional = (field: string): string | null => (field === '-' ? null : unfield(field))
 
 /** Parses the script's stdout; throws ApplyScriptError for its refusal or for output it did not write. */
 export function decodeApplyResult(stdout: string): ApplyResult {
   const lines = stdout.split('\n').filter((l) => l !== '')
   const refusal = lines.find((l) => l.startsWith('mirrorctl-apply-error '))
-  if (refusal) throw new ApplyScriptError(unb64(refusal.slice('mirrorctl-apply-error '.length)))
+  if (refusal) throw new ApplyScriptError(unfield(refusal.slice('mirrorctl-apply-error '.length)))
   if (lines[0] !== 'mirrorctl-apply-result 1') throw new ApplyScriptError(`the apply script gave no result (${JSON.stringify(stdout.slice(0, 200))})`)
   const lock = /^lock (flock|mkdir)$/.exec(lines[1] ?? '')?.[1] as ApplyResult['lock'] | undefined
   if (!lock) throw new ApplyScriptError(`the apply script did not say which lock it took: ${JSON.stringify(lines[1] ?? '')}`)
@@ -333,7 +572,7 @@ export function decodeApplyResult(stdout: string): ApplyResult {
     const [tag, status, path, target, backup, reason, ...rest] = l.split(' ')
     if (tag !== 'file' || rest.length || reason === undefined || !STATUSES.includes(status as FileWriteStatus))
       throw new ApplyScriptError(`unexpected line from the apply script: ${JSON.stringify(l.slice(0, 200))}`)
-    return {path: unb64(path!), target: unb64(target!), status: status as FileWriteStatus, backup: optional(backup!), reason: optional(reason)}
+    return {path: unfield(path!), target: unfield(target!), status: status as FileWriteStatus, backup: optional(backup!), reason: optional(reason)}
   })
   return {lock, files}
 }

@@ -18,9 +18,9 @@ afterEach(() => rmSync(dir, {recursive: true, force: true}))
 const at = (...p: string[]) => path.join(dir, ...p)
 
 /** Runs the fixed script with /bin/sh (dash here), optionally wrapped (setpriv, unshare). */
-async function run(request: ApplyRequest, options: {wrap?: string[]; lock?: string; env?: Record<string, string>; wait?: number} = {}) {
+async function run(request: ApplyRequest, options: {wrap?: string[]; lock?: string; env?: Record<string, string>; wait?: number; shell?: string[]} = {}) {
   const input = encodeApplyRequest(request, {lockPath: options.lock ?? at('run/lock/mirrorctl.lock'), lockWaitSeconds: options.wait ?? 10})
-  const argv = [...(options.wrap ?? []), '/bin/sh', '-c', APPLY_SCRIPT]
+  const argv = [...(options.wrap ?? []), ...(options.shell ?? ['/bin/sh']), '-c', APPLY_SCRIPT]
   const r = await execa(argv[0]!, argv.slice(1), {input, reject: false, env: {PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...options.env}, extendEnv: false})
   return {...r, result: () => decodeApplyResult(String(r.stdout))}
 }
@@ -28,16 +28,24 @@ async function run(request: ApplyRequest, options: {wrap?: string[]; lock?: stri
 const write = (p: string, expect: string | null, content: string, mode = 0o644) => ({path: p, expect, content, mode})
 
 describe('manifest and result encoding', () => {
-  it('carries every value as base64 or a digest, never as shell text', () => {
-    const nasty = '/etc/x $(touch /tmp/pwned)`id`\n"\'.conf'
+  it('carries every value escaped, as a digest or as base64, never as shell text', async () => {
+    const nasty = '/etc/x $(touch /tmp/pwned)`id`\n"\'\\é.conf'
     const text = encodeApplyRequest({writes: [write(nasty, null, 'a\n$(rm -rf /)\n')], backupDir: null, keep: 5}, {lockPath: '/run/lock/mirrorctl.lock'})
     const lines = text.split('\n')
-    expect(lines[0]).toBe('mirrorctl-apply 1')
-    expect(lines).toHaveLength(6 + 6 + 1)
-    for (const l of lines.slice(1)) expect(l).toMatch(/^[A-Za-z0-9+/=-]*$/)
-    expect(Buffer.from(lines[6]!, 'base64').toString()).toBe(nasty)
-    expect(lines[9]).toBe('-')
-    expect(lines[10]).toMatch(/^[0-9a-f]{64}$/)
+    expect(lines[0]).toBe('mirrorctl-apply 2')
+    expect(lines).toHaveLength(2 + 1 + 1 + 1)
+    expect(lines[1]).toBe('/run/lock/mirrorctl.lock - 5 1 60')
+    // No field holds a space, a quote, a $ or a backquote: the script splits lines with read.
+    for (const l of lines.slice(1)) expect(l).toMatch(/^[A-Za-z0-9+/=%~:,@._\\ -]*$/)
+    const [place, slot, mode, expected, content, ...rest] = lines[2]!.split(' ')
+    expect(rest).toEqual([])
+    // The shell's printf builtin gives the bytes back.
+    const decode = async (field: string) => (await execa('/bin/sh', ['-c', 'printf "%b" "$1"', 'sh', field])).stdout
+    expect(await decode(place!)).toBe(nasty)
+    expect(await decode(slot!)).toBe(encodeURIComponent(nasty))
+    expect([mode, expected]).toEqual(['0644', '-'])
+    expect(content).toMatch(/^[0-9a-f]{64}$/)
+    expect(Buffer.from(lines[3]!, 'base64').toString()).toBe('a\n$(rm -rf /)\n')
   })
 
   it('refuses relative paths and bad modes before anything runs', () => {
@@ -53,6 +61,14 @@ describe('manifest and result encoding', () => {
       files: [
         {path: '/a', target: '/b', status: 'written', backup: '/bk/1', reason: null},
         {path: '/c', target: '/c', status: 'failed', backup: null, reason: 'EROFS: x'},
+      ],
+    })
+    // Plain text travels raw behind "r:" (no base64 process on the host).
+    expect(decodeApplyResult(`mirrorctl-apply-result 1\nlock mkdir\nfile unchanged r:/a%20b r:/a%20b - -\nfile conflict r:/c r:/c - ${b('the file now exists')}\n`)).toEqual({
+      lock: 'mkdir',
+      files: [
+        {path: '/a%20b', target: '/a%20b', status: 'unchanged', backup: null, reason: null},
+        {path: '/c', target: '/c', status: 'conflict', backup: null, reason: 'the file now exists'},
       ],
     })
     expect(() => decodeApplyResult(`mirrorctl-apply-error ${b('timed out')}\n`)).toThrow(ApplyScriptError)
@@ -310,6 +326,168 @@ describe('APPLY_SCRIPT through /bin/sh', () => {
       holder.stdin!.end()
       await holder.catch(() => undefined)
     }
+  })
+})
+
+/** busybox sh, and a PATH of busybox applets only (no flock: the mkdir lock). */
+function busyboxShell(): {shell: string[]; env: Record<string, string>} {
+  const busybox = ['/usr/bin/busybox', '/bin/busybox'].find((p) => existsSync(p))
+  if (!busybox) throw new Error('busybox is needed here (Debian package busybox): the script must run under busybox ash and applets')
+  const bin = at('busybox-bin')
+  mkdirSync(bin)
+  for (const tool of ['base64', 'cat', 'chmod', 'chown', 'cp', 'date', 'ln', 'mkdir', 'mv', 'readlink', 'rm', 'sha256sum', 'sleep', 'stat', 'sync']) symlinkSync(busybox, path.join(bin, tool))
+  return {shell: [busybox, 'sh'], env: {PATH: bin}}
+}
+
+/** The slot folder's versions, oldest first, with their texts. */
+const versions = (file: string) => {
+  const slot = at('bk', encodeURIComponent(file))
+  return existsSync(slot) ? readdirSync(slot).map((n) => [n.replace(/^[\dT-]+Z(\.\d+)?/, 'V'), readFileSync(path.join(slot, n), 'utf8')]) : []
+}
+
+describe('APPLY_SCRIPT batched steps', () => {
+  for (const shell of ['dash', 'busybox']) {
+    it(`keeps odd bytes in paths and in the backup folder (spaces, newline, backslash, quotes, non-ASCII) under ${shell}`, async () => {
+      const options = shell === 'busybox' ? busyboxShell() : {}
+      const folder = at("o dd\n'q\"\\ é")
+      mkdirSync(folder)
+      const edited = path.join(folder, 'back\\slash \n.conf')
+      const created = path.join(folder, '$(touch x) `id` ✓.conf')
+      writeFileSync(edited, 'v1 é\n')
+      const backupDir = at('bk \n\\é')
+      const req = (a: string, b: string | null, c: string): ApplyRequest => ({writes: [write(edited, a, c), write(created, b, `${c}\n`)], backupDir, keep: 5})
+      const first = (await run(req('v1 é\n', null, 'v2 ✓'), options)).result()
+      expect(first.lock).toBe(shell === 'busybox' ? 'mkdir' : 'flock')
+      expect(first.files.map((f) => [f.status, f.path, f.target])).toEqual([
+        ['written', edited, edited],
+        ['written', created, created],
+      ])
+      expect(readFileSync(edited, 'utf8')).toBe('v2 ✓')
+      expect(readFileSync(created, 'utf8')).toBe('v2 ✓\n')
+      expect(readFileSync(first.files[0]!.backup!, 'utf8')).toBe('v1 é\n')
+      expect(path.dirname(path.dirname(first.files[0]!.backup!))).toBe(backupDir)
+      const second = (await run(req('v2 ✓', 'v2 ✓\n', 'v3'), options)).result()
+      expect(second.files.map((f) => f.status)).toEqual(['written', 'written'])
+      expect(readFileSync(second.files[1]!.backup!, 'utf8')).toBe('v2 ✓\n')
+      expect(readdirSync(folder).sort()).toEqual([created, edited].map((f) => path.basename(f)).sort())
+    })
+  }
+
+  it('gives new files their mode (0600, 0644, 0755, 04755) and keeps mode, owner and group of changed ones', async () => {
+    mkdirSync(at('etc'))
+    const kept: [string, number, number][] = [['suid', 0o4755, 1234], ['exec', 0o755, 0], ['private', 0o600, 1234]]
+    for (const [name, mode, uid] of kept) {
+      writeFileSync(at('etc', name), 'old')
+      chownSync(at('etc', name), uid, uid + 1) // before chmod: a chown clears set-user-ID bits
+      chmodSync(at('etc', name), mode)
+    }
+    const made: [string, number][] = [['n600', 0o600], ['n644', 0o644], ['n755', 0o755], ['n4755', 0o4755]]
+    const r = await run({writes: [...kept.map(([name]) => write(at('etc', name), 'old', 'new')), ...made.map(([name, mode]) => write(at('etc', name), null, 'n', mode))], backupDir: null, keep: 5})
+    expect(r.result().files.every((f) => f.status === 'written')).toBe(true)
+    const info = (name: string) => {
+      const s = statSync(at('etc', name))
+      return [s.mode & 0o7777, s.uid, s.gid]
+    }
+    for (const [name, mode, uid] of kept) expect(info(name), name).toEqual([mode, uid, uid + 1])
+    for (const [name, mode] of made) expect(info(name), name).toEqual([mode, 0, 0])
+    expect(readFileSync(at('etc/suid'), 'utf8')).toBe('new')
+    expect(readdirSync(at('etc')).sort()).toEqual(['exec', 'n4755', 'n600', 'n644', 'n755', 'private', 'suid'])
+  })
+
+  it('a rename failing in the middle (an immutable file) puts back the files already renamed, mode and owner too, and keeps no backup', async () => {
+    mkdirSync(at('etc'))
+    writeFileSync(at('etc/a.conf'), 'a-old')
+    chownSync(at('etc/a.conf'), 1234, 5678)
+    chmodSync(at('etc/a.conf'), 0o640)
+    writeFileSync(at('etc/b.conf'), 'b-old')
+    await execa('chattr', ['+i', at('etc/b.conf')])
+    try {
+      const writes = [write(at('etc/a.conf'), 'a-old', 'a-new'), write(at('etc/new.conf'), null, 'n'), write(at('etc/b.conf'), 'b-old', 'b-new')]
+      const files = (await run({writes, backupDir: at('bk'), keep: 5})).result().files
+      expect(files.map((f) => f.status)).toEqual(['skipped', 'skipped', 'failed'])
+      expect(files[2]!.reason).toMatch(/Operation not permitted/)
+      expect(files[0]!.reason).toMatch(/not written: .*b\.conf failed/)
+      expect(files.map((f) => f.backup)).toEqual([null, null, null])
+      expect(readFileSync(at('etc/a.conf'), 'utf8')).toBe('a-old')
+      const s = statSync(at('etc/a.conf'))
+      expect([s.mode & 0o7777, s.uid, s.gid]).toEqual([0o640, 1234, 5678])
+      expect(readdirSync(at('etc')).sort()).toEqual(['a.conf', 'b.conf'])
+      for (const w of writes) expect(versions(w.path)).toEqual([])
+    } finally {
+      await execa('chattr', ['-i', at('etc/b.conf')])
+    }
+  })
+
+  it('dedupes backups file by file within one request, and keeps one ".absent" for a file created again', async () => {
+    mkdirSync(at('etc'))
+    writeFileSync(at('etc/a.conf'), 'a1')
+    writeFileSync(at('etc/b.conf'), 'b1')
+    const [a, b, c] = ['etc/a.conf', 'etc/b.conf', 'etc/c.conf'].map((p) => at(p)) as [string, string, string]
+    const req = (...texts: [string | null, string][]): ApplyRequest => ({writes: texts.map(([from, to], i) => write([a, b, c][i]!, from, to)), backupDir: at('bk'), keep: 5})
+    const first = (await run(req(['a1', 'a2'], ['b1', 'b2'], [null, 'c1']))).result()
+    expect(first.files.map((f) => f.status)).toEqual(['written', 'written', 'written'])
+    // By hand: a gets its backed-up text back, c is removed.
+    writeFileSync(a, 'a1')
+    rmSync(c)
+    const second = (await run(req(['a1', 'a3'], ['b2', 'b3'], [null, 'c2']))).result()
+    expect(second.files.map((f) => f.status)).toEqual(['written', 'written', 'written'])
+    expect(second.files[0]!.backup).toBe(first.files[0]!.backup)
+    expect(versions(a)).toEqual([['V', 'a1']])
+    expect(versions(b)).toEqual([['V', 'b1'], ['V', 'b2']])
+    expect(versions(c)).toEqual([['V.absent', '']])
+    expect(second.files[2]!.backup).toBeNull()
+  })
+
+  it('writes through a linked parent folder: the real folder gets the files, the link stays, the targets are reported', async () => {
+    mkdirSync(at('real/d'), {recursive: true})
+    writeFileSync(at('real/d/old.conf'), 'o')
+    symlinkSync(at('real/d'), at('linked'))
+    const r = (await run({writes: [write(at('linked/old.conf'), 'o', 'O'), write(at('linked/new.conf'), null, 'N', 0o600)], backupDir: at('bk'), keep: 5})).result()
+    expect(r.files.map((f) => [f.status, f.path, f.target])).toEqual([
+      ['written', at('linked/old.conf'), at('real/d/old.conf')],
+      ['written', at('linked/new.conf'), at('real/d/new.conf')],
+    ])
+    expect(lstatSync(at('linked')).isSymbolicLink()).toBe(true)
+    expect(readdirSync(at('real/d')).sort()).toEqual(['new.conf', 'old.conf'])
+    expect(readFileSync(at('real/d/old.conf'), 'utf8')).toBe('O')
+    expect(statSync(at('real/d/new.conf')).mode & 0o777).toBe(0o600)
+    expect(versions(at('linked/old.conf'))).toEqual([['V', 'o']])
+  })
+
+  it('refuses a manifest whose content is not base64 before anything runs (it would reach a here-document)', async () => {
+    const marker = at('pwned')
+    const good = encodeApplyRequest({writes: [write(at('x.conf'), null, 'x')], backupDir: null, keep: 5}, {lockPath: at('lock')})
+    const input = good.replace(/[^\n]*\n$/, `$(touch ${marker})\n`)
+    const r = await execa('/bin/sh', ['-c', APPLY_SCRIPT], {input, reject: false})
+    expect(r.exitCode).toBe(3)
+    expect(() => decodeApplyResult(String(r.stdout))).toThrow(/bad content in the manifest/)
+    expect(existsSync(marker)).toBe(false)
+    expect(existsSync(at('x.conf'))).toBe(false)
+  })
+
+  it('runs the fleet benchmark request (a new drop-in, an edited daemon.json, backups) in at most 20 processes', async () => {
+    if (!['/usr/bin/strace', '/bin/strace'].some((p) => existsSync(p))) throw new Error('strace is needed here (Debian package strace) to count processes')
+    mkdirSync(at('etc/containers/registries.conf.d'), {recursive: true})
+    mkdirSync(at('etc/docker'))
+    mkdirSync(at('run/lock'), {recursive: true})
+    const json = '{\n  "log-driver": "json-file"\n}\n'
+    writeFileSync(at('etc/docker/daemon.json'), json)
+    const dropIn = '[[registry]]\nlocation = "docker.io"\n[[registry.mirror]]\nlocation = "127.0.0.1:5000"\n'
+    const edited = '{\n  "log-driver": "json-file",\n  "registry-mirrors": ["http://127.0.0.1:5000"]\n}\n'
+    const execs = async (from: [string | null, string]) => {
+      const trace = at('trace')
+      const writes = [write(at('etc/containers/registries.conf.d/50-mirrorctl.conf'), from[0], dropIn), write(at('etc/docker/daemon.json'), from[1], edited)]
+      const r = await run({writes, backupDir: at('bk'), keep: 5}, {wrap: ['strace', '-f', '-qq', '-e', 'trace=execve', '-o', trace]})
+      const names = readFileSync(trace, 'utf8').split('\n').filter((l) => l.includes('execve(') && !l.includes('ENOENT'))
+      return {files: r.result().files, count: names.length}
+    }
+    const first = await execs([null, json])
+    expect(first.files.map((f) => f.status)).toEqual(['written', 'written'])
+    expect(first.count).toBeLessThanOrEqual(20)
+    // Nothing to do: the shell, flock and one sha256sum.
+    const again = await execs([dropIn, edited])
+    expect(again.files.map((f) => f.status)).toEqual(['unchanged', 'unchanged'])
+    expect(again.count).toBeLessThanOrEqual(3)
   })
 })
 
