@@ -221,14 +221,14 @@ done
 # Marks file $1 failed for reason $2; the others of the request are skipped (the written
 # ones are put back by the caller).
 fail() {
-  eval "ST_$1=failed WHY_$1=\\$2 fp=\\$P_$1"
+  eval "ST_$1=failed WHY_$1=\\$2 B_$1=- fp=\\$P_$1"
   j=0
   while [ "$j" -lt "$count" ]; do
     j=$((j + 1))
     [ "$j" != "$1" ] || continue
     eval "st=\\$ST_$j moved=\\$MOVED_$j"
     if [ -n "$moved" ] || { [ "$st" = todo ] && [ "$j" -lt "$1" ]; }; then eval "ST_$j=skipped WHY_$j=\\"not written: \\$fp failed\\" B_$j=-"
-    elif [ "$j" -gt "$1" ]; then eval "ST_$j=skipped WHY_$j=\\"not attempted: \\$fp failed\\""
+    elif [ "$j" -gt "$1" ]; then eval "ST_$j=skipped WHY_$j=\\"not attempted: \\$fp failed\\" B_$j=-"
     fi
   done
   failed=$1

@@ -400,6 +400,9 @@ describe('APPLY_SCRIPT batched steps', () => {
     chownSync(at('etc/a.conf'), 1234, 5678)
     chmodSync(at('etc/a.conf'), 0o640)
     writeFileSync(at('etc/b.conf'), 'b-old')
+    // b's newest backup already holds its text: no new one, and none reported once b fails.
+    mkdirSync(at('bk', encodeURIComponent(at('etc/b.conf'))), {recursive: true})
+    writeFileSync(at('bk', encodeURIComponent(at('etc/b.conf')), '2026-01-01T00-00-00-000Z'), 'b-old')
     await execa('chattr', ['+i', at('etc/b.conf')])
     try {
       const writes = [write(at('etc/a.conf'), 'a-old', 'a-new'), write(at('etc/new.conf'), null, 'n'), write(at('etc/b.conf'), 'b-old', 'b-new')]
@@ -412,7 +415,7 @@ describe('APPLY_SCRIPT batched steps', () => {
       const s = statSync(at('etc/a.conf'))
       expect([s.mode & 0o7777, s.uid, s.gid]).toEqual([0o640, 1234, 5678])
       expect(readdirSync(at('etc')).sort()).toEqual(['a.conf', 'b.conf'])
-      for (const w of writes) expect(versions(w.path)).toEqual([])
+      expect(writes.map((w) => versions(w.path))).toEqual([[], [], [['V', 'b-old']]])
     } finally {
       await execa('chattr', ['-i', at('etc/b.conf')])
     }
