@@ -546,7 +546,7 @@ export function encodeApplyRequest(request: ApplyRequest, options: ApplyEncodeOp
   return lines.join('\n') + '\n'
 }
 
-/** The script ran but refused the whole request (bad manifest, lock timeout, no work folder). */
+/** The script ran but refused the whole request (bad manifest, lock timeout). */
 export class ApplyScriptError extends Error {
   constructor(message: string) {
     super(message)

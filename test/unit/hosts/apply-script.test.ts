@@ -459,6 +459,29 @@ describe('APPLY_SCRIPT batched steps', () => {
     expect(versions(at('linked/old.conf'))).toEqual([['V', 'o']])
   })
 
+  it('a batched step that fails names the file and its own reason (compare as a user, mkdir under a file)', async () => {
+    requireTools(['setpriv'])
+    mkdirSync(at('etc'))
+    chownSync(at('etc'), 65534, 65534)
+    writeFileSync(at('etc/mine.conf'), 'm')
+    chownSync(at('etc/mine.conf'), 65534, 65534)
+    writeFileSync(at('etc/secret.conf'), 's')
+    chmodSync(at('etc/secret.conf'), 0o600)
+    const asNobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups']
+    const unreadable = (await run({writes: [write(at('etc/mine.conf'), 'm', 'M'), write(at('etc/secret.conf'), 's', 'S')], backupDir: null, keep: 5}, {wrap: asNobody, lock: at('etc/lock')})).result()
+    expect(unreadable.files.map((f) => f.status)).toEqual(['skipped', 'failed'])
+    expect(reasonCode(unreadable.files[1]!.reason)).toBe('EACCES')
+    expect(readFileSync(at('etc/mine.conf'), 'utf8')).toBe('m')
+    writeFileSync(at('plain'), 'a file, not a folder')
+    const r = (await run({writes: [write(at('etc/new.conf'), null, 'n'), write(at('plain/sub/x.conf'), null, 'x')], backupDir: at('bk'), keep: 5})).result()
+    expect(r.files.map((f) => [f.status, reasonCode(f.reason)])).toEqual([
+      ['skipped', null],
+      ['failed', 'ENOTDIR'],
+    ])
+    expect(r.files[0]!.reason).toMatch(/not written: .*x\.conf failed/)
+    expect(existsSync(at('etc/new.conf'))).toBe(false)
+  })
+
   it('refuses a manifest whose content is not base64 before anything runs (it would reach a here-document)', async () => {
     const marker = at('pwned')
     const good = encodeApplyRequest({writes: [write(at('x.conf'), null, 'x')], backupDir: null, keep: 5}, {lockPath: at('lock')})
