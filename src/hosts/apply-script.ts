@@ -537,9 +537,9 @@ export function encodeApplyRequest(request: ApplyRequest, options: ApplyEncodeOp
   const backupDir = (options.backupDir === undefined ? request.backupDir : options.backupDir) ?? null
   const wait = Math.max(1, Math.round(options.lockWaitSeconds ?? LOCK_WAIT_SECONDS))
   const lines = ['mirrorctl-apply 2', [escapeField(options.lockPath), backupDir === null ? '-' : escapeField(backupDir), request.keep, request.writes.length, wait].join(' ')]
+  const digest = (text: string | null) => (text === null ? '-' : sha256(text))
   for (const [i, w] of request.writes.entries()) {
     const place = options.place ? options.place(w.path, i) : w.path
-    const digest = (text: string | null) => (text === null ? '-' : sha256(text))
     lines.push([escapeField(place), escapeField(backupSlotName(w.path)), w.mode.toString(8).padStart(4, '0'), digest(w.expect), digest(w.content)].join(' '))
   }
   for (const w of request.writes) lines.push(w.content === null ? '-' : b64(w.content))
