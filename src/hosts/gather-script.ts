@@ -175,7 +175,7 @@ if [ $# -gt 0 ] || [ "$facts" = "facts 1" ]; then
   # cat's failure (a read error) comes out on fd 3: its bytes are then redone one file each.
   bad=$({ {
     if [ "$facts" = "facts 1" ]; then
-      PATH=$opath
+      PATH=\${opath:-$PATH}
       case $olc in x*) LC_ALL=\${olc#x} ;; *) unset LC_ALL ;; esac
       # env -0 fails where it is not supported (busybox): nothing comes out, and the plain form is used.
       env -0 2>/dev/null || env | tr -s "\\n" "\\0"
