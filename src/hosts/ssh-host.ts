@@ -142,17 +142,22 @@ export class SshHost implements Host, Gatherer {
   /** One round trip: GATHER_SCRIPT with `requests`; the answer is merged into this host's snapshot. */
   async gather(requests: readonly GatherRequest[], options: {facts: boolean; home?: string | undefined}): Promise<Snapshot> {
     const home = options.home ?? this.snapshotData?.env.HOME
-    const r = await this.runScript(GATHER_SCRIPT, encodeGatherRequest(requests, options))
-    if (r.exitCode !== 0) {
-      const why = r.stderr.trim().split('\n').at(-1) || `exit ${r.exitCode} without a message`
-      throw new SshError(this.name, 'remote-failed', `gathering failed: ${why}`, r.stderr)
-    }
     let snapshot: Snapshot
-    try {
-      snapshot = decodeGatherOutput(r.stdout, requests, {home})
-    } catch (error) {
-      if (error instanceof GatherFormatError) throw new SshError(this.name, 'remote-failed', `${error.message}${r.stderr ? ` (${r.stderr.trim().split('\n').at(-1)})` : ''}`, r.stderr)
-      throw error
+    // A file that changed size mid-gather (GatherRaceError) is gathered once more.
+    for (let attempt = 1; ; attempt++) {
+      const r = await this.runScript(GATHER_SCRIPT, encodeGatherRequest(requests, options))
+      if (r.exitCode !== 0) {
+        const why = r.stderr.trim().split('\n').at(-1) || `exit ${r.exitCode} without a message`
+        throw new SshError(this.name, 'remote-failed', `gathering failed: ${why}`, r.stderr)
+      }
+      try {
+        snapshot = decodeGatherOutput(r.stdout, requests, {home})
+        break
+      } catch (error) {
+        if (error instanceof GatherFormatError && error.retryable && attempt === 1) continue
+        if (error instanceof GatherFormatError) throw new SshError(this.name, 'remote-failed', `${error.message}${r.stderr ? ` (${r.stderr.trim().split('\n').at(-1)})` : ''}`, r.stderr)
+        throw error
+      }
     }
     this.snapshotData = mergeSnapshots(this.snapshotData ?? emptySnapshot(), snapshot)
     return snapshot

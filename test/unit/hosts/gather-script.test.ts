@@ -1,16 +1,16 @@
 import {execFileSync} from 'node:child_process'
-import {chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {execa} from 'execa'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {MAX_CONFIG_BYTES} from '../../../src/core/limits.js'
-import {CHILD_CONTENT_BYTES, decodeGatherOutput, encodeGatherRequest, GATHER_SCRIPT, GATHERED_COMMANDS, GatherFormatError} from '../../../src/hosts/gather-script.js'
+import {CHILD_CONTENT_BYTES, decodeGatherOutput, encodeGatherRequest, GATHER_SCRIPT, GATHERED_COMMANDS, GatherFormatError, GatherRaceError} from '../../../src/hosts/gather-script.js'
 import type {GatherRequest} from '../../../src/hosts/snapshot.js'
 
 // The script runs through the real /bin/sh (dash on Debian) over a temp tree.
 let root: string
-const ODD = ['with space.conf', 'new\nline.conf', `quote'single.conf`, 'dq"uote.conf', '$(id).conf', 'back\\slash.conf', 'ünï.conf', '-dash.conf', '.hidden.conf', '..dots']
+const ODD = ['with space.conf', 'new\nline.conf', `quote'single.conf`, 'dq"uote.conf', '$(id).conf', 'back\\slash.conf', 'ünï.conf', '-dash.conf', '.hidden.conf', '..dots', '100%.conf']
 
 async function gather(requests: GatherRequest[], opts: {facts?: boolean; env?: Record<string, string>; as?: number} = {}) {
   const input = encodeGatherRequest(requests, {facts: opts.facts ?? false})
@@ -219,5 +219,138 @@ describe('GATHER_SCRIPT through /bin/sh', () => {
     const wire = encodeGatherRequest([{path: "/a b/'$(x)'\n;|&", mode: 'read'}], {facts: false})
     expect(wire.split('\n')[2]).toBe('r /a\\0040b/\\0047\\0044\\0050x\\0051\\0047\\0012\\0073\\0174\\0046')
     expect(() => encodeGatherRequest([{path: 'relative', mode: 'read'}], {facts: false})).toThrow(/absolute/)
+  })
+})
+
+describe('GATHER_SCRIPT: a fixed number of processes, whatever the number of files', () => {
+  // Stand-ins for coreutils, first on PATH: each logs its name, may act (a race), then runs the real one.
+  let bin: string
+  let log: string
+  const wrap = (tool: string, before = '', args = '"$@"') =>
+    writeFileSync(path.join(bin, tool), `#!/bin/sh\necho ${tool} >> '${log}'\n${before}\nexec /usr/bin/${tool} ${args}\n`, {mode: 0o755})
+  const calls = () => readFileSync(log, 'utf8').split('\n').filter(Boolean)
+  const many = () => path.join(root, 'many')
+  const FILES: Record<string, Buffer> = {
+    'a.conf': Buffer.from('a = 1\n'),
+    'empty.conf': Buffer.alloc(0),
+    'no-newline.conf': Buffer.from('last line without one'),
+    'binary.bin': Buffer.from([0, 0xff, 0x0a, 0x2e, 0x0a, 0, 0x80]),
+    'z.conf': Buffer.from('z\n'.repeat(1000)),
+  }
+
+  beforeAll(() => {
+    bin = mkdtempSync(path.join(tmpdir(), 'mirrorctl-gather-bin-'))
+    log = path.join(bin, 'log')
+    mkdirSync(path.join(many(), 'listed'), {recursive: true})
+    for (const [name, bytes] of Object.entries(FILES)) {
+      writeFileSync(path.join(many(), name), bytes)
+      writeFileSync(path.join(many(), 'listed', name), bytes)
+    }
+    writeFileSync(path.join(many(), 'listed/over-childmax.conf'), 'y'.repeat(CHILD_CONTENT_BYTES + 1))
+  })
+  afterAll(() => rmSync(bin, {recursive: true, force: true}))
+
+  const requests = (): GatherRequest[] => [
+    ...Object.keys(FILES).map((name) => ({path: path.join(many(), name), mode: 'read' as const})),
+    {path: path.join(many(), 'listed'), mode: 'list'},
+    {path: path.join(many(), 'absent.conf'), mode: 'read'},
+    {path: path.join(many(), 'absent'), mode: 'list'},
+  ]
+  const run = (opts: {facts?: boolean} = {}) => {
+    writeFileSync(log, '')
+    return gather(requests(), {facts: opts.facts ?? true, env: {PATH: `${bin}:/usr/bin:/bin`, MULTI: 'a\nb=c'}})
+  }
+  const expectAllBytes = (snapshot: Awaited<ReturnType<typeof gather>>['snapshot']) => {
+    for (const [name, bytes] of Object.entries(FILES)) {
+      for (const file of [path.join(many(), name), path.join(many(), 'listed', name)]) {
+        expect(snapshot.entries.get(file), file).toMatchObject({kind: 'file', contentState: 'ok', info: {size: bytes.length}})
+        expect(snapshot.entries.get(file)?.content, file).toEqual(bytes)
+      }
+    }
+    expect(snapshot.entries.get(path.join(many(), 'listed/over-childmax.conf'))).toMatchObject({kind: 'file', contentState: 'too-big'})
+    expect(snapshot.entries.get(path.join(many(), 'listed/over-childmax.conf'))?.content).toBeUndefined()
+    expect(snapshot.entries.get(path.join(many(), 'absent.conf'))?.kind).toBe('missing')
+  }
+
+  it('reads every file with one stat, one cat and one base64: right bytes per file, the environment in the same stream', async () => {
+    for (const tool of ['stat', 'cat', 'base64', 'env', 'id', 'readlink', 'tr']) wrap(tool)
+    const {snapshot} = await run()
+    expectAllBytes(snapshot)
+    expect(snapshot.entries.get(path.join(many(), 'listed'))?.entries).toEqual([...Object.keys(FILES), 'over-childmax.conf'].sort())
+    expect(snapshot.env.MULTI).toBe('a\nb=c')
+    expect(snapshot.uid).toBe(0)
+    expect(calls().sort()).toEqual(['base64', 'cat', 'env', 'id', 'stat'])
+    // Without facts, and with nothing to read, fewer still (never a cat without operands).
+    await run({facts: false})
+    expect(calls().sort()).toEqual(['base64', 'cat', 'stat'])
+    writeFileSync(log, '')
+    const none = await gather([{path: path.join(many(), 'listed'), mode: 'stat'}], {env: {PATH: `${bin}:/usr/bin:/bin`}})
+    expect(none.snapshot.entries.get(path.join(many(), 'listed'))?.kind).toBe('directory')
+    expect(calls()).toEqual(['stat'])
+  })
+
+  it('a path that vanishes before the stat: one stat per path, that path missing, the others right', async () => {
+    const gone = path.join(many(), 'gone.conf')
+    writeFileSync(gone, 'soon gone\n')
+    wrap('stat', `rm -f '${gone}'`)
+    wrap('cat')
+    const {snapshot} = await gather([...requests(), {path: gone, mode: 'read'}], {env: {PATH: `${bin}:/usr/bin:/bin`}})
+    expectAllBytes(snapshot)
+    expect(snapshot.entries.get(gone)).toEqual({kind: 'missing', info: null, linkTarget: null})
+    expect(calls().filter((c) => c === 'stat').length).toBeGreaterThan(1)
+  })
+
+  it('a read that fails inside the one cat: each file is read again on its own', async () => {
+    wrap('stat')
+    wrap('cat', '', '"$@" /nonexistent/mirrorctl-gather')
+    const {snapshot, stdout} = await run()
+    expect(stdout).toContain('\nreadfail\n')
+    expectAllBytes(snapshot)
+    expect(snapshot.env.MULTI).toBe('a\nb=c')
+  })
+
+  it('a file that grows between the stat and the cat: GatherRaceError (the caller gathers again)', async () => {
+    const growing = path.join(many(), 'a.conf')
+    wrap('cat', `printf 'more' >> '${growing}'`)
+    writeFileSync(log, '')
+    const input = encodeGatherRequest(requests(), {facts: true})
+    const r = await execa('/bin/sh', ['-c', GATHER_SCRIPT], {input, env: {PATH: `${bin}:/usr/bin:/bin`}, extendEnv: false, stripFinalNewline: false})
+    writeFileSync(growing, FILES['a.conf']!)
+    expect(() => decodeGatherOutput(String(r.stdout), requests())).toThrow(GatherRaceError)
+    expect(new GatherRaceError('x')).toBeInstanceOf(GatherFormatError)
+  })
+
+  it('env without -0 (older busybox): the plain form, split at newlines as before', async () => {
+    wrap('cat')
+    wrap('env', '[ "${1-}" = -0 ] && exit 1')
+    const {snapshot} = await run()
+    expectAllBytes(snapshot)
+    expect(snapshot.env).toMatchObject({MULTI: 'a', b: 'c', PATH: `${bin}:/usr/bin:/bin`})
+  })
+})
+
+describe('decodeGatherOutput: the content stream split by the stat sizes', () => {
+  const requests: GatherRequest[] = [
+    {path: '/etc/a.conf', mode: 'read'},
+    {path: '/etc/b.conf', mode: 'read'},
+  ]
+  const answer = (content: string, tail = '') =>
+    ['mirrorctl-gather 2', '@ 1', 'T', '@ 2', 'T', 'stat', '81a4 0 0 3 data', '81a4 0 0 2 data', 'content 0', Buffer.from(content).toString('base64'), '.', ...(tail ? [tail] : []), 'done', ''].join('\n')
+
+  it('gives each file its own bytes', () => {
+    const snapshot = decodeGatherOutput(answer('abcde'), requests)
+    expect(snapshot.entries.get('/etc/a.conf')?.content?.toString()).toBe('abc')
+    expect(snapshot.entries.get('/etc/b.conf')?.content?.toString()).toBe('de')
+  })
+
+  it('throws GatherRaceError when the bytes do not add up to the sizes', () => {
+    expect(() => decodeGatherOutput(answer('abcdef'), requests)).toThrow(GatherRaceError)
+    expect(() => decodeGatherOutput(answer('abcd'), requests)).toThrow(/4 bytes where their stat said 5/)
+  })
+
+  it('after "readfail", takes each file from its own block ("!" is unreadable)', () => {
+    const snapshot = decodeGatherOutput(answer('ab', `readfail\n${Buffer.from('xyz').toString('base64')}\n.\n!`), requests)
+    expect(snapshot.entries.get('/etc/a.conf')?.content?.toString()).toBe('xyz')
+    expect(snapshot.entries.get('/etc/b.conf')).toMatchObject({contentState: 'unreadable'})
   })
 })
