@@ -1,7 +1,7 @@
 // The SSH transport against real OpenSSH servers on loopback (test/harness/sshd-hosts.ts):
-// gather, ControlMaster reuse, host key policy, sudo -n, failures as per-host reasons, and
+// gather, one channel per host (one login, one sudo), host key policy, sudo -n, failures as per-host reasons, and
 // APPLY_SCRIPT over ssh (lock, compare, atomic write, backup).
-import {readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {createServer, type AddressInfo} from 'node:net'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -128,23 +128,47 @@ describe('ssh transport', {timeout: 120_000}, () => {
     expect(t.readFile('/etc/docker/daemon.json')).toBe('{}\n')
   })
 
-  it('reuses one master connection: later calls are sessions on it (ssh -O check, one login)', async () => {
+  it('one ssh process, one login and one sudo per target: every later call is a request on it', async () => {
+    const t = hs.host('h1')
+    // sudo logs each command it runs to a file of the host's own.
+    const sudoers = join(t.hostDir, 'etc/sudoers.d/zz-log')
+    writeFileSync(sudoers, 'Defaults:mctl logfile=/var/log/sudo-mctl.log, loglinelen=0\n', {mode: 0o440})
+    const sudos = () => (t.readFile('/var/log/sudo-mctl.log') ?? '').match(/COMMAND=/g)?.length ?? 0
     const own = await SshControl.create()
     try {
       const h = host('h1', {}, own)
-      const before = hs.host('h1').logins()
-      expect(await own.check(h.target)).toBe(false)
+      const [logins, sudo] = [t.logins(), sudos()]
       await h.open()
-      expect(await own.check(h.target)).toBe(true)
       await h.gather([{path: '/etc/docker', mode: 'list'}], {facts: false})
-      await host('h1', {}, own).open() // a second SshHost on the same target shares the master too
-      expect(h.roundTrips).toBe(2)
-      expect(hs.host('h1').logins() - before).toBe(1)
-      expect(statSync(own.dir).mode & 0o777).toBe(0o700)
+      await host('h1', {}, own).open() // a second SshHost on the same target shares the channel too
+      // A script the runner's command line lacks is sent once, then run like the others.
+      for (const n of [1, 2]) expect(await h.runScript('read -r x; echo "got $x"; id -u', `line ${n}\n`)).toEqual({exitCode: 0, stdout: `got line ${n}\n0\n`, stderr: ''})
+      expect(h.roundTrips).toBe(4)
+      expect(own.size).toBe(1)
+      expect(t.logins() - logins).toBe(1)
+      expect(sudos() - sudo).toBe(1)
+    } finally {
+      await own.close()
+      rmSync(sudoers)
+    }
+  })
+
+  it('a script that fails is that request\'s answer; the channel goes on', async () => {
+    const h = host('h2')
+    expect(await h.runScript('echo partial; echo "why" >&2; exit 5', '')).toEqual({exitCode: 5, stdout: 'partial\n', stderr: 'why\n'})
+    expect((await h.open()).isRoot).toBe(true)
+  })
+
+  it('a call past its timeout fails the host (the channel is ended), later calls too', async () => {
+    const own = await SshControl.create()
+    try {
+      const h = new SshHost(target('h2'), own, {timeoutMs: 1_500})
+      const e = await failure(h.runScript('sleep 20', ''))
+      expect(e).toMatchObject({host: 'h2', kind: 'timeout'})
+      expect((await failure(h.open())).kind).toBe('timeout')
     } finally {
       await own.close()
     }
-    expect(await own.check(target('h1'))).toBe(false)
   })
 
   it('without become: the login user, its HOME, and files it cannot read marked as such', async () => {
@@ -199,7 +223,7 @@ describe('ssh transport', {timeout: 120_000}, () => {
     // h2's key recorded for h1's address: what a man in the middle would present.
     const otherKey = hs.host('h2').knownHostsLine().split(' ').slice(1).join(' ')
     writeFileSync(known, `[127.0.0.1]:${hs.host('h1').port} ${otherKey}\n`)
-    // A control folder of its own: a master already up for h1 would skip the key check.
+    // A control of its own (its channels are keyed by every connection option anyway).
     const own = await SshControl.create()
     try {
       for (const acceptNewHostKeys of [false, true]) {
