@@ -119,10 +119,16 @@ const MAX_MARK_TAIL = 32
 export class StreamCutter {
   private readonly prefix: Buffer
   private body: Buffer[] = []
+  private bodySize = 0
   private carry: Buffer = Buffer.alloc(0)
 
   constructor(nonce: string) {
     this.prefix = Buffer.from(`\nmirrorctl-runner ${nonce} `)
+  }
+
+  /** How many bytes since the last marker (the carry at most a marker's length more). */
+  get size(): number {
+    return this.bodySize + this.carry.length
   }
 
   /** Bytes since the last marker (for the reason of a channel that ended). */
@@ -138,7 +144,7 @@ export class StreamCutter {
       if (at < 0) {
         // Any marker starting before the last prefix-1 bytes would have been found whole.
         const keep = Math.min(data.length, this.prefix.length - 1)
-        if (data.length > keep) this.body.push(data.subarray(0, data.length - keep))
+        if (data.length > keep) this.keep(data.subarray(0, data.length - keep))
         this.carry = Buffer.from(data.subarray(data.length - keep))
         return out
       }
@@ -146,14 +152,20 @@ export class StreamCutter {
       const nl = data.indexOf(0x0a, tailStart)
       if (nl < 0) {
         if (data.length - tailStart > MAX_MARK_TAIL) throw new RunnerProtocolError('a runner marker without its end')
-        if (at > 0) this.body.push(data.subarray(0, at))
+        if (at > 0) this.keep(data.subarray(0, at))
         this.carry = Buffer.from(data.subarray(at))
         return out
       }
       out.push({text: Buffer.concat([...this.body, data.subarray(0, at)]), mark: parseMark(data.subarray(tailStart, nl).toString('latin1'))})
       this.body = []
+      this.bodySize = 0
       data = data.subarray(nl + 1)
     }
+  }
+
+  private keep(bytes: Buffer): void {
+    this.body.push(bytes)
+    this.bodySize += bytes.length
   }
 }
 

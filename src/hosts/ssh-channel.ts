@@ -6,7 +6,8 @@
  *
  * A channel that ends (or is killed on a timeout or abort) fails its waiting requests and
  * every later one with the same SshError, classified from ssh's exit and stderr as a
- * one-shot ssh call was (ssh-errors.ts).
+ * one-shot ssh call was (ssh-errors.ts). One idle for IDLE_CLOSE_MS is retired (ended on
+ * purpose, as ControlPersist ended an idle master): the next call opens a new one.
  */
 import {randomBytes} from 'node:crypto'
 import {UserError} from '../core/errors.js'
@@ -28,6 +29,10 @@ export interface ChannelCallOptions {
 
 /** SIGTERM, then SIGKILL when the process is still there after this long. */
 const KILL_GRACE_MS = 5_000
+/** An idle channel ends after this long: a long run does not keep every host's session open. */
+export const IDLE_CLOSE_MS = 60_000
+/** One answer's output per stream; past it the host is failed (a host cannot fill our memory). */
+export const MAX_ANSWER_BYTES = 256 * 1024 * 1024
 
 interface Waiting {
   resolve: (result: ChannelResult) => void
@@ -53,22 +58,29 @@ export class SshChannel {
   private timer: NodeJS.Timeout | undefined
   private killer: NodeJS.Timeout | undefined
   private exited = false
+  /** Ended on purpose (close()): callers open a new channel instead of failing. */
+  private retiring = false
+  private idleTimer: NodeJS.Timeout | undefined
+  private readonly idleMs: number
+  /** When the last answer came (or the channel started): the least recently used is retired first. */
+  lastUsed = Date.now()
   private readonly done: Promise<void>
   private markDone!: () => void
 
   /**
    * `embedded`: script text -> id of the scripts already on the runner's command line.
-   * `program` and `args`: the ssh command (a local sh in tests); `open` starts it.
+   * `program` and `args`: the ssh command (a local sh in tests); `options.open` starts it.
    */
   constructor(
     readonly host: string,
     readonly program: string,
     args: readonly string[],
     private readonly embedded: ReadonlyMap<string, string>,
-    open: typeof openProcess = openProcess,
+    options: {open?: typeof openProcess; idleMs?: number} = {},
   ) {
+    this.idleMs = options.idleMs ?? IDLE_CLOSE_MS
     this.done = new Promise((resolve) => (this.markDone = resolve))
-    this.process = open(program, args, {
+    this.process = (options.open ?? openProcess)(program, args, {
       onStdout: (chunk) => this.receive(0, chunk),
       onStderr: (chunk) => this.receive(1, chunk),
       onExit: (answer) => this.ended(answer),
@@ -81,9 +93,20 @@ export class SshChannel {
     return this.exited || this.failure !== null
   }
 
+  /** Ended or ending on purpose: not a failure of the host. */
+  get retired(): boolean {
+    return this.retiring
+  }
+
+  get idle(): boolean {
+    return this.waiting.length === 0 && !this.closed && !this.retiring
+  }
+
   /** Runs `script` on the host with `input` (empty or ending in a newline) on its stdin. */
   request(script: string, input: string, options: ChannelCallOptions = {}): Promise<ChannelResult> {
     if (this.failure) return Promise.reject(this.failure)
+    if (this.retiring) return Promise.reject(new Error(`${this.host}: a request on a channel being closed (a bug)`))
+    clearTimeout(this.idleTimer)
     if (options.signal?.aborted) return Promise.reject(new SshError(this.host, 'timeout', 'cancelled'))
     // A script the command line lacks is sent once ("def") ahead of its first run.
     const known = this.embedded.get(script) ?? this.defined.get(script)
@@ -107,6 +130,8 @@ export class SshChannel {
 
   /** Closes the runner's stdin: it answers what it has, exits, and so does ssh. Killed after `graceMs`. */
   async close(graceMs = KILL_GRACE_MS): Promise<void> {
+    this.retiring = true
+    clearTimeout(this.idleTimer)
     if (!this.exited) {
       this.process.end()
       const grace = setTimeout(() => this.stop('cancelled'), graceMs)
@@ -141,6 +166,10 @@ export class SshChannel {
       this.stop('protocol', error.message)
       return
     }
+    if (this.cutters[stream].size > MAX_ANSWER_BYTES) {
+      this.stop('protocol', `the host's answer passed ${MAX_ANSWER_BYTES} bytes`)
+      return
+    }
     for (const {text, mark} of sections) {
       if (!this.ready[stream]) {
         // What came before the runner (a login shell's rc files, ssh's own warnings) is no answer.
@@ -169,12 +198,19 @@ export class SshChannel {
     if (!this.waiting.length) {
       clearTimeout(this.timer)
       this.process.hold(false)
+      this.lastUsed = Date.now()
+      clearTimeout(this.idleTimer)
+      if (!this.closed && !this.retiring) {
+        this.idleTimer = setTimeout(() => void this.close(), this.idleMs)
+        this.idleTimer.unref()
+      }
     }
   }
 
   private ended(answer: ProcessExit): void {
     this.exited = true
     clearTimeout(this.timer)
+    clearTimeout(this.idleTimer)
     clearTimeout(this.killer)
     this.failure = this.failureOf(answer)
     for (const w of this.waiting.splice(0)) {

@@ -48,25 +48,33 @@ export interface SshCallResult {
   stderr: string
 }
 
+/** Open channels past this many: the least recently used idle one is ended first (3 pipes each). */
+const MAX_OPEN_CHANNELS = 256
+
 /**
  * The channels of one mirrorctl run, one per target (connection options included). A channel
- * that failed stays: later calls to that target fail with the same SshError. close() ends
- * them all.
+ * that failed stays: later calls to that target fail with the same SshError. One ended on
+ * purpose (idle, or the least recently used past MAX_OPEN_CHANNELS) is replaced by a new one
+ * on the next call. close() ends them all.
  */
 export class SshControl {
   private readonly channels = new Map<string, SshChannel>()
 
-  private constructor(readonly ssh: string) {}
+  private constructor(
+    readonly ssh: string,
+    private readonly maxOpen: number,
+  ) {}
 
-  static async create(options: {ssh?: string} = {}): Promise<SshControl> {
-    return new SshControl(options.ssh ?? 'ssh')
+  static async create(options: {ssh?: string; maxOpenChannels?: number} = {}): Promise<SshControl> {
+    return new SshControl(options.ssh ?? 'ssh', options.maxOpenChannels ?? MAX_OPEN_CHANNELS)
   }
 
   /** Runs `script` on the target with `input` on stdin. Throws SshError when ssh itself failed. */
   async run(target: SshTarget, script: string, input: string, options: {timeoutMs?: number; signal?: AbortSignal} = {}): Promise<SshCallResult> {
     const key = JSON.stringify(target)
     let channel = this.channels.get(key)
-    if (!channel) {
+    if (!channel || channel.retired) {
+      this.makeRoom()
       channel = new SshChannel(target.name, this.ssh, sshArgv(target, hostRunner()), HOST_RUNNER_SCRIPTS)
       this.channels.set(key, channel)
     }
@@ -77,9 +85,16 @@ export class SshControl {
     return result
   }
 
-  /** How many channels (ssh processes) this run has started. */
+  /** How many targets have a channel (open, or failed). */
   get size(): number {
     return this.channels.size
+  }
+
+  private makeRoom(): void {
+    const open = [...this.channels.values()].filter((c) => !c.closed && !c.retired)
+    if (open.length < this.maxOpen) return
+    const idle = open.filter((c) => c.idle).sort((a, b) => a.lastUsed - b.lastUsed)
+    for (const c of idle.slice(0, open.length - this.maxOpen + 1)) void c.close()
   }
 
   /** Ends every channel (stdin closed: the runner, sudo and ssh exit) and waits for them. */

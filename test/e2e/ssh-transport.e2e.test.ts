@@ -159,6 +159,22 @@ describe('ssh transport', {timeout: 120_000}, () => {
     }
   })
 
+  it('past its limit of open channels a control ends the least recently used idle one; the next call logs in again', async () => {
+    const own = await SshControl.create({maxOpenChannels: 1})
+    try {
+      const [t1, t2] = [hs.host('h1'), hs.host('h2')]
+      const before = [t1.logins(), t2.logins()]
+      const [a, b] = [host('h1', {}, own), host('h2', {}, own)]
+      await a.open()
+      await a.runScript('true', '')
+      await b.open() // h1's channel is idle: ended
+      await a.open() // a new one for h1; h2's is ended
+      expect([t1.logins() - before[0]!, t2.logins() - before[1]!]).toEqual([2, 1])
+    } finally {
+      await own.close()
+    }
+  })
+
   it('a script that fails is that request\'s answer; the channel goes on', async () => {
     const h = host('h2')
     expect(await h.runScript('echo partial; echo "why" >&2; exit 5', '')).toEqual({exitCode: 5, stdout: 'partial\n', stderr: 'why\n'})

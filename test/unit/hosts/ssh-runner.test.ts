@@ -29,12 +29,12 @@ const SHELLS: {name: string; argv: string[]}[] = [
 ].filter((s) => has(s.argv[0]!))
 
 /** A channel whose "ssh" runs `prelude` (a login shell's rc output) and then the runner. */
-function channel(shell: string[], options: {prelude?: string; direct?: boolean; writes?: string[]} = {}) {
+function channel(shell: string[], options: {prelude?: string; direct?: boolean; writes?: string[]; idleMs?: number} = {}) {
   const open: typeof openProcess = (file, args, handlers) => {
     const p = (options.direct ? openDirect : openProcess)(file, args, handlers)
     return {...p, write: (data: string) => (options.writes?.push(data), p.write(data))}
   }
-  return new SshChannel('t1', shell[0]!, [...shell.slice(1), `${options.prelude ?? ''}\n${RUNNER}`], new Map([[EMBEDDED_SCRIPT, 'E']]), open)
+  return new SshChannel('t1', shell[0]!, [...shell.slice(1), `${options.prelude ?? ''}\n${RUNNER}`], new Map([[EMBEDDED_SCRIPT, 'E']]), {open, ...(options.idleMs ? {idleMs: options.idleMs} : {})})
 }
 
 // Every byte a line can hold, as UTF-8 text: controls but newline and NUL, ASCII, and
@@ -163,6 +163,14 @@ describe('channel', () => {
   it('a missing ssh program is a usage error', async () => {
     const c = new SshChannel('t3', '/nonexistent/ssh', [], new Map())
     await expect(c.request('true', '')).rejects.toBeInstanceOf(UserError)
+  })
+
+  it('an idle channel ends itself (retired, not failed)', async () => {
+    const c = channel(sh, {idleMs: 100})
+    expect((await c.request('echo a', '')).stdout).toBe('a\n')
+    expect(c.idle).toBe(true)
+    await new Promise((resolve) => setTimeout(resolve, 600))
+    expect(c).toMatchObject({closed: true, retired: true, idle: false})
   })
 
   it('close() lets the runner answer what it has, then ends it', async () => {
