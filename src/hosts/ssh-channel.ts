@@ -106,7 +106,6 @@ export class SshChannel {
   request(script: string, input: string, options: ChannelCallOptions = {}): Promise<ChannelResult> {
     if (this.failure) return Promise.reject(this.failure)
     if (this.retiring) return Promise.reject(new Error(`${this.host}: a request on a channel being closed (a bug)`))
-    clearTimeout(this.idleTimer)
     if (options.signal?.aborted) return Promise.reject(new SshError(this.host, 'timeout', 'cancelled'))
     // A script the command line lacks is sent once ("def") ahead of its first run.
     const known = this.embedded.get(script) ?? this.defined.get(script)
@@ -121,6 +120,7 @@ export class SshChannel {
     return new Promise<ChannelResult>((resolve, reject) => {
       const entry: Waiting = {resolve, reject, options, onAbort: () => this.stop('cancelled')}
       options.signal?.addEventListener('abort', entry.onAbort, {once: true})
+      clearTimeout(this.idleTimer)
       this.waiting.push(entry)
       this.process.write(text)
       if (this.waiting.length === 1) this.startTimer()
