@@ -60,7 +60,7 @@ describe.each(SHELLS)('runner under $name', ({argv}) => {
     }
   })
 
-  it('keeps output without a trailing newline, a script\'s exit status, and each request\'s own stderr', async () => {
+  it('keeps output without a trailing newline, a script\'s exit status and EXIT trap, and each request\'s own stderr', async () => {
     const c = channel(argv)
     try {
       const answers = await Promise.all([
@@ -68,12 +68,14 @@ describe.each(SHELLS)('runner under $name', ({argv}) => {
         c.request('read -r a; echo "out $a"; echo "err $a" >&2; exit 3', 'one\n'),
         c.request('read -r a; echo "err $a" >&2', 'two\n'),
         c.request('trap "echo trapped" EXIT; exit 4', ''),
+        c.request('trap "echo trapped" EXIT; echo body', ''),
       ])
       expect(answers).toEqual([
         {exitCode: 0, stdout: 'no newline', stderr: 'half'},
         {exitCode: 3, stdout: 'out one\n', stderr: 'err one\n'},
         {exitCode: 0, stdout: '', stderr: 'err two\n'},
         {exitCode: 4, stdout: 'trapped\n', stderr: ''},
+        {exitCode: 0, stdout: 'body\ntrapped\n', stderr: ''},
       ])
     } finally {
       await c.close()
