@@ -35,7 +35,8 @@ export function sshTargetOf(t: FleetTarget, options: SshSessionOptions): SshTarg
 /**
  * One host over OpenSSH: plan() gathers every fact in one round trip (one more per missed
  * path, bounded) and plans on the snapshot; apply() sends the whole change in one more.
- * All sessions of a run share one SshControl, so each host costs one handshake.
+ * All sessions of a run share one SshControl: each host costs one ssh process, one login
+ * and one sudo, and every call (gather, apply, reload, verify, canary) is a request on it.
  */
 export class SshSession implements HostSession {
   readonly name: string

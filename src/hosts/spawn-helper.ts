@@ -3,11 +3,15 @@
  *
  * Node's spawn forks the whole process (libuv uses fork(), not vfork), and fork's cost grows
  * with the parent's memory: measured here, about 2 ms at 46 MB and 10 ms at 190 MB, all of it
- * on the main thread. A fleet run holds every host's snapshot and plan and starts two or three
- * ssh processes per host: at 50 hosts its spawns blocked the main thread for about 2 s of a
- * 7 s run and cost as much CPU again. The helper is a bare node (no bundle loaded, ~45 MB)
+ * on the main thread. A fleet run holds every host's snapshot and plan and started two or
+ * three ssh processes per host (one now, a channel): at 50 hosts its spawns blocked the main
+ * thread for about 2 s of a 7 s run and cost as much CPU again. The helper is a bare node (no bundle loaded, ~45 MB)
  * that spawns on request and sends each result back as one JSON line; it ends with mirrorctl
  * (its stdin closes) and ends the processes it still runs then.
+ *
+ * Two modes: run() starts a process with its whole input and answers once with its whole
+ * output; open() starts a long-lived one (an ssh channel) that mirrorctl writes to and that
+ * streams its stdout/stderr chunks back, then its exit.
  */
 import {spawn, type ChildProcess} from 'node:child_process'
 import type {Socket} from 'node:net'
@@ -49,6 +53,25 @@ function start(m) {
     child.stdin.end(Buffer.from(m.input, 'base64'))
   }
 }
+// Streaming mode: chunks as they come ({id, out} / {id, err}), then {id, code, signal}.
+function open(m) {
+  let child
+  try {
+    child = spawn(m.file, m.args, {stdio: ['pipe', 'pipe', 'pipe']})
+  } catch (e) {
+    send({id: m.id, error: e.code || 'ESPAWN', message: String(e.message)})
+    return
+  }
+  running.set(m.id, child)
+  let ended = false
+  const done = (answer) => { if (!ended) { ended = true; running.delete(m.id); send({id: m.id, ...answer}) } }
+  child.stdout.on('data', (d) => send({id: m.id, out: d.toString('base64')}))
+  child.stderr.on('data', (d) => send({id: m.id, err: d.toString('base64')}))
+  child.stdin.on('error', () => {})
+  child.on('error', (e) => done({error: e.code || 'ESPAWN', message: String(e.message)}))
+  child.on('exit', () => { if (child.killed_) { child.stdout.destroy(); child.stderr.destroy() } })
+  child.on('close', (code, signal) => done({code, signal}))
+}
 let buffered = ''
 process.stdin.on('data', (chunk) => {
   buffered += chunk
@@ -61,6 +84,9 @@ process.stdin.on('data', (chunk) => {
       const c = running.get(m.kill)
       if (c) { c.killed_ = true; c.kill(m.signal) }
     }
+    else if (m.write !== undefined) running.get(m.write)?.stdin?.write(Buffer.from(m.data, 'base64'))
+    else if (m.end !== undefined) running.get(m.end)?.stdin?.end()
+    else if (m.stream) open(m)
     else start(m)
   }
 })
@@ -78,6 +104,13 @@ export interface HelperAnswer {
   message?: string
 }
 
+/** What a streaming process reports (open()); onExit comes once, after the last chunk. */
+export interface StreamHandlers {
+  onStdout(chunk: Buffer): void
+  onStderr(chunk: Buffer): void
+  onExit(answer: HelperAnswer): void
+}
+
 export interface HelperRequest {
   file: string
   args: readonly string[]
@@ -90,6 +123,9 @@ export interface HelperRequest {
 class SpawnHelper {
   private nextId = 1
   private readonly waiting = new Map<number, (answer: HelperAnswer) => void>()
+  private readonly streams = new Map<number, StreamHandlers>()
+  /** Streams that must keep mirrorctl running (a request is waiting on them). */
+  private readonly held = new Set<number>()
   private buffered = ''
   private broken = false
 
@@ -110,14 +146,41 @@ class SpawnHelper {
   run(request: HelperRequest): {id: number; answer: Promise<HelperAnswer>} {
     const id = this.nextId++
     const answer = new Promise<HelperAnswer>((resolve) => this.waiting.set(id, resolve))
-    if (this.waiting.size === 1) this.busy()
+    this.refresh()
     const input = request.input === null ? null : Buffer.from(request.input, 'utf8').toString('base64')
-    this.child.stdin!.write(JSON.stringify({id, file: request.file, args: request.args, input, maxBuffer: request.maxBuffer}) + '\n')
+    this.send({id, file: request.file, args: request.args, input, maxBuffer: request.maxBuffer})
     return {id, answer}
   }
 
+  /** Starts a long-lived process; write(), end() and kill() address it by the id returned. */
+  open(file: string, args: readonly string[], handlers: StreamHandlers): number {
+    const id = this.nextId++
+    this.streams.set(id, handlers)
+    this.send({id, file, args, stream: true})
+    return id
+  }
+
+  write(id: number, data: string): void {
+    if (this.streams.has(id) && !this.broken) this.send({write: id, data: Buffer.from(data, 'utf8').toString('base64')})
+  }
+
+  end(id: number): void {
+    if (this.streams.has(id) && !this.broken) this.send({end: id})
+  }
+
+  /** Whether a stream keeps mirrorctl running (true while something waits on its answer). */
+  hold(id: number, busy: boolean): void {
+    if (busy && this.streams.has(id)) this.held.add(id)
+    else this.held.delete(id)
+    this.refresh()
+  }
+
   kill(id: number, signal: NodeJS.Signals): void {
-    if (this.waiting.has(id) && !this.broken) this.child.stdin!.write(JSON.stringify({kill: id, signal}) + '\n')
+    if ((this.waiting.has(id) || this.streams.has(id)) && !this.broken) this.send({kill: id, signal})
+  }
+
+  private send(message: object): void {
+    this.child.stdin!.write(JSON.stringify(message) + '\n')
   }
 
   private receive(chunk: string): void {
@@ -126,23 +189,45 @@ class SpawnHelper {
     while ((nl = this.buffered.indexOf('\n')) >= 0) {
       const line = this.buffered.slice(0, nl)
       this.buffered = this.buffered.slice(nl + 1)
-      const answer = JSON.parse(line) as HelperAnswer & {id: number}
+      const answer = JSON.parse(line) as HelperAnswer & {id: number; out?: string; err?: string}
+      const stream = this.streams.get(answer.id)
+      if (stream) {
+        if (answer.out !== undefined) stream.onStdout(Buffer.from(answer.out, 'base64'))
+        else if (answer.err !== undefined) stream.onStderr(Buffer.from(answer.err, 'base64'))
+        else this.closeStream(answer.id, answer)
+        continue
+      }
       const resolve = this.waiting.get(answer.id)
       this.waiting.delete(answer.id)
       resolve?.(answer)
-      if (this.waiting.size === 0) this.idle()
+      this.refresh()
     }
+  }
+
+  private closeStream(id: number, answer: HelperAnswer): void {
+    const stream = this.streams.get(id)
+    this.streams.delete(id)
+    this.held.delete(id)
+    this.refresh()
+    stream?.onExit(answer)
   }
 
   /** The helper died: every open request fails as "not started", and later ones spawn directly. */
   private fail(): void {
     if (this.broken) return
     this.broken = true
-    for (const resolve of this.waiting.values()) resolve({error: 'EHELPER', message: 'the spawn helper ended'})
+    const ended = {error: 'EHELPER', message: 'the spawn helper ended'}
+    for (const resolve of this.waiting.values()) resolve(ended)
     this.waiting.clear()
+    for (const id of [...this.streams.keys()]) this.closeStream(id, ended)
   }
 
   // An idle helper must not keep mirrorctl running; a busy one must.
+  private refresh(): void {
+    if (this.waiting.size > 0 || this.held.size > 0) this.busy()
+    else this.idle()
+  }
+
   private idle(): void {
     this.child.unref()
     ;(this.child.stdout as Socket).unref()

@@ -1,8 +1,8 @@
 /**
- * A remote machine as a Host, through the system's OpenSSH (node's spawn). Each host costs one
- * SSH handshake: the first call becomes the ControlMaster (ControlPersist keeps it in the
- * background, in a private 0700 folder) and later calls are sessions on it. Two kinds of
- * call exist, both a fixed script with the data on stdin:
+ * A remote machine as a Host, through the system's OpenSSH. Each host costs one ssh process,
+ * one login and one sudo for the whole run: a channel (ssh-channel.ts) running a small sh
+ * runner as root, on which every call is a request. Two kinds of call exist, both a fixed
+ * script (on the runner's command line already) with the data on stdin:
  *
  *   gather       GATHER_SCRIPT: a snapshot of every path and fact asked for (reads are
  *                answered from it; a read it lacks costs one more gather)
@@ -14,7 +14,7 @@
  *
  * Use (one run over many hosts):
  *
- *   const control = await SshControl.create()              // once per run; close() at the end
+ *   const control = await SshControl.create()              // once per run; close() ends the channels
  *   const target = makeSshTarget({name, hostname, port, user, identityFile, sshArgs, become,
  *                                 sshConfig, acceptNewHostKeys})  // throws SshTargetError (exit 2)
  *   const host = new SshHost(target, control, {timeoutMs, signal})
@@ -25,19 +25,16 @@
  *   // SshError (kind, reason) and ApplyScriptError are per-host failures; others are bugs.
  *   await control.close()
  */
-import {mkdtemp, rm} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
-import {join, posix} from 'node:path'
-import {UserError} from '../core/errors.js'
-import {ExitCode} from '../core/exit-codes.js'
+import {posix} from 'node:path'
 import {HOST_LOCK_PATH} from '../core/limits.js'
 import {APPLY_SCRIPT, decodeApplyResult, encodeApplyRequest} from './apply-script.js'
 import {candidateRequests} from './gather-candidates.js'
 import {decodeGatherOutput, encodeGatherRequest, GATHER_SCRIPT, GatherFormatError} from './gather-script.js'
 import type {ExecResult, FileInfo, Host} from './host.js'
 import {classifySshFailure, SshError} from './ssh-errors.js'
-import {runProcess} from './ssh-process.js'
-import {batchArgv, sshArgv, sshControlArgv, type SshTarget} from './ssh-target.js'
+import {HOST_RUNNER_SCRIPTS, hostRunner} from './runner-script.js'
+import {SshChannel} from './ssh-channel.js'
+import {sshArgv, type SshTarget} from './ssh-target.js'
 import {SnapshotHost, type Gatherer} from './snapshot-host.js'
 import {emptySnapshot, mergeSnapshots, type GatherRequest, type Snapshot} from './snapshot.js'
 import type {ApplyRequest, ApplyResult} from './write-plan.js'
@@ -51,61 +48,60 @@ export interface SshCallResult {
   stderr: string
 }
 
+/** Open channels past this many: the least recently used idle one is ended first (3 pipes each). */
+const MAX_OPEN_CHANNELS = 256
+
 /**
- * The private folder of one mirrorctl run's ControlPath sockets. close() ends every master
- * it started (ssh -O exit) and removes the folder.
+ * The channels of one mirrorctl run, one per target (connection options included). A channel
+ * that failed stays: later calls to that target fail with the same SshError. One ended on
+ * purpose (idle, or the least recently used past MAX_OPEN_CHANNELS) is replaced by a new one
+ * on the next call. close() ends them all.
  */
 export class SshControl {
-  private readonly used = new Map<string, SshTarget>()
+  private readonly channels = new Map<string, SshChannel>()
 
   private constructor(
-    readonly dir: string,
     readonly ssh: string,
+    private readonly maxOpen: number,
   ) {}
 
-  /** mkdtemp gives mode 0700: nobody else can reach the sockets. A short base keeps socket paths under the 104-byte limit. */
-  static async create(options: {ssh?: string} = {}): Promise<SshControl> {
-    const base = tmpdir().length > 40 ? '/tmp' : tmpdir()
-    return new SshControl(await mkdtemp(join(base, 'mirrorctl-ssh-')), options.ssh ?? 'ssh')
+  static async create(options: {ssh?: string; maxOpenChannels?: number} = {}): Promise<SshControl> {
+    return new SshControl(options.ssh ?? 'ssh', options.maxOpenChannels ?? MAX_OPEN_CHANNELS)
   }
 
   /** Runs `script` on the target with `input` on stdin. Throws SshError when ssh itself failed. */
   async run(target: SshTarget, script: string, input: string, options: {timeoutMs?: number; signal?: AbortSignal} = {}): Promise<SshCallResult> {
-    this.used.set(target.name, target)
-    const r = await runProcess(this.ssh, sshArgv(target, this.dir, script), {
-      input,
-      timeoutMs: options.timeoutMs ?? DEFAULT_SSH_CALL_TIMEOUT_MS,
-      ...(options.signal ? {signal: options.signal} : {}),
-      maxBuffer: 256 * 1024 * 1024,
-    })
-    if (r.notFound) {
-      throw new UserError(`cannot run ${this.ssh}: OpenSSH's client is not installed`, {exitCode: ExitCode.Usage, hint: 'install openssh-client (Debian/Ubuntu) or openssh-clients (Fedora/RHEL)'})
+    const key = JSON.stringify(target)
+    let channel = this.channels.get(key)
+    if (!channel || channel.retired) {
+      this.makeRoom()
+      channel = new SshChannel(target.name, this.ssh, sshArgv(target, hostRunner()), HOST_RUNNER_SCRIPTS)
+      this.channels.set(key, channel)
     }
-    const result = {exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr}
-    const failure = r.cancelled
-      ? {kind: 'timeout' as const, reason: 'cancelled'}
-      : r.timedOut
-        ? classifySshFailure(null, r.stderr, true)
-        : result.exitCode === 0
-          ? null
-          : classifySshFailure(result.exitCode, r.stderr)
-    if (failure) throw new SshError(target.name, failure.kind, failure.reason, r.stderr)
+    const result = await channel.request(script, input, {timeoutMs: options.timeoutMs ?? DEFAULT_SSH_CALL_TIMEOUT_MS, signal: options.signal})
+    // The script's own failure reads like a one-shot ssh call's did (sh: ...: not found, sudo ...).
+    const failure = result.exitCode === 0 ? null : classifySshFailure(result.exitCode, result.stderr)
+    if (failure) throw new SshError(target.name, failure.kind, failure.reason, result.stderr)
     return result
   }
 
-  /** Whether a master connection to the target is up (ssh -O check). */
-  async check(target: SshTarget): Promise<boolean> {
-    const r = await runProcess(this.ssh, sshControlArgv(target, this.dir, 'check'), {timeoutMs: 10_000})
-    return r.exitCode === 0
+  /** How many targets have a channel (open, or failed). */
+  get size(): number {
+    return this.channels.size
   }
 
-  /** Ends every master this run started and removes the socket folder. */
+  private makeRoom(): void {
+    const open = [...this.channels.values()].filter((c) => !c.closed && !c.retired)
+    if (open.length < this.maxOpen) return
+    const idle = open.filter((c) => c.idle).sort((a, b) => a.lastUsed - b.lastUsed)
+    for (const c of idle.slice(0, open.length - this.maxOpen + 1)) void c.close()
+  }
+
+  /** Ends every channel (stdin closed: the runner, sudo and ssh exit) and waits for them. */
   async close(): Promise<void> {
-    // One process start for all hosts (node's spawn is the costly part on a busy machine).
-    const exits = [...this.used.values()].map((t) => sshControlArgv(t, this.dir, 'exit'))
-    if (exits.length) await runProcess('/bin/sh', batchArgv(this.ssh, exits), {timeoutMs: 15_000})
-    this.used.clear()
-    await rm(this.dir, {recursive: true, force: true})
+    const all = [...this.channels.values()]
+    this.channels.clear()
+    await Promise.all(all.map((c) => c.close()))
   }
 }
 
@@ -116,7 +112,7 @@ export class SshControl {
  */
 export class SshHost implements Host, Gatherer {
   readonly name: string
-  /** ssh calls made so far (gathers and applies). */
+  /** Requests made so far (gathers and applies). */
   roundTrips = 0
   private snapshotData: Snapshot | null = null
 
@@ -165,7 +161,8 @@ export class SshHost implements Host, Gatherer {
 
   /**
    * One round trip running a fixed script (never text built from data) with `input` on
-   * stdin, as root with become. For later fixed scripts (reload, verify) as well.
+   * stdin, as root with become. For later fixed scripts (reload, verify) as well: a script
+   * the runner lacks is sent once per host.
    */
   async runScript(script: string, input: string): Promise<SshCallResult> {
     this.roundTrips++

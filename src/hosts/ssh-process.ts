@@ -1,12 +1,15 @@
 /**
- * Runs one ssh process with stdin data and collects its output: through the spawn helper
+ * Runs one process with stdin data and collects its output (runProcess), or keeps one open
+ * and streams (openProcess, an ssh channel): through the spawn helper
  * (spawn-helper.ts: a fork of mirrorctl itself costs ~10 ms at fleet size), else node's own
- * spawn; not execa. A fleet run starts two or three ssh processes per host, and on a loaded
- * 2-core machine execa's per-call work (option normalisation, stream plumbing, promises)
- * cost about three times the spawn itself: over 50 hosts, half a second of mirrorctl's CPU.
+ * spawn; not execa. When a fleet run started two or three ssh processes per host (one now,
+ * ssh-channel.ts), execa's per-call work (option normalisation, stream plumbing, promises)
+ * on a loaded 2-core machine cost about three times the spawn itself: over 50 hosts, half a
+ * second of mirrorctl's CPU.
  */
 import {spawn} from 'node:child_process'
-import {spawnHelper} from './spawn-helper.js'
+import type {Socket} from 'node:net'
+import {spawnHelper, type HelperAnswer, type StreamHandlers} from './spawn-helper.js'
 
 export interface ProcessResult {
   /** null when the process ended by a signal (or never started). */
@@ -155,4 +158,71 @@ function runDirect(file: string, args: readonly string[], options: ProcessOption
     })
     child.on('close', (code) => finish(code))
   })
+}
+
+/** A long-lived process (openProcess): its handlers get the output and then, once, the exit. */
+export interface OpenProcess {
+  write(data: string): void
+  /** Closes its stdin. */
+  end(): void
+  kill(signal: NodeJS.Signals): void
+  /** true while something waits on the process: it then keeps mirrorctl running. */
+  hold(busy: boolean): void
+}
+
+export type {HelperAnswer as ProcessExit, StreamHandlers}
+
+/** Starts `file` with pipes on all three streams, through the helper where it runs. */
+export function openProcess(file: string, args: readonly string[], handlers: StreamHandlers): OpenProcess {
+  plainEnv ??= {...process.env}
+  const helper = spawnHelper(plainEnv)
+  if (!helper) return openDirect(file, args, handlers)
+  const id = helper.open(file, args, handlers)
+  return {
+    write: (data) => helper.write(id, data),
+    end: () => helper.end(id),
+    kill: (signal) => helper.kill(id, signal),
+    hold: (busy) => helper.hold(id, busy),
+  }
+}
+
+/** The same, spawned from this process (where the helper cannot run). */
+export function openDirect(file: string, args: readonly string[], handlers: StreamHandlers): OpenProcess {
+  let exited = false
+  const child = spawn(file, args, {env: plainEnv, stdio: ['pipe', 'pipe', 'pipe']})
+  const pipes = [child.stdin, child.stdout, child.stderr] as unknown as Socket[]
+  child.stdout.on('data', (chunk: Buffer) => handlers.onStdout(chunk))
+  child.stderr.on('data', (chunk: Buffer) => handlers.onStderr(chunk))
+  child.stdin.on('error', () => undefined)
+  const finish = (answer: HelperAnswer) => {
+    if (exited) return
+    exited = true
+    handlers.onExit(answer)
+  }
+  child.on('error', (error: NodeJS.ErrnoException) => finish({error: error.code ?? 'ESPAWN', message: error.message}))
+  // A killed process's own children may hold its output open: stop reading once it is gone.
+  let killed = false
+  child.on('exit', () => {
+    if (killed) for (const p of pipes.slice(1)) p.destroy()
+  })
+  child.on('close', (code, signal) => finish({code, signal}))
+  const hold = (busy: boolean) => {
+    for (const target of [child, ...pipes]) {
+      if (busy) target.ref()
+      else target.unref()
+    }
+  }
+  hold(false)
+  return {
+    write: (data) => {
+      if (!exited && child.stdin.writable) child.stdin.write(data)
+    },
+    end: () => child.stdin.end(),
+    kill: (signal) => {
+      if (exited || child.exitCode !== null || child.signalCode !== null) return
+      killed = true
+      child.kill(signal)
+    },
+    hold,
+  }
 }

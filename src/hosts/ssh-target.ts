@@ -44,8 +44,6 @@ export interface SshTargetInput {
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 10
-/** How long an idle master connection stays up after the last session. */
-export const CONTROL_PERSIST_SECONDS = 60
 
 /** A refused target value: exit 2, naming the host and the field. */
 export class SshTargetError extends UserError {
@@ -242,16 +240,16 @@ export function remoteCommand(script: string, become: boolean): string {
   return `${become ? 'sudo -n -- ' : ''}sh -c ${shellQuote(script)}`
 }
 
-/** Options shared by every ssh call to a target (sessions and -O control commands). */
-function connectionOptions(target: SshTarget, controlDir: string): string[] {
+/** Options of the one ssh process per target (ssh-channel.ts). */
+function connectionOptions(target: SshTarget): string[] {
   // ssh keeps the first value it sees for an option: these come before anything the
-  // target or a config file could say.
+  // target or a config file could say. ControlPath=none: the channel is the only session,
+  // so no master of the user's own ssh_config is joined (or started).
   const argv = [
     '-o', 'BatchMode=yes',
     '-o', `ConnectTimeout=${target.connectTimeoutSeconds}`,
-    '-o', 'ControlMaster=auto',
-    '-o', `ControlPath=${controlDir}/%C`,
-    '-o', `ControlPersist=${CONTROL_PERSIST_SECONDS}`,
+    '-o', 'ControlMaster=no',
+    '-o', 'ControlPath=none',
     '-o', 'ClearAllForwardings=yes',
   ]
   if (target.acceptNewHostKeys) argv.push('-o', 'StrictHostKeyChecking=accept-new')
@@ -268,35 +266,7 @@ export function destination(target: SshTarget): string {
 }
 
 /** argv (after "ssh") that runs `script` on the target with stdin as its data. */
-export function sshArgv(target: SshTarget, controlDir: string, script: string): string[] {
+export function sshArgv(target: SshTarget, script: string): string[] {
   // -T: no terminal (stdin is data); -a -x: no agent or X11 forwarding to a host we only script.
-  return [...connectionOptions(target, controlDir), '-T', '-a', '-x', '--', destination(target), remoteCommand(script, target.become)]
-}
-
-/** argv (after "ssh") for a control command on the target's master: "check" or "exit". */
-export function sshControlArgv(target: SshTarget, controlDir: string, command: 'check' | 'exit'): string[] {
-  return [...connectionOptions(target, controlDir), '-O', command, '--', destination(target)]
-}
-
-/**
- * One `sh` that runs `program` once per argv, all at once, and waits for them: how a run
- * ends its masters (ssh -O exit per host) with one process start from node instead of one
- * per host. Each argv travels as positional parameters; the eval'd text only ever names
- * parameters ("${3}"), never their values.
- */
-export const BATCH_SCRIPT = `program=$1; shift
-while [ $# -gt 0 ]; do
-  n=$1; shift
-  cmd='"$program"'
-  i=1
-  while [ "$i" -le "$n" ]; do cmd="$cmd \\"\\\${$i}\\""; i=$((i + 1)); done
-  eval "$cmd" </dev/null >/dev/null 2>&1 &
-  shift "$n"
-done
-wait
-`
-
-/** argv (after "/bin/sh") that runs `program` with each of `argvs`, in parallel. */
-export function batchArgv(program: string, argvs: readonly (readonly string[])[]): string[] {
-  return ['-c', BATCH_SCRIPT, 'mirrorctl-batch', program, ...argvs.flatMap((a) => [String(a.length), ...a])]
+  return [...connectionOptions(target), '-T', '-a', '-x', '--', destination(target), remoteCommand(script, target.become)]
 }

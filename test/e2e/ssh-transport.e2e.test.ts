@@ -1,7 +1,8 @@
 // The SSH transport against real OpenSSH servers on loopback (test/harness/sshd-hosts.ts):
-// gather, ControlMaster reuse, host key policy, sudo -n, failures as per-host reasons, and
-// APPLY_SCRIPT over ssh (lock, compare, atomic write, backup).
-import {readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+// gather, one channel per host (one login and one sudo, for a whole CLI run too), host key
+// policy, sudo -n, failures as per-host reasons, and APPLY_SCRIPT over ssh (lock, compare,
+// atomic write, backup).
+import {readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {createServer, type AddressInfo} from 'node:net'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -18,9 +19,11 @@ import {SshError} from '../../src/hosts/ssh-errors.js'
 import {SshControl, SshHost} from '../../src/hosts/ssh-host.js'
 import {makeSshTarget, type SshTargetInput} from '../../src/hosts/ssh-target.js'
 import {gatherUntilComplete} from '../../src/hosts/snapshot-host.js'
+import {freePort} from '../harness/ports.js'
 import {findTool} from '../harness/require-tools.js'
-import {startSshHosts, type SshHosts} from '../harness/sshd-hosts.js'
+import {startSshHosts, type SshHosts, type TestSshHost, writeBecomeInventory} from '../harness/sshd-hosts.js'
 import {makeTempDir, removeTempDir} from '../harness/temp.js'
+import {cli} from '../helpers/cli.js'
 
 const DAEMON_JSON = '{\n  "log-level": "warn",\n  "registry-mirrors": ["https://old.example"]\n}\n'
 const REGISTRIES_CONF = '# distribution default\nunqualified-search-registries = ["docker.io"]\n'
@@ -61,6 +64,12 @@ describe('ssh transport', {timeout: 120_000}, () => {
 
   const target = (name: string, extra: Partial<SshTargetInput> = {}) => makeSshTarget({name, sshConfig: hs.sshConfig, become: true, ...extra})
   const host = (name: string, extra: Partial<SshTargetInput> = {}, ctl = control) => new SshHost(target(name, extra), ctl, {timeoutMs: 30_000})
+  // sudo logs each command it runs to a file of the host's own (and finds a stand-in systemctl first).
+  const SUDO_LOG = '/var/log/sudo-mctl.log'
+  const sudoers = (t: TestSshHost) => join(t.hostDir, 'etc/sudoers.d/zz-channel')
+  const logSudo = (t: TestSshHost) =>
+    writeFileSync(sudoers(t), `Defaults secure_path="/tmp/fakebin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"\nDefaults:mctl logfile=${SUDO_LOG}, loglinelen=0\n`, {mode: 0o440})
+  const sudos = (t: TestSshHost) => (t.readFile(SUDO_LOG) ?? '').match(/COMMAND=/g)?.length ?? 0
   const failure = async (p: Promise<unknown>): Promise<SshError> => {
     const error = await p.then(() => null, (e: unknown) => e)
     expect(error).toBeInstanceOf(SshError)
@@ -128,23 +137,60 @@ describe('ssh transport', {timeout: 120_000}, () => {
     expect(t.readFile('/etc/docker/daemon.json')).toBe('{}\n')
   })
 
-  it('reuses one master connection: later calls are sessions on it (ssh -O check, one login)', async () => {
+  it('one ssh process, one login and one sudo per target: every later call is a request on it', async () => {
+    const t = hs.host('h1')
+    logSudo(t)
     const own = await SshControl.create()
     try {
       const h = host('h1', {}, own)
-      const before = hs.host('h1').logins()
-      expect(await own.check(h.target)).toBe(false)
+      const [logins, sudo] = [t.logins(), sudos(t)]
       await h.open()
-      expect(await own.check(h.target)).toBe(true)
       await h.gather([{path: '/etc/docker', mode: 'list'}], {facts: false})
-      await host('h1', {}, own).open() // a second SshHost on the same target shares the master too
-      expect(h.roundTrips).toBe(2)
-      expect(hs.host('h1').logins() - before).toBe(1)
-      expect(statSync(own.dir).mode & 0o777).toBe(0o700)
+      await host('h1', {}, own).open() // a second SshHost on the same target shares the channel too
+      // A script the runner's command line lacks is sent once, then run like the others.
+      for (const n of [1, 2]) expect(await h.runScript('read -r x; echo "got $x"; id -u', `line ${n}\n`)).toEqual({exitCode: 0, stdout: `got line ${n}\n0\n`, stderr: ''})
+      expect(h.roundTrips).toBe(4)
+      expect(own.size).toBe(1)
+      expect(t.logins() - logins).toBe(1)
+      expect(sudos(t) - sudo).toBe(1)
+    } finally {
+      await own.close()
+      rmSync(sudoers(t))
+    }
+  })
+
+  it('past its limit of open channels a control ends the least recently used idle one; the next call logs in again', async () => {
+    const own = await SshControl.create({maxOpenChannels: 1})
+    try {
+      const [t1, t2] = [hs.host('h1'), hs.host('h2')]
+      const before = [t1.logins(), t2.logins()]
+      const [a, b] = [host('h1', {}, own), host('h2', {}, own)]
+      await a.open()
+      await a.runScript('true', '')
+      await b.open() // h1's channel is idle: ended
+      await a.open() // a new one for h1; h2's is ended
+      expect([t1.logins() - before[0]!, t2.logins() - before[1]!]).toEqual([2, 1])
     } finally {
       await own.close()
     }
-    expect(await own.check(target('h1'))).toBe(false)
+  })
+
+  it('a script that fails is that request\'s answer; the channel goes on', async () => {
+    const h = host('h2')
+    expect(await h.runScript('echo partial; echo "why" >&2; exit 5', '')).toEqual({exitCode: 5, stdout: 'partial\n', stderr: 'why\n'})
+    expect((await h.open()).isRoot).toBe(true)
+  })
+
+  it('a call past its timeout fails the host (the channel is ended), later calls too', async () => {
+    const own = await SshControl.create()
+    try {
+      const h = new SshHost(target('h2'), own, {timeoutMs: 1_500})
+      const e = await failure(h.runScript('sleep 20', ''))
+      expect(e).toMatchObject({host: 'h2', kind: 'timeout'})
+      expect((await failure(h.open())).kind).toBe('timeout')
+    } finally {
+      await own.close()
+    }
   })
 
   it('without become: the login user, its HOME, and files it cannot read marked as such', async () => {
@@ -199,7 +245,7 @@ describe('ssh transport', {timeout: 120_000}, () => {
     // h2's key recorded for h1's address: what a man in the middle would present.
     const otherKey = hs.host('h2').knownHostsLine().split(' ').slice(1).join(' ')
     writeFileSync(known, `[127.0.0.1]:${hs.host('h1').port} ${otherKey}\n`)
-    // A control folder of its own: a master already up for h1 would skip the key check.
+    // A control of its own (its channels are keyed by every connection option anyway).
     const own = await SshControl.create()
     try {
       for (const acceptNewHostKeys of [false, true]) {
@@ -338,5 +384,38 @@ describe('ssh transport', {timeout: 120_000}, () => {
       expect(t.readFile('/etc/docker/daemon.json')).toBe(DAEMON_JSON)
       expect(readdirSync(t.path('/etc/docker')).filter((n) => !n.startsWith('.mirrorctl-test-fill'))).toEqual(['daemon.json'])
     })
+  })
+
+  it('a whole apply --reload --verify run costs each host one login and one sudo (gather, write, reload, verify, roll back)', async () => {
+    const ts = [hs.host('h1'), hs.host('h2')]
+    const dead = await freePort('127.0.0.1')
+    const spec = join(scratch, 'dead-mirror.toml')
+    writeFileSync(spec, `[[mirror]]\nsource = "docker.io"\nmirrors = ["127.0.0.1:${dead}"]\ninsecure = true\nengines = ["docker"]\n`)
+    const inventory = join(scratch, 'hosts.ini')
+    writeBecomeInventory(inventory, 'fleet', ts.map((t) => t.name))
+    try {
+      for (const t of ts) {
+        t.writeFile('/etc/docker/daemon.json', DAEMON_JSON)
+        // systemctl stand-in: logs what it is asked; every unit is active, so the change is reloaded.
+        t.writeFile('/tmp/fakebin/systemctl', '#!/bin/sh\necho "$*" >> /tmp/fakebin/calls\ncase $1 in is-active) shift; [ "$1" = --quiet ] || for u; do echo active; done ;; esac\n', 0o755)
+        logSudo(t)
+      }
+      const before = ts.map((t) => ({logins: t.logins(), sudos: sudos(t)}))
+      const r = await cli(['apply', '--spec', spec, '--inventory', inventory, '--ssh-config', hs.sshConfig, '--reload', '--verify', '--yes', '--json'])
+      const hosts = (JSON.parse(r.stdout) as {hosts: {status: string; reason: string | null}[]}).hosts
+      expect(hosts.map((h) => h.status), r.stderr + r.stdout).toEqual(['rolled-back', 'rolled-back'])
+      for (const [i, t] of ts.entries()) {
+        expect(hosts[i]!.reason).toMatch(/^verify failed: .*; restored the previous files/)
+        expect(t.readFile('/etc/docker/daemon.json')).toBe(DAEMON_JSON)
+        expect(t.readFile('/tmp/fakebin/calls')).toMatch(/^reload docker$/m)
+        expect(t.logins() - before[i]!.logins).toBe(1)
+        expect(sudos(t) - before[i]!.sudos).toBe(1)
+      }
+    } finally {
+      for (const t of ts) {
+        rmSync(sudoers(t))
+        rmSync(t.path('/tmp/fakebin'), {recursive: true, force: true})
+      }
+    }
   })
 })

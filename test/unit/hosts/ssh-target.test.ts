@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {classifySshFailure} from '../../../src/hosts/ssh-errors.js'
-import {checkSshOptions, makeSshTarget, remoteCommand, shellQuote, splitShellWords, sshArgv, sshControlArgv, SshTargetError} from '../../../src/hosts/ssh-target.js'
+import {checkSshOptions, makeSshTarget, remoteCommand, shellQuote, splitShellWords, sshArgv, SshTargetError} from '../../../src/hosts/ssh-target.js'
 
 const HOSTILE = ['-oProxyCommand=touch /tmp/pwned', 'a;rm -rf /', '$(id)', '`id`', 'web 1', 'web1\nweb2', '-l', 'a|b', 'a&b', "a'b", 'a"b', 'a\tb', 'a\x00b', 'a>b', '']
 
@@ -91,16 +91,13 @@ describe('ansible_ssh_common_args', () => {
 })
 
 describe('ssh argv', () => {
-  const control = '/tmp/mirrorctl-ssh-abc'
-
-  it('puts mirrorctl\'s own options first, then the target\'s, then -- before the destination', () => {
+  it('puts mirrorctl\'s own options first (one session per host: no master, none of ssh_config\'s joined), then the target\'s, then -- before the destination', () => {
     const t = makeSshTarget({name: 'web1', hostname: '192.0.2.10', port: 2222, user: 'deploy', identityFile: '/k', sshArgs: '-o ServerAliveInterval=30', sshConfig: '/etc/mirrorctl/ssh_config', connectTimeoutSeconds: 7})
-    expect(sshArgv(t, control, 'echo hi')).toEqual([
+    expect(sshArgv(t, 'echo hi')).toEqual([
       '-o', 'BatchMode=yes',
       '-o', 'ConnectTimeout=7',
-      '-o', 'ControlMaster=auto',
-      '-o', 'ControlPath=/tmp/mirrorctl-ssh-abc/%C',
-      '-o', 'ControlPersist=60',
+      '-o', 'ControlMaster=no',
+      '-o', 'ControlPath=none',
       '-o', 'ClearAllForwardings=yes',
       '-F', '/etc/mirrorctl/ssh_config',
       '-p', '2222',
@@ -113,23 +110,17 @@ describe('ssh argv', () => {
   })
 
   it('never disables host key checks; accept-new only when asked', () => {
-    const plain = sshArgv(makeSshTarget({name: 'h1'}), control, 'true')
+    const plain = sshArgv(makeSshTarget({name: 'h1'}), 'true')
     expect(plain.join(' ')).not.toMatch(/StrictHostKeyChecking/)
     expect(plain.slice(-2)).toEqual(['h1', "sh -c 'true'"]) // the ssh_config alias, as named
-    const first = sshArgv(makeSshTarget({name: 'h1', acceptNewHostKeys: true}), control, 'true')
+    const first = sshArgv(makeSshTarget({name: 'h1', acceptNewHostKeys: true}), 'true')
     expect(first).toContain('StrictHostKeyChecking=accept-new')
   })
 
   it('runs the fixed script under sudo -n with become; quotes it for the login shell', () => {
     expect(remoteCommand("echo 'a'", true)).toBe(`sudo -n -- sh -c 'echo '\\''a'\\'''`)
     expect(shellQuote(`it's $(x)`)).toBe(`'it'\\''s $(x)'`)
-    expect(sshArgv(makeSshTarget({name: 'h1', become: true}), control, 'id').at(-1)).toBe("sudo -n -- sh -c 'id'")
-  })
-
-  it('control commands name the same master', () => {
-    const t = makeSshTarget({name: 'h1', port: 22})
-    expect(sshControlArgv(t, control, 'check').slice(-4)).toEqual(['-O', 'check', '--', 'h1'])
-    expect(sshControlArgv(t, control, 'exit')).toContain('ControlPath=/tmp/mirrorctl-ssh-abc/%C')
+    expect(sshArgv(makeSshTarget({name: 'h1', become: true}), 'id').at(-1)).toBe("sudo -n -- sh -c 'id'")
   })
 })
 

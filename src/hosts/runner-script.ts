@@ -1,0 +1,185 @@
+/**
+ * The runner: one POSIX sh per host that lives for a whole run and executes our fixed
+ * scripts on request (pure: its text, the request framing, and the cutting of its output).
+ *
+ * It replaces one SSH session + login shell + sudo + sh per call with one of each per host.
+ * Its command line is fixed text: the runner itself and the scripts a run uses most
+ * (embedded, shell-quoted); scripts used more rarely are sent once per channel ("def").
+ *
+ * stdin, from mirrorctl:
+ *   NONCE                         first line; random per channel
+ *   def ID | run ID               a header line, then the payload lines, then ".NONCE"
+ *                                 (a line no payload contains: mirrorctl checks)
+ * `def ID` keeps the payload as script ID. `run ID` runs script ID in a subshell with the
+ * payload as a here-document on its stdin: the script and its children never read the
+ * channel, and the payload reaches the script byte for byte (expansion results in a
+ * here-document are not expanded again). A payload is empty or ends with a newline.
+ *
+ * stdout and stderr, each: "\nmirrorctl-runner NONCE ready\n" once the runner runs (what a
+ * login shell's rc files printed before it is skipped), then per run the script's output and
+ * "\nmirrorctl-runner NONCE done STATUS\n". The leading newline keeps the marker on its own
+ * line after output without a trailing newline; it is not part of that output.
+ */
+import {APPLY_SCRIPT} from './apply-script.js'
+import {GATHER_SCRIPT} from './gather-script.js'
+import {shellQuote} from './ssh-target.js'
+
+/** Ids of the scripts on the runner's command line (runnerScript's `embedded`). */
+const EMBEDDED_ID = /^[A-Z]$/
+/** Ids of scripts sent later by "def". */
+const DEFINED_ID = /^[0-9]+$/
+
+const RUNNER_BODY = `mr_n=
+IFS= read -r mr_n || exit 0
+mr_e=.$mr_n
+mr_say() { printf '\\nmirrorctl-runner %s %s\\n' "$mr_n" "$1"; printf '\\nmirrorctl-runner %s %s\\n' "$mr_n" "$1" >&2; }
+mr_say ready
+while IFS= read -r mr_h; do
+  mr_p=; mr_c=0; mr_t=0
+  while IFS= read -r mr_l; do
+    case $mr_l in "$mr_e") mr_t=1; break ;; esac
+    if [ $mr_c = 0 ]; then mr_p=$mr_l; mr_c=1; else mr_p="$mr_p
+$mr_l"; fi
+  done
+  [ $mr_t = 1 ] || exit 0
+  mr_i=\${mr_h#* }
+  case $mr_i in ''|*[!A-Za-z0-9]*) echo "mirrorctl-runner: bad request" >&2; exit 2 ;; esac
+  case $mr_h in
+  "def "*) eval "mr_s_$mr_i=\\$mr_p" ;;
+  "run "*)
+    eval "mr_s=\\\${mr_s_$mr_i-}"
+    [ -n "$mr_s" ] || { echo "mirrorctl-runner: no script $mr_i" >&2; exit 2; }
+    if [ $mr_c = 0 ]; then ( eval "$mr_s" ) </dev/null
+    else ( eval "$mr_s" ) <<mr_EOF
+$mr_p
+mr_EOF
+    fi
+    mr_say "done $?" ;;
+  *) echo "mirrorctl-runner: bad request" >&2; exit 2 ;;
+  esac
+done
+`
+
+/**
+ * The runner's text with `embedded` scripts (id -> script) as variable values ahead of it.
+ * Only our fixed constants go in: the command line never carries data.
+ */
+export function runnerScript(embedded: ReadonlyMap<string, string>): string {
+  let head = ''
+  for (const [id, script] of embedded) {
+    if (!EMBEDDED_ID.test(id)) throw new Error(`runner: embedded script ids are one capital letter, not ${JSON.stringify(id)}`)
+    head += `mr_s_${id}=${shellQuote(script)}\n`
+  }
+  return head + RUNNER_BODY
+}
+
+/** The scripts every fleet run sends (text -> id): on the runner's command line, never as requests. */
+export const HOST_RUNNER_SCRIPTS: ReadonlyMap<string, string> = new Map([
+  [GATHER_SCRIPT, 'G'],
+  [APPLY_SCRIPT, 'A'],
+])
+
+let hostRunnerText: string | undefined
+
+/** The runner of every ssh channel, with HOST_RUNNER_SCRIPTS (built once). */
+export function hostRunner(): string {
+  hostRunnerText ??= runnerScript(new Map([...HOST_RUNNER_SCRIPTS].map(([text, id]) => [id, text])))
+  return hostRunnerText
+}
+
+/** The line that ends every payload on a channel. */
+export function terminatorOf(nonce: string): string {
+  return `.${nonce}`
+}
+
+/** The stdin text of one request; throws when the payload cannot be framed (a bug of ours). */
+export function encodeRequest(op: 'def' | 'run', id: string, payload: string, nonce: string): string {
+  if (!(op === 'def' ? DEFINED_ID : /^(?:[A-Z]|[0-9]+)$/).test(id)) throw new Error(`runner: bad script id ${JSON.stringify(id)}`)
+  const body = op === 'def' && payload !== '' && !payload.endsWith('\n') ? `${payload}\n` : payload
+  if (body !== '' && !body.endsWith('\n')) throw new Error('runner: a script input must be empty or end with a newline')
+  if (body.includes('\0')) throw new Error('runner: a script input cannot hold NUL bytes')
+  const end = terminatorOf(nonce)
+  if (body.split('\n').includes(end)) throw new Error('runner: the payload holds the channel terminator')
+  return `${op} ${id}\n${body}${end}\n`
+}
+
+/** What one marker said: the runner is ready, or a run ended with an exit status. */
+export type RunnerMark = {kind: 'ready'} | {kind: 'done'; status: number}
+
+/** A marker line longer than this after its prefix is not ours: the channel is broken. */
+const MAX_MARK_TAIL = 32
+
+/**
+ * Cuts one of the runner's streams (stdout or stderr) at its markers. push() returns the
+ * sections that ended with a marker, in order; bytes are kept as Buffers, so a character
+ * split across chunks decodes whole. Data before the first marker is a section too (the
+ * caller drops or keeps it). Each byte is scanned about once: only a short tail that could
+ * start a marker is carried to the next chunk.
+ */
+export class StreamCutter {
+  private readonly prefix: Buffer
+  private body: Buffer[] = []
+  private bodySize = 0
+  private carry: Buffer = Buffer.alloc(0)
+
+  constructor(nonce: string) {
+    this.prefix = Buffer.from(`\nmirrorctl-runner ${nonce} `)
+  }
+
+  /** How many bytes since the last marker (the carry at most a marker's length more). */
+  get size(): number {
+    return this.bodySize + this.carry.length
+  }
+
+  /** Bytes since the last marker (for the reason of a channel that ended). */
+  get pending(): Buffer {
+    return Buffer.concat([...this.body, this.carry])
+  }
+
+  push(chunk: Buffer): {text: Buffer; mark: RunnerMark}[] {
+    const out: {text: Buffer; mark: RunnerMark}[] = []
+    let data = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk
+    for (;;) {
+      const at = data.indexOf(this.prefix)
+      if (at < 0) {
+        // Any marker starting before the last prefix-1 bytes would have been found whole.
+        const keep = Math.min(data.length, this.prefix.length - 1)
+        if (data.length > keep) this.keep(data.subarray(0, data.length - keep))
+        this.carry = Buffer.from(data.subarray(data.length - keep))
+        return out
+      }
+      const tailStart = at + this.prefix.length
+      const nl = data.indexOf(0x0a, tailStart)
+      if (nl < 0) {
+        if (data.length - tailStart > MAX_MARK_TAIL) throw new RunnerProtocolError('a runner marker without its end')
+        if (at > 0) this.keep(data.subarray(0, at))
+        this.carry = Buffer.from(data.subarray(at))
+        return out
+      }
+      out.push({text: Buffer.concat([...this.body, data.subarray(0, at)]), mark: parseMark(data.subarray(tailStart, nl).toString('latin1'))})
+      this.body = []
+      this.bodySize = 0
+      data = data.subarray(nl + 1)
+    }
+  }
+
+  private keep(bytes: Buffer): void {
+    this.body.push(bytes)
+    this.bodySize += bytes.length
+  }
+}
+
+/** The runner said something mirrorctl does not understand (never expected). */
+export class RunnerProtocolError extends Error {
+  constructor(message: string) {
+    super(`mirrorctl-runner: ${message}`)
+    this.name = 'RunnerProtocolError'
+  }
+}
+
+function parseMark(tail: string): RunnerMark {
+  if (tail === 'ready') return {kind: 'ready'}
+  const m = /^done (\d{1,3})$/.exec(tail)
+  if (!m) throw new RunnerProtocolError(`an unknown marker ${JSON.stringify(tail)}`)
+  return {kind: 'done', status: Number(m[1])}
+}
