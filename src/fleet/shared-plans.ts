@@ -1,0 +1,54 @@
+/**
+ * Plans each distinct snapshot once per run. Planning is a pure function of what the host
+ * shows through its snapshot (files, environment, uid, tools, versions, units), and a fleet's
+ * hosts are mostly alike: gathered identically, they would all be planned to the same result,
+ * at several milliseconds of CPU each. Hosts whose snapshots are byte-for-byte equal share one
+ * planning; each still gets its own copy (structuredClone), so no two hosts share an object.
+ *
+ * The host name is the one thing outside the snapshot a planner can see. The shared plan is
+ * made on a host with a name no inventory holds; when that name shows up anywhere in the plan,
+ * or the planner throws (messages name the host) or read something not gathered, the host is
+ * planned as itself instead, exactly as without sharing.
+ */
+import {createHash, randomUUID} from 'node:crypto'
+import type {Host} from '../hosts/host.js'
+import {SnapshotHost} from '../hosts/snapshot-host.js'
+import type {Snapshot} from '../hosts/snapshot.js'
+
+export class SharedPlans<T> {
+  private readonly plans = new Map<string, T>()
+  private readonly neutralName = `mirrorctl-shared-plan-${randomUUID()}`
+
+  constructor(private readonly planner: (host: Host) => Promise<T>) {}
+
+  async plan(host: Host): Promise<T> {
+    if (!(host instanceof SnapshotHost) || host.missed.size > 0) return this.planner(host)
+    const key = snapshotKey(host.snapshot)
+    let shared = this.plans.get(key)
+    if (shared === undefined) {
+      const neutral = new SnapshotHost(this.neutralName, host.snapshot)
+      let plan: T
+      try {
+        plan = await this.planner(neutral)
+      } catch {
+        return this.planner(host)
+      }
+      if (neutral.missed.size > 0 || JSON.stringify(plan).includes(this.neutralName)) return this.planner(host)
+      this.plans.set(key, (shared = plan))
+    }
+    return structuredClone(shared)
+  }
+}
+
+/** A digest of everything a SnapshotHost answers from (its name aside). */
+export function snapshotKey(s: Snapshot): string {
+  const hash = createHash('sha256')
+  // undefined is told apart from null (JSON would write both as null in an array).
+  const add = (value: unknown) => hash.update(`${JSON.stringify(value, (_, v: unknown) => (v === undefined ? {undefined: true} : v))}\n`)
+  add([s.uid, s.env, s.commands, s.versions, s.units, s.entries.size])
+  for (const [path, e] of s.entries) {
+    add([path, e.kind, e.info, e.special, e.linkTarget, e.contentState, e.entries, e.listState, e.content?.length ?? -1])
+    if (e.content) hash.update(e.content)
+  }
+  return hash.digest('base64')
+}
