@@ -42,16 +42,16 @@ export class SharedPlans<T> {
 
 /** A digest of everything a SnapshotHost answers from (its name aside). */
 export function snapshotKey(s: Snapshot): string {
-  // One string of the facts and metadata, one buffer of the contents (their lengths are in the
-  // string): two hash updates per snapshot, where one per entry cost more than planning saved.
-  const meta = [json(s.uid), json(s.env), json(s.commands), json(s.versions), json(s.units)]
+  // One JSON text of the facts and metadata, one buffer of the contents (their lengths are in
+  // the text): a handful of calls per snapshot, where calls per entry cost more than planning saved.
+  const rows: unknown[] = [s.uid, s.env, s.commands, s.versions, s.units]
   const contents: Buffer[] = []
   for (const [path, e] of s.entries) {
-    meta.push(json(path), json(e.kind), json(e.info), json(e.special), json(e.linkTarget), json(e.contentState), json(e.entries), json(e.listState), json(e.content?.length))
+    // JSON writes undefined in an array as null: the mask says which fields were undefined.
+    const optional = [e.special, e.contentState, e.entries, e.listState, e.content]
+    const mask = optional.reduce<number>((m, v, i) => (v === undefined ? m | (1 << i) : m), 0)
+    rows.push([path, e.kind, e.info, e.linkTarget, e.special, e.contentState, e.entries, e.listState, e.content?.length, mask])
     if (e.content) contents.push(e.content)
   }
-  return createHash('sha256').update(meta.join('\n')).update(Buffer.concat(contents)).digest('base64')
+  return createHash('sha256').update(JSON.stringify(rows)).update(Buffer.concat(contents)).digest('base64')
 }
-
-/** JSON, with undefined told apart from null ("~" is no JSON text). */
-const json = (value: unknown): string => (value === undefined ? '~' : JSON.stringify(value))
