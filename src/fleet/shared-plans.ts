@@ -16,7 +16,8 @@ import {SnapshotHost} from '../hosts/snapshot-host.js'
 import type {Snapshot} from '../hosts/snapshot.js'
 
 export class SharedPlans<T> {
-  private readonly plans = new Map<string, T>()
+  /** By snapshot key: the shared plan, or null when hosts with that snapshot are planned as themselves. */
+  private readonly plans = new Map<string, {plan: T} | null>()
   private readonly neutralName = `mirrorctl-shared-plan-${randomUUID()}`
 
   constructor(private readonly planner: (host: Host) => Promise<T>) {}
@@ -26,17 +27,21 @@ export class SharedPlans<T> {
     const key = snapshotKey(host.snapshot)
     let shared = this.plans.get(key)
     if (shared === undefined) {
-      const neutral = new SnapshotHost(this.neutralName, host.snapshot)
-      let plan: T
-      try {
-        plan = await this.planner(neutral)
-      } catch {
-        return this.planner(host)
-      }
-      if (neutral.missed.size > 0 || JSON.stringify(plan).includes(this.neutralName)) return this.planner(host)
-      this.plans.set(key, (shared = plan))
+      shared = await this.planNeutral(host)
+      this.plans.set(key, shared)
     }
-    return structuredClone(shared)
+    // Not shareable: every host with this snapshot is planned once, as itself.
+    return shared ? structuredClone(shared.plan) : this.planner(host)
+  }
+
+  private async planNeutral(host: SnapshotHost): Promise<{plan: T} | null> {
+    const neutral = new SnapshotHost(this.neutralName, host.snapshot)
+    try {
+      const plan = await this.planner(neutral)
+      return neutral.missed.size > 0 || JSON.stringify(plan).includes(this.neutralName) ? null : {plan}
+    } catch {
+      return null
+    }
   }
 }
 

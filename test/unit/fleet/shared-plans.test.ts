@@ -76,11 +76,12 @@ describe('SharedPlans', () => {
     expect(names).toHaveLength(2)
   })
 
-  it('plans a host as itself when the plan names the host', async () => {
-    const {planner} = readingPlanner((host) => ({text: `on ${host.name}`, items: []}))
+  it('plans a host as itself when the plan names the host, and tries sharing that snapshot only once', async () => {
+    const {names, planner} = readingPlanner((host) => ({text: `on ${host.name}`, items: []}))
     const shared = new SharedPlans(planner)
-    expect((await shared.plan(new SnapshotHost('a', fakeSnapshot('one')))).text).toBe('on a')
-    expect((await shared.plan(new SnapshotHost('b', fakeSnapshot('one')))).text).toBe('on b')
+    for (const name of ['a', 'b', 'c']) expect((await shared.plan(new SnapshotHost(name, fakeSnapshot('one')))).text).toBe(`on ${name}`)
+    expect(names.filter((n) => n.length > 1)).toHaveLength(1)
+    expect(names.filter((n) => n.length === 1)).toEqual(['a', 'b', 'c'])
   })
 
   it('a failing plan fails with the host’s own name, and is never shared', async () => {
@@ -91,6 +92,7 @@ describe('SharedPlans', () => {
     await expect(shared.plan(new SnapshotHost('a', fakeSnapshot('one')))).rejects.toThrow('nothing to do on a')
     await expect(shared.plan(new SnapshotHost('b', fakeSnapshot('one')))).rejects.toThrow('nothing to do on b')
     expect(names.filter((n) => n === 'a' || n === 'b')).toEqual(['a', 'b'])
+    expect(names).toHaveLength(3)
   })
 
   it('reads the snapshot lacks are recorded on the host itself, so the next gather asks for them', async () => {
