@@ -5,6 +5,10 @@
  * at several milliseconds of CPU each. Hosts whose snapshots are byte-for-byte equal share one
  * planning; each still gets its own copy (structuredClone), so no two hosts share an object.
  *
+ * The environment differs between hosts in variables planning never reads (SSH_CONNECTION
+ * holds the client's port), so it is compared by what the shared planning read of it: the
+ * variables it looked up, or all of it once it listed the names.
+ *
  * The host name is the one thing outside the snapshot a planner can see. The shared plan is
  * made on a host with a name no inventory holds; when that name shows up anywhere in the plan,
  * or the planner throws (messages name the host) or read something not gathered, the host is
@@ -15,9 +19,22 @@ import type {Host} from '../hosts/host.js'
 import {SnapshotHost} from '../hosts/snapshot-host.js'
 import type {Snapshot} from '../hosts/snapshot.js'
 
+type Env = Record<string, string>
+
+/** What a shared planning read of the environment: some variables (null: absent), or all of it. */
+type EnvUse = {all: string} | {seen: Map<string, string | null>}
+
+interface SharedPlan<T> {
+  plan: T
+  env: EnvUse
+}
+
+/** Plans kept per snapshot: beyond this many environments, hosts with that snapshot plan as themselves. */
+const MAX_ENV_VARIANTS = 16
+
 export class SharedPlans<T> {
-  /** By snapshot key: the shared plan, or null when hosts with that snapshot are planned as themselves. */
-  private readonly plans = new Map<string, {plan: T} | null>()
+  /** By snapshot key (environment aside): the plans made, or null when that snapshot is not shared. */
+  private readonly plans = new Map<string, SharedPlan<T>[] | null>()
   private readonly neutralName = `mirrorctl-shared-plan-${randomUUID()}`
 
   constructor(private readonly planner: (host: Host) => Promise<T>) {}
@@ -25,31 +42,61 @@ export class SharedPlans<T> {
   async plan(host: Host): Promise<T> {
     if (!(host instanceof SnapshotHost) || host.missed.size > 0) return this.planner(host)
     const key = snapshotKey(host.snapshot)
-    let shared = this.plans.get(key)
-    if (shared === undefined) {
-      shared = await this.planNeutral(host)
-      this.plans.set(key, shared)
+    const env = host.snapshot.env
+    const found = this.plans.get(key)?.find((p) => envMatches(p.env, env))
+    if (found) return structuredClone(found.plan)
+    if (this.plans.get(key) === null) return this.planner(host)
+    const made = await this.planNeutral(host.snapshot)
+    const known = this.plans.get(key)
+    if (!made || known === null || (known?.length ?? 0) >= MAX_ENV_VARIANTS) {
+      this.plans.set(key, null)
+      return this.planner(host)
     }
-    // Not shareable: every host with this snapshot is planned once, as itself.
-    return shared ? structuredClone(shared.plan) : this.planner(host)
+    if (known) known.push(made)
+    else this.plans.set(key, [made])
+    return structuredClone(made.plan)
   }
 
-  private async planNeutral(host: SnapshotHost): Promise<{plan: T} | null> {
-    const neutral = new SnapshotHost(this.neutralName, host.snapshot)
+  /** The plan on a host of this snapshot under a name no inventory holds, and what it read of the environment; null: not shareable. */
+  private async planNeutral(snapshot: Snapshot): Promise<SharedPlan<T> | null> {
+    const seen = new Map<string, string | null>()
+    let listed = false
+    const note = (target: Env, name: string | symbol) => {
+      if (typeof name === 'string') seen.set(name, valueIn(target, name))
+    }
+    const env = new Proxy(snapshot.env, {
+      get: (target, name, receiver) => (note(target, name), Reflect.get(target, name, receiver)),
+      has: (target, name) => (note(target, name), Reflect.has(target, name)),
+      getOwnPropertyDescriptor: (target, name) => (note(target, name), Reflect.getOwnPropertyDescriptor(target, name)),
+      ownKeys: (target) => ((listed = true), Reflect.ownKeys(target)),
+    })
+    const neutral = new SnapshotHost(this.neutralName, {...snapshot, env})
     try {
       const plan = await this.planner(neutral)
-      return neutral.missed.size > 0 || JSON.stringify(plan).includes(this.neutralName) ? null : {plan}
+      if (neutral.missed.size > 0 || JSON.stringify(plan).includes(this.neutralName)) return null
+      // A copy made now: the plan holds nothing of the watched environment, and cloning cannot fail later.
+      return {plan: structuredClone(plan), env: listed ? {all: JSON.stringify(snapshot.env)} : {seen}}
     } catch {
       return null
     }
   }
 }
 
-/** A digest of everything a SnapshotHost answers from (its name aside). */
+function valueIn(env: Env, name: string): string | null {
+  return Object.hasOwn(env, name) ? String(env[name]) : null
+}
+
+function envMatches(use: EnvUse, env: Env): boolean {
+  if ('all' in use) return use.all === JSON.stringify(env)
+  for (const [name, value] of use.seen) if (valueIn(env, name) !== value) return false
+  return true
+}
+
+/** A digest of everything a SnapshotHost answers from, its name and environment aside. */
 export function snapshotKey(s: Snapshot): string {
   // One JSON text of the facts and metadata, one buffer of the contents (their lengths are in
   // the text): a handful of calls per snapshot, where calls per entry cost more than planning saved.
-  const rows: unknown[] = [s.uid, s.env, s.commands, s.versions, s.units]
+  const rows: unknown[] = [s.uid, s.commands, s.versions, s.units]
   const contents: Buffer[] = []
   for (const [path, e] of s.entries) {
     // JSON writes undefined in an array as null: the mask says which fields were undefined.

@@ -43,7 +43,7 @@ const fakeSnapshot = (text: string): Snapshot => {
 }
 
 /** A planner that reads /f and counts its calls, with the names it was called for. */
-function readingPlanner(make: (host: Host, text: string | null) => {text: string | null; items: string[]}) {
+function readingPlanner<P extends {text: string | null; items: string[]}>(make: (host: Host, text: string | null) => P) {
   const names: string[] = []
   const planner = async (host: Host) => {
     names.push(host.name)
@@ -103,6 +103,37 @@ describe('SharedPlans', () => {
     expect(host.missedRequests()).toEqual([{path: '/not/gathered', mode: 'read'}])
   })
 
+  it('compares the environment by what planning read of it', async () => {
+    const withEnv = (env: Record<string, string>) => Object.assign(fakeSnapshot('one'), {env})
+    const {names, planner} = readingPlanner((host) => ({text: host.env.HTTPS_PROXY ?? null, items: ['NO_PROXY' in host.env ? 'has' : 'lacks']}))
+    const shared = new SharedPlans(planner)
+    const plan = (name: string, env: Record<string, string>) => shared.plan(new SnapshotHost(name, withEnv(env)))
+    expect(await plan('a', {HTTPS_PROXY: 'http://p:1', SSH_CONNECTION: '127.0.0.1 40001 127.0.0.1 22'})).toEqual({text: 'http://p:1', items: ['lacks']})
+    expect(await plan('b', {HTTPS_PROXY: 'http://p:1', SSH_CONNECTION: '127.0.0.1 40002 127.0.0.1 22'})).toEqual({text: 'http://p:1', items: ['lacks']})
+    expect(names).toHaveLength(1)
+    expect(await plan('c', {HTTPS_PROXY: 'http://p:2'})).toEqual({text: 'http://p:2', items: ['lacks']})
+    expect(await plan('d', {HTTPS_PROXY: 'http://p:1', NO_PROXY: ''})).toEqual({text: 'http://p:1', items: ['has']})
+    expect(await plan('e', {HTTPS_PROXY: 'http://p:2', SSH_CONNECTION: 'x'})).toEqual({text: 'http://p:2', items: ['lacks']})
+    expect(names).toHaveLength(3)
+  })
+
+  it('a planning that lists the environment shares only with hosts of the same environment', async () => {
+    const withEnv = (env: Record<string, string>) => Object.assign(fakeSnapshot('one'), {env})
+    const {names, planner} = readingPlanner((host) => ({text: Object.keys(host.env).join(','), items: []}))
+    const shared = new SharedPlans(planner)
+    expect((await shared.plan(new SnapshotHost('a', withEnv({A: '1'})))).text).toBe('A')
+    expect((await shared.plan(new SnapshotHost('b', withEnv({A: '1'})))).text).toBe('A')
+    expect((await shared.plan(new SnapshotHost('c', withEnv({A: '1', B: '2'})))).text).toBe('A,B')
+    expect(names).toHaveLength(2)
+  })
+
+  it('a plan that holds the environment object itself is not shared', async () => {
+    const {names, planner} = readingPlanner((host) => ({text: null, items: [], env: host.env}))
+    const shared = new SharedPlans(planner)
+    for (const name of ['a', 'b']) expect((await shared.plan(new SnapshotHost(name, Object.assign(fakeSnapshot('one'), {env: {A: name}})))).env).toEqual({A: name})
+    expect(names.filter((n) => n.length === 1)).toEqual(['a', 'b'])
+  })
+
   it('a host that is not a snapshot is planned directly', async () => {
     const seen: string[] = []
     const shared = new SharedPlans(async (host: Host) => seen.push(host.name))
@@ -112,7 +143,7 @@ describe('SharedPlans', () => {
     expect(seen).toEqual(['localhost', 'localhost'])
   })
 
-  it('the key tells apart content, metadata, facts, and undefined from null', () => {
+  it('the key tells apart content, metadata, facts, and undefined from null; the environment is compared apart', () => {
     const base = snapshotKey(fakeSnapshot('one'))
     expect(snapshotKey(fakeSnapshot('one'))).toBe(base)
     expect(snapshotKey(fakeSnapshot('onE'))).not.toBe(base)
@@ -121,7 +152,7 @@ describe('SharedPlans', () => {
     expect(snapshotKey(moded)).not.toBe(base)
     const env = fakeSnapshot('one')
     env.env = {HTTPS_PROXY: 'http://p:3128'}
-    expect(snapshotKey(env)).not.toBe(base)
+    expect(snapshotKey(env)).toBe(base)
     const version = fakeSnapshot('one')
     version.versions = {dockerd: {exitCode: 0, output: 'Docker version 24.0.7'}}
     expect(snapshotKey(version)).not.toBe(base)
