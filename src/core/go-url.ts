@@ -46,14 +46,26 @@ function hostCharNeedsEscape(c: string): boolean {
   return !`!$&'()*+,;=:[]<>"-_.~`.includes(c)
 }
 
+/** The first ASCII character that a host may not hold raw (Go's check, in one scan), or null. */
+const RAW_HOST_CHAR_REFUSED = /[^A-Za-z0-9!$&'()*+,;=:[\]<>"\-_.~\x80-\uffff]/
+
 function fail(error: string): {ok: false; error: string} {
   return {ok: false, error}
 }
 
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
 /** Go's unescape: %XX decoding with the per-component checks Go applies. */
 function unescape(s: string, mode: Mode): {ok: true; value: string} | {ok: false; error: string} {
+  // Nothing escaped and no lone surrogate (which the byte round trip would turn into U+FFFD):
+  // the value is the text itself. Every mirror URL and proxy value takes this path, many
+  // times per host, so it is worth skipping the per-character work below.
+  if (!s.includes('%') && !/[\uD800-\uDFFF]/.test(s)) {
+    const bad = mode === 'host' || mode === 'zone' ? RAW_HOST_CHAR_REFUSED.exec(s) : null
+    return bad ? fail(`invalid character ${JSON.stringify(bad[0])} in host name`) : {ok: true, value: s}
+  }
   const bytes: number[] = []
-  const encoder = new TextEncoder()
   for (let i = 0; i < s.length; ) {
     const c = s[i]!
     if (c === '%') {
@@ -79,7 +91,7 @@ function unescape(s: string, mode: Mode): {ok: true; value: string} | {ok: false
     bytes.push(...encoder.encode(ch))
     i += ch.length
   }
-  return {ok: true, value: new TextDecoder().decode(new Uint8Array(bytes))}
+  return {ok: true, value: decoder.decode(new Uint8Array(bytes))}
 }
 
 /** ":digits" or "" (Go's validOptionalPort; ":" alone is valid and means no port). */

@@ -2,6 +2,7 @@
  * Image references as the distribution reference grammar defines them (the grammar every
  * Go consumer uses): [domain/]path[:tag][@digest], normalised the Docker Hub way.
  */
+import {memoByString} from './memo.js'
 
 const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*'
 const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])'
@@ -113,7 +114,9 @@ export function parseNamed(input: string): ImageReference {
  * Why containers/image can build no image reference at all from a registries.conf location
  * (host[:port][/namespace]): every rewrite of a pull through it fails. null when some name works.
  */
-export function unusableLocation(location: string): string | null {
+export const unusableLocation: (location: string) => string | null = memoByString(findUnusable)
+
+function findUnusable(location: string): string | null {
   let first: string | null = null
   // The shortest names a rewrite can produce: the location alone, or with one or two path components.
   for (const rest of [':latest', '/x:latest', '/x/x:latest']) {

@@ -6,6 +6,7 @@
  */
 import {UserError} from './errors.js'
 import {isDomain, parseNamed, ReferenceError} from './image-reference.js'
+import {memoByString} from './memo.js'
 
 /**
  * Length of the match of `prefix` in `ref` (a name, with or without tag/digest), or -1 — as
@@ -46,6 +47,14 @@ export function rewriteReference(ref: string, prefix: string, location: string):
 
 /** Docker Hub and a few other images under `prefix` that a location must be able to serve. */
 export function sampleReferences(prefix: string): string[] {
+  const joined = joinedSamples(prefix)
+  return joined === '' ? [] : joined.split('\n')
+}
+
+/** The samples joined by newlines (a valid reference holds none), memoised: each costs a few parses and a thrown error. */
+const joinedSamples = memoByString((prefix) => findSamples(prefix).join('\n'))
+
+function findSamples(prefix: string): string[] {
   if (prefix.startsWith('*.')) return [`registry${prefix.slice(1)}/team/app:latest`]
   // Images below the prefix only: a name equal to a namespace prefix (quay.io/org:latest) is rare.
   const candidates = [`${prefix}/library/alpine:latest`, `${prefix}/alpine:latest`, `${prefix}/team/app:latest`]

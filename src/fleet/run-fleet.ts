@@ -6,6 +6,7 @@ import {SshError} from '../hosts/ssh-errors.js'
 import {applyRequest, hostResultOf} from './apply-host.js'
 import {planHost, type HostIntent, type HostPlan} from './plan-host.js'
 import {runPool, TaskCancelled, TaskTimeout} from './pool.js'
+import {SharedPlans} from './shared-plans.js'
 import type {Progress} from './progress.js'
 import {failedResult, type HostResult} from './report.js'
 import {changedFiles, reloadHost} from './reload.js'
@@ -63,7 +64,10 @@ export function reasonOf(error: unknown): string {
  * Hosts with nothing to write cost no write round trip.
  */
 export async function runFleet(sessions: readonly HostSession[], intent: HostIntent, apply: boolean, options: FleetRunOptions): Promise<PlannedHost[]> {
-  return runPlanner(sessions, (host, session) => planHost(host, intent, {treeRoot: session.treeRoot}), apply, options)
+  // Hosts that show the same snapshot share one planning (shared-plans.ts); a --root tree or
+  // this machine is not a snapshot and is planned as before.
+  const shared = new SharedPlans((host) => planHost(host, intent, {treeRoot: false}))
+  return runPlanner(sessions, (host, session) => (session.treeRoot ? planHost(host, intent, {treeRoot: true}) : shared.plan(host)), apply, options)
 }
 
 export async function runPlanner(sessions: readonly HostSession[], planner: HostPlanner, apply: boolean, options: FleetRunOptions): Promise<PlannedHost[]> {

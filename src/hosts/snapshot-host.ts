@@ -21,6 +21,18 @@ function errno(code: string, message: string, path: string): NodeJS.ErrnoExcepti
   return Object.assign(new Error(`${code}: ${message}, '${path}'`), {code, path})
 }
 
+/** An absolute path that posix.normalize would change: "//", a "." or ".." segment, or a trailing "/". */
+const NOT_NORMAL = /\/\/|\/\.\.?(?:\/|$)|.\/$/
+
+/** Planning reads the same files many times; a string is immutable, so one decode per content serves them all. */
+const decoded = new WeakMap<Buffer, string>()
+
+function decodedText(content: Buffer): string {
+  let text = decoded.get(content)
+  if (text === undefined) decoded.set(content, (text = decodeUtf8(content)))
+  return text
+}
+
 type Lookup = {state: 'known'; entry: SnapshotEntry} | {state: 'missing'} | {state: 'unknown'}
 
 
@@ -72,7 +84,8 @@ export class SnapshotHost implements Host {
 
   private check(path: string): string {
     if (!posix.isAbsolute(path)) throw new Error(`host paths must be absolute: ${path}`)
-    return posix.normalize(path)
+    // Most paths are normal already; normalize() is a per-character walk on every read.
+    return NOT_NORMAL.test(path) ? posix.normalize(path) : path
   }
 
   async readFile(p: string): Promise<string | null> {
@@ -92,7 +105,7 @@ export class SnapshotHost implements Host {
       this.miss(path, 'read')
       return null
     }
-    return decodeUtf8(entry.content)
+    return decodedText(entry.content)
   }
 
   async stat(p: string): Promise<FileInfo | null> {

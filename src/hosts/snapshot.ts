@@ -64,15 +64,23 @@ export function mergeSnapshots(earlier: Snapshot, later: Snapshot): Snapshot {
   const entries = new Map(earlier.entries)
   for (const [path, entry] of later.entries) {
     const old = entries.get(path)
-    const merged: SnapshotEntry = {...entry}
+    // Entries are never changed once gathered, so one that takes nothing from the earlier
+    // gather is kept as it is (every entry of a host's first gather): no copy per entry.
+    let merged = entry
     if (old && old.kind === entry.kind && old.info?.size === entry.info?.size) {
-      if (merged.content === undefined && merged.contentState === undefined && old.contentState !== undefined) {
-        if (old.content !== undefined) merged.content = old.content
-        merged.contentState = old.contentState
-      }
-      if (merged.entries === undefined && merged.listState === undefined && old.listState !== undefined) {
-        if (old.entries !== undefined) merged.entries = old.entries
-        merged.listState = old.listState
+      const takeContent = entry.content === undefined && entry.contentState === undefined && old.contentState !== undefined
+      const takeList = entry.entries === undefined && entry.listState === undefined && old.listState !== undefined
+      if (takeContent || takeList) {
+        const copy: SnapshotEntry = {...entry}
+        if (takeContent) {
+          if (old.content !== undefined) copy.content = old.content
+          copy.contentState = old.contentState
+        }
+        if (takeList) {
+          if (old.entries !== undefined) copy.entries = old.entries
+          copy.listState = old.listState
+        }
+        merged = copy
       }
     }
     entries.set(path, merged)

@@ -280,12 +280,22 @@ function acceptedNames(spec: OptionSpec): string[] {
   return names
 }
 
+/** The options that accept each name, in table order: lint classifies every key of a file, on every host. */
+const BY_ACCEPTED_NAME = new Map<string, OptionSpec[]>()
+for (const o of OPTIONS) {
+  for (const n of new Set(acceptedNames(o))) {
+    const list = BY_ACCEPTED_NAME.get(n)
+    if (list) list.push(o)
+    else BY_ACCEPTED_NAME.set(n, [o])
+  }
+}
+
 /**
  * Classifies a name as dockerd sees it after flattening. `parent` is the object it was flattened
  * out of ('' for top level), which decides whether the decoder reads it.
  */
 export function classifyName(name: string, parent: string, version: EngineVersion): NameStatus {
-  const candidates = OPTIONS.filter((o) => acceptedNames(o).includes(name))
+  const candidates = BY_ACCEPTED_NAME.get(name) ?? []
   const live = candidates.filter((o) => present(o, version))
   if (live.length === 0) {
     const later = candidates.find((o) => o.since && !atLeast(version, o.since))

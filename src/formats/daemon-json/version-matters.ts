@@ -14,6 +14,7 @@
 import {FREE_FORM, OPTIONS, classifyName, engineVersion, type EngineVersion, type NameStatus} from './known-keys.js'
 import {winners} from './lint-scope.js'
 import {checkMirror} from './mirror-url.js'
+import {memoByString} from '../../core/memo.js'
 import type {DaemonJsonDoc, JsonNode} from './parse.js'
 import {BOUNDARIES, LIMIT_KEYS, dnsProblem, labelProblem, limitProblem, type LimitKey} from './value-checks.js'
 
@@ -83,18 +84,20 @@ const differs = <T>(answers: readonly T[]): boolean => answers.some((a) => a !==
 /** Keys whose value checks take the version. */
 const VALUE_MATTERS: Record<string, (value: JsonNode) => boolean> = {
   // Any refused mirror (the message says whether `dockerd --validate` checks it) and any path (refused before 25.0).
-  'registry-mirrors': (value) =>
-    strings(value).some((url) =>
-      PROBES.some((v) => {
-        const check = checkMirror(url, v)
-        return !check.ok || check.url.path.replace(/\/+$/, '') !== ''
-      }),
-    ),
+  'registry-mirrors': (value) => strings(value).some(mirrorMatters),
   // A problem in any version: the finding says which version it assumed.
   dns: (value) => strings(value).some((ip) => PROBES.some((v) => dnsProblem(ip, v) !== null)),
   labels: (value) => strings(value).some((label) => differs(PROBES.map((v) => labelProblem(label, v)))),
   ...Object.fromEntries(LIMIT_KEYS.map((key) => [key, (value: JsonNode) => limitMatters(key, value)])),
 }
+
+/** A mirror refused in some version, or with a path (refused before 25.0); memoised: one URL, many hosts. */
+const mirrorMatters = memoByString((url) =>
+  PROBES.some((v) => {
+    const check = checkMirror(url, v)
+    return !check.ok || check.url.path.replace(/\/+$/, '') !== ''
+  }),
+)
 
 /** lintLimits' message names the Engine whose minimum the value misses. */
 function limitMatters(key: LimitKey, value: JsonNode): boolean {
