@@ -10,6 +10,9 @@
  *   NONCE                         first line; random per channel
  *   def ID | run ID               a header line, then the payload lines, then ".NONCE"
  *                                 (a line no payload contains: mirrorctl checks)
+ *   run ID PID                    no payload lines, then ".NONCE": runs script ID on the
+ *                                 input embedded as PID (the first gather's fixed request:
+ *                                 the shell reads stdin a byte per call, ~1 ms per KB)
  * `def ID` keeps the payload as script ID. `run ID` runs script ID in a subshell with the
  * payload as a here-document on its stdin: the script and its children never read the
  * channel, and the payload reaches the script byte for byte (expansion results in a
@@ -21,7 +24,8 @@
  * line after output without a trailing newline; it is not part of that output.
  */
 import {APPLY_SCRIPT} from './apply-script.js'
-import {GATHER_SCRIPT} from './gather-script.js'
+import {candidateRequests} from './gather-candidates.js'
+import {encodeGatherRequest, GATHER_SCRIPT} from './gather-script.js'
 import {shellQuote} from './ssh-target.js'
 
 /** Ids of the scripts on the runner's command line (runnerScript's `embedded`). */
@@ -43,6 +47,10 @@ $mr_l"; fi
   done
   [ $mr_t = 1 ] || exit 0
   mr_i=\${mr_h#* }
+  case $mr_h in "run "*" "*)
+    mr_k=\${mr_i#* }; mr_i=\${mr_i%% *}
+    case $mr_k in [A-Z]) eval "mr_p=\\\${mr_d_$mr_k-}"; mr_c=1 ;; *) mr_i=- ;; esac ;;
+  esac
   case $mr_i in ''|*[!A-Za-z0-9]*) echo "mirrorctl-runner: bad request" >&2; exit 2 ;; esac
   case $mr_h in
   "def "*) eval "mr_s_$mr_i=\\$mr_p" ;;
@@ -61,14 +69,20 @@ done
 `
 
 /**
- * The runner's text with `embedded` scripts (id -> script) as variable values ahead of it.
- * Only our fixed constants go in: the command line never carries data.
+ * The runner's text with `embedded` scripts and `inputs` (id -> text) as variable values
+ * ahead of it. Only our fixed constants go in: the command line never carries data.
  */
-export function runnerScript(embedded: ReadonlyMap<string, string>): string {
+export function runnerScript(embedded: ReadonlyMap<string, string>, inputs: ReadonlyMap<string, string> = new Map()): string {
   let head = ''
   for (const [id, script] of embedded) {
     if (!EMBEDDED_ID.test(id)) throw new Error(`runner: embedded script ids are one capital letter, not ${JSON.stringify(id)}`)
     head += `mr_s_${id}=${shellQuote(script)}\n`
+  }
+  for (const [id, input] of inputs) {
+    if (!EMBEDDED_ID.test(id)) throw new Error(`runner: embedded input ids are one capital letter, not ${JSON.stringify(id)}`)
+    if (input === '' || !input.endsWith('\n') || input.includes('\0')) throw new Error('runner: an embedded input is not empty and ends with a newline')
+    // Kept without its last newline, as the runner keeps a payload it read (the here-document adds it).
+    head += `mr_d_${id}=${shellQuote(input.slice(0, -1))}\n`
   }
   return head + RUNNER_BODY
 }
@@ -79,11 +93,20 @@ export const HOST_RUNNER_SCRIPTS: ReadonlyMap<string, string> = new Map([
   [APPLY_SCRIPT, 'A'],
 ])
 
+let hostInputs: ReadonlyMap<string, string> | undefined
+
+/** The inputs every fleet run sends (text -> id): the first gather's request, the same on every host. */
+export function hostRunnerInputs(): ReadonlyMap<string, string> {
+  hostInputs ??= new Map([[encodeGatherRequest(candidateRequests(), {facts: true}), 'D']])
+  return hostInputs
+}
+
 let hostRunnerText: string | undefined
 
-/** The runner of every ssh channel, with HOST_RUNNER_SCRIPTS (built once). */
+/** The runner of every ssh channel, with HOST_RUNNER_SCRIPTS and hostRunnerInputs() (built once). */
 export function hostRunner(): string {
-  hostRunnerText ??= runnerScript(new Map([...HOST_RUNNER_SCRIPTS].map(([text, id]) => [id, text])))
+  const flip = (m: ReadonlyMap<string, string>) => new Map([...m].map(([text, id]) => [id, text]))
+  hostRunnerText ??= runnerScript(flip(HOST_RUNNER_SCRIPTS), flip(hostRunnerInputs()))
   return hostRunnerText
 }
 
@@ -101,6 +124,12 @@ export function encodeRequest(op: 'def' | 'run', id: string, payload: string, no
   const end = terminatorOf(nonce)
   if (body.split('\n').includes(end)) throw new Error('runner: the payload holds the channel terminator')
   return `${op} ${id}\n${body}${end}\n`
+}
+
+/** The stdin text that runs embedded script `id` on embedded input `inputId`. */
+export function encodeEmbeddedRun(id: string, inputId: string, nonce: string): string {
+  if (!EMBEDDED_ID.test(id) || !EMBEDDED_ID.test(inputId)) throw new Error(`runner: bad embedded ids ${JSON.stringify([id, inputId])}`)
+  return `run ${id} ${inputId}\n${terminatorOf(nonce)}\n`
 }
 
 /** What one marker said: the runner is ready, or a run ended with an exit status. */

@@ -12,7 +12,7 @@
 import {randomBytes} from 'node:crypto'
 import {UserError} from '../core/errors.js'
 import {ExitCode} from '../core/exit-codes.js'
-import {encodeRequest, RunnerProtocolError, StreamCutter, type RunnerMark} from './runner-script.js'
+import {encodeEmbeddedRun, encodeRequest, RunnerProtocolError, StreamCutter, type RunnerMark} from './runner-script.js'
 import {classifySshFailure, SshError} from './ssh-errors.js'
 import {openProcess, type OpenProcess, type ProcessExit} from './ssh-process.js'
 
@@ -62,13 +62,15 @@ export class SshChannel {
   private retiring = false
   private idleTimer: NodeJS.Timeout | undefined
   private readonly idleMs: number
+  private readonly inputs: ReadonlyMap<string, string>
   /** When the last answer came (or the channel started): the least recently used is retired first. */
   lastUsed = Date.now()
   private readonly done: Promise<void>
   private markDone!: () => void
 
   /**
-   * `embedded`: script text -> id of the scripts already on the runner's command line.
+   * `embedded`: script text -> id of the scripts already on the runner's command line;
+   * `options.inputs`: input text -> id of the inputs there too.
    * `program` and `args`: the ssh command (a local sh in tests); `options.open` starts it.
    */
   constructor(
@@ -76,9 +78,10 @@ export class SshChannel {
     readonly program: string,
     args: readonly string[],
     private readonly embedded: ReadonlyMap<string, string>,
-    options: {open?: typeof openProcess; idleMs?: number} = {},
+    options: {open?: typeof openProcess; idleMs?: number; inputs?: ReadonlyMap<string, string>} = {},
   ) {
     this.idleMs = options.idleMs ?? IDLE_CLOSE_MS
+    this.inputs = options.inputs ?? new Map()
     this.done = new Promise((resolve) => (this.markDone = resolve))
     this.process = (options.open ?? openProcess)(program, args, {
       onStdout: (chunk) => this.receive(0, chunk),
@@ -110,9 +113,11 @@ export class SshChannel {
     // A script the command line lacks is sent once ("def") ahead of its first run.
     const known = this.embedded.get(script) ?? this.defined.get(script)
     const id = known ?? String(this.defined.size + 1)
+    const inputId = known === undefined ? undefined : this.inputs.get(input)
     let text: string
     try {
-      text = (known === undefined ? encodeRequest('def', id, script, this.nonce) : '') + encodeRequest('run', id, input, this.nonce)
+      if (inputId !== undefined && /^[A-Z]$/.test(id)) text = encodeEmbeddedRun(id, inputId, this.nonce)
+      else text = (known === undefined ? encodeRequest('def', id, script, this.nonce) : '') + encodeRequest('run', id, input, this.nonce)
     } catch (error) {
       return Promise.reject(error as Error)
     }

@@ -32,7 +32,7 @@ import {candidateRequests} from './gather-candidates.js'
 import {decodeGatherOutput, encodeGatherRequest, GATHER_SCRIPT, GatherFormatError} from './gather-script.js'
 import type {ExecResult, FileInfo, Host} from './host.js'
 import {classifySshFailure, SshError} from './ssh-errors.js'
-import {HOST_RUNNER_SCRIPTS, hostRunner} from './runner-script.js'
+import {HOST_RUNNER_SCRIPTS, hostRunner, hostRunnerInputs} from './runner-script.js'
 import {SshChannel} from './ssh-channel.js'
 import {sshArgv, type SshTarget} from './ssh-target.js'
 import {SnapshotHost, type Gatherer} from './snapshot-host.js'
@@ -75,7 +75,7 @@ export class SshControl {
     let channel = this.channels.get(key)
     if (!channel || channel.retired) {
       this.makeRoom()
-      channel = new SshChannel(target.name, this.ssh, sshArgv(target, hostRunner()), HOST_RUNNER_SCRIPTS)
+      channel = new SshChannel(target.name, this.ssh, sshArgv(target, hostRunner()), HOST_RUNNER_SCRIPTS, {inputs: hostRunnerInputs()})
       this.channels.set(key, channel)
     }
     const result = await channel.request(script, input, {timeoutMs: options.timeoutMs ?? DEFAULT_SSH_CALL_TIMEOUT_MS, signal: options.signal})

@@ -11,7 +11,9 @@ import {SshError} from '../../../src/hosts/ssh-errors.js'
 import {openDirect, openProcess} from '../../../src/hosts/ssh-process.js'
 
 const EMBEDDED_SCRIPT = 'echo "embedded: $(cat)"'
-const RUNNER = runnerScript(new Map([['E', EMBEDDED_SCRIPT]]))
+// An embedded input: every byte class a line holds, so the command-line quoting is proven too.
+const EMBEDDED_INPUT = 'first line\n$HOME `id` \\ \'q\' "d"\n\n  spaced  \n'
+const RUNNER = runnerScript(new Map([['E', EMBEDDED_SCRIPT]]), new Map([['D', EMBEDDED_INPUT]]))
 
 function has(program: string): boolean {
   try {
@@ -34,7 +36,7 @@ function channel(shell: string[], options: {prelude?: string; direct?: boolean; 
     const p = (options.direct ? openDirect : openProcess)(file, args, handlers)
     return {...p, write: (data: string) => (options.writes?.push(data), p.write(data))}
   }
-  return new SshChannel('t1', shell[0]!, [...shell.slice(1), `${options.prelude ?? ''}\n${RUNNER}`], new Map([[EMBEDDED_SCRIPT, 'E']]), {open, ...(options.idleMs ? {idleMs: options.idleMs} : {})})
+  return new SshChannel('t1', shell[0]!, [...shell.slice(1), `${options.prelude ?? ''}\n${RUNNER}`], new Map([[EMBEDDED_SCRIPT, 'E']]), {open, inputs: new Map([[EMBEDDED_INPUT, 'D']]), ...(options.idleMs ? {idleMs: options.idleMs} : {})})
 }
 
 // Every byte a line can hold, as UTF-8 text: controls but newline and NUL, ASCII, and
@@ -55,6 +57,21 @@ describe.each(SHELLS)('runner under $name', ({argv}) => {
       expect(await c.request('cat', '')).toEqual({exitCode: 0, stdout: '', stderr: ''})
       expect(await c.request('cat', '\n')).toEqual({exitCode: 0, stdout: '\n', stderr: ''})
       expect(await c.request('cat', '\n\n')).toEqual({exitCode: 0, stdout: '\n\n', stderr: ''})
+    } finally {
+      await c.close()
+    }
+  })
+
+  it('runs an embedded script on an embedded input without sending the input, and on any other input as usual', async () => {
+    const writes: string[] = []
+    const c = channel(argv, {writes})
+    try {
+      expect(await c.request(EMBEDDED_SCRIPT, EMBEDDED_INPUT)).toEqual({exitCode: 0, stdout: `embedded: ${EMBEDDED_INPUT.slice(0, -1)}\n`, stderr: ''})
+      expect(writes.join('')).not.toContain('first line')
+      expect(await c.request(EMBEDDED_SCRIPT, 'other\n')).toEqual({exitCode: 0, stdout: 'embedded: other\n', stderr: ''})
+      // A script sent by "def" never takes an embedded input: its input travels.
+      expect(await c.request('cat', EMBEDDED_INPUT)).toEqual({exitCode: 0, stdout: EMBEDDED_INPUT, stderr: ''})
+      expect(writes.join('').split('first line').length).toBe(2)
     } finally {
       await c.close()
     }
