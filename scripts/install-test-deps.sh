@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real components the e2e tests start on loopback (registry, proxy,
-# skopeo, sshd, sudo for the ssh test hosts, openssl, unshare/setpriv, curl, wget, tmux for the setup wizard's terminal, dockerd for the docker canary). Idempotent: when every binary is
+# skopeo, sshd, sudo for the ssh test hosts, openssl, unshare/setpriv, curl, wget, tmux for the setup wizard's terminal, dockerd for the docker canary, busybox and strace for the host scripts' tests). Idempotent: when every binary is
 # already present it does nothing and touches no package registry.
 set -euo pipefail
 
@@ -26,6 +26,10 @@ declare -A PKG_OF=(
   [tmux]=tmux
   [dockerd]=docker.io
   [docker]=docker.io
+  # the host scripts are also tested under busybox ash and applets; strace counts their processes
+  [busybox]=busybox
+  [strace]=strace
+  [chattr]=e2fsprogs
 )
 
 # sshd lives in /usr/sbin, which is not on every PATH.

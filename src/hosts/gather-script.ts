@@ -101,7 +101,14 @@ entry() {
 # The engines' daemons live in sbin, which a login's PATH may lack (command -v and versions).
 PATH="\${PATH:-/usr/bin:/bin}:/usr/local/sbin:/usr/sbin:/sbin"
 if [ "$facts" = "facts 1" ]; then
-  echo "uid $(id -u)"
+  # The effective uid from the kernel's own status file, read by the shell (id is a process);
+  # id where /proc is not mounted.
+  u=
+  if [ -r /proc/self/status ]; then
+    while IFS=' \t' read -r k ru eu rest; do case $k in Uid:) u=$eu; break ;; esac; done < /proc/self/status
+  fi
+  case $u in ''|*[!0-9]*) u=$(id -u) ;; esac
+  echo "uid $u"
   # command -v's PATH search without its subshell per tool (a fork each): the first executable
   # regular file; an empty entry is the current folder.
   for t in ${GATHERED_COMMANDS.join(' ')}; do

@@ -150,6 +150,15 @@ describe('GATHER_SCRIPT through /bin/sh', () => {
     expect(snapshot.entries.get(path.join(root, 'closed'))).toMatchObject({kind: 'directory', listState: 'unreadable'})
   })
 
+  it('facts: the uid is the effective one, read from /proc by the shell (and by id where /proc cannot be read)', async () => {
+    expect((await gather([], {facts: true, as: 65534})).snapshot.uid).toBe(65534)
+    expect((await gather([], {facts: true})).snapshot.uid).toBe(0)
+    // No /proc/self/status: the same answer from id.
+    const noProc = GATHER_SCRIPT.replaceAll('/proc/self/status', '/nonexistent/status')
+    const r = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '/bin/sh', '-c', noProc], {input: encodeGatherRequest([], {facts: true}), env: {PATH: '/usr/bin:/bin'}, extendEnv: false, reject: false})
+    expect(decodeGatherOutput(String(r.stdout), []).uid).toBe(65534)
+  })
+
   it('facts: uid, environment (values with newlines and "="), tools and versions', async () => {
     const bin = path.join(root, 'bin')
     mkdirSync(bin, {recursive: true})
@@ -279,7 +288,7 @@ describe('GATHER_SCRIPT: a fixed number of processes, whatever the number of fil
     expect(snapshot.entries.get(path.join(many(), 'listed'))?.entries).toEqual([...Object.keys(FILES), 'over-childmax.conf'].sort())
     expect(snapshot.env.MULTI).toBe('a\nb=c')
     expect(snapshot.uid).toBe(0)
-    expect(calls().sort()).toEqual(['base64', 'cat', 'env', 'id', 'stat'])
+    expect(calls().sort()).toEqual(['base64', 'cat', 'env', 'stat'])
     // Without facts, and with nothing to read, fewer still (never a cat without operands).
     await run({facts: false})
     expect(calls().sort()).toEqual(['base64', 'cat', 'stat'])
