@@ -1,5 +1,5 @@
 import {BACKUPS_KEPT} from '../hosts/backup.js'
-import {reasonCode} from '../hosts/apply-script.js'
+import {reasonCode} from '../hosts/apply-manifest.js'
 import type {ApplyRequest, ApplyResult} from '../hosts/write-plan.js'
 import type {HostPlan} from './plan-host.js'
 import type {HostResult} from './report.js'

@@ -3,7 +3,7 @@ import {ExitCode} from '../core/exit-codes.js'
 import {ioUserError} from '../core/io-errors.js'
 import type {Host} from './host.js'
 import {BACKUPS_KEPT, backupFolder} from './backup.js'
-import {ApplyScriptError, reasonCode} from './apply-script.js'
+import {ApplyScriptError, reasonCode} from './apply-manifest.js'
 import type {ApplyResult, FileWriteOutcome} from './write-plan.js'
 
 export interface PlannedWrite {

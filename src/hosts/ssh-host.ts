@@ -27,7 +27,8 @@
  */
 import {posix} from 'node:path'
 import {HOST_LOCK_PATH} from '../core/limits.js'
-import {APPLY_SCRIPT, decodeApplyResult, encodeApplyRequest} from './apply-script.js'
+import {APPLY_SCRIPT} from './apply-script.js'
+import {decodeApplyResult, encodeApplyRequest} from './apply-manifest.js'
 import {candidateRequests} from './gather-candidates.js'
 import {decodeGatherOutput, encodeGatherRequest, GATHER_SCRIPT, GatherFormatError} from './gather-script.js'
 import type {ExecResult, FileInfo, Host} from './host.js'
