@@ -29,7 +29,7 @@ function start(m) {
     send({id: m.id, ...answer})
   }
   try {
-    child = spawn(m.file, m.args, {stdio: [m.input === null ? 'ignore' : 'pipe', 'pipe', 'pipe']})
+    child = spawn(m.file, argsOf(m), {stdio: [m.input === null ? 'ignore' : 'pipe', 'pipe', 'pipe']})
   } catch (e) {
     send({id: m.id, error: e.code || 'ESPAWN', message: String(e.message)})
     return
@@ -54,10 +54,13 @@ function start(m) {
   }
 }
 // Streaming mode: chunks as they come ({id, out} / {id, err}), then {id, code, signal}.
+// Long arguments (the runner's text) come once as {def, text}; later ones name them {ref}.
+const texts = new Map()
+const argsOf = (m) => m.args.map((a) => (typeof a === 'string' ? a : texts.get(a.ref)))
 function open(m) {
   let child
   try {
-    child = spawn(m.file, m.args, {stdio: ['pipe', 'pipe', 'pipe']})
+    child = spawn(m.file, argsOf(m), {stdio: ['pipe', 'pipe', 'pipe']})
   } catch (e) {
     send({id: m.id, error: e.code || 'ESPAWN', message: String(e.message)})
     return
@@ -84,7 +87,8 @@ process.stdin.on('data', (chunk) => {
       const c = running.get(m.kill)
       if (c) { c.killed_ = true; c.kill(m.signal) }
     }
-    else if (m.write !== undefined) running.get(m.write)?.stdin?.write(Buffer.from(m.data, 'base64'))
+    else if (m.def !== undefined) texts.set(m.def, m.text)
+    else if (m.write !== undefined) running.get(m.write)?.stdin?.write(m.text)
     else if (m.end !== undefined) running.get(m.end)?.stdin?.end()
     else if (m.stream) open(m)
     else start(m)
@@ -129,6 +133,8 @@ class SpawnHelper {
   private readonly held = new Set<number>()
   private buffered = ''
   private broken = false
+  /** Long arguments already sent to the helper, and their references. */
+  private readonly texts = new Map<string, number>()
   /** The helper said it runs (it takes ~0.1 s to start): until then a small mirrorctl may spawn itself. */
   ready = false
 
@@ -151,7 +157,7 @@ class SpawnHelper {
     const answer = new Promise<HelperAnswer>((resolve) => this.waiting.set(id, resolve))
     this.refresh()
     const input = request.input === null ? null : Buffer.from(request.input, 'utf8').toString('base64')
-    this.send({id, file: request.file, args: request.args, input, maxBuffer: request.maxBuffer})
+    this.send({id, file: request.file, args: this.argsOf(request.args), input, maxBuffer: request.maxBuffer})
     return {id, answer}
   }
 
@@ -159,12 +165,26 @@ class SpawnHelper {
   open(file: string, args: readonly string[], handlers: StreamHandlers): number {
     const id = this.nextId++
     this.streams.set(id, handlers)
-    this.send({id, file, args, stream: true})
+    this.send({id, file, args: this.argsOf(args), stream: true})
     return id
   }
 
+  /** Arguments as sent: a long one (the runner, ~28 KB on every ssh) travels once, then by reference. */
+  private argsOf(args: readonly string[]): (string | {ref: number})[] {
+    return args.map((a) => {
+      if (a.length < LONG_ARG) return a
+      let ref = this.texts.get(a)
+      if (ref === undefined) {
+        ref = this.texts.size + 1
+        this.texts.set(a, ref)
+        this.send({def: ref, text: a})
+      }
+      return {ref}
+    })
+  }
+
   write(id: number, data: string): void {
-    if (this.streams.has(id) && !this.broken) this.send({write: id, data: Buffer.from(data, 'utf8').toString('base64')})
+    if (this.streams.has(id) && !this.broken) this.send({write: id, text: data})
   }
 
   end(id: number): void {
@@ -247,6 +267,9 @@ class SpawnHelper {
     ;(this.child.stdin as unknown as Socket).ref()
   }
 }
+
+/** Arguments at least this long are sent to the helper once and then named. */
+const LONG_ARG = 1024
 
 let helper: SpawnHelper | null | undefined
 

@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {runProcess} from '../../../src/hosts/ssh-process.js'
+import {spawnHelper} from '../../../src/hosts/spawn-helper.js'
 
 // runProcess starts processes through the spawn helper (a small node process): the same
 // answers as a direct spawn, for output, stdin, exit codes, a missing program, time-outs and cancellation.
@@ -8,6 +9,21 @@ describe('runProcess (through the spawn helper)', () => {
     const input = 'line 1\n$(not run) ü \u0000?\n'.replace('\u0000', '')
     const r = await runProcess('/bin/sh', ['-c', 'cat; echo "err $1" >&2; exit 7', 'sh', 'arg with space'], {input})
     expect(r).toEqual({exitCode: 7, stdout: input, stderr: 'err arg with space\n', timedOut: false, cancelled: false, notFound: false})
+  })
+
+  it('passes long arguments intact, each sent to the helper once and then named (one-shot and streaming)', async () => {
+    const long = (c: string) => `${c}${'x'.repeat(5000)}\n'"$\\${c}`
+    const answers = await Promise.all(['a', 'b', 'a', 'b'].map((c) => runProcess('/bin/sh', ['-c', 'printf %s "$1"', 'sh', long(c)])))
+    expect(answers.map((a) => a.stdout)).toEqual(['a', 'b', 'a', 'b'].map(long))
+    const helper = spawnHelper({...process.env})!
+    const out: Buffer[] = []
+    const exit = new Promise((resolve) => {
+      const id = helper.open('/bin/sh', ['-c', 'cat; printf %s "$1"', 'sh', long('a')], {onStdout: (d) => out.push(d), onStderr: () => undefined, onExit: resolve})
+      helper.write(id, 'from stdin\n')
+      helper.end(id)
+    })
+    expect(await exit).toMatchObject({code: 0})
+    expect(Buffer.concat(out).toString()).toBe(`from stdin\n${long('a')}`)
   })
 
   it('runs many at once and keeps each answer with its request', async () => {
