@@ -19,7 +19,15 @@ const list = (path: string): GatherRequest => ({path, mode: 'list'})
 const stat = (path: string): GatherRequest => ({path, mode: 'stat'})
 
 /** First-gather requests: registries.conf, containers.conf, daemon.json, docker.service and their folders. */
-export function candidateRequests(): GatherRequest[] {
+export function candidateRequests(): readonly GatherRequest[] {
+  // One frozen list for the whole run: every host asks for it, and its encoding is kept by identity (encodeGatherRequest).
+  candidates ??= Object.freeze(buildCandidates().map((r) => Object.freeze(r)))
+  return candidates
+}
+
+let candidates: readonly GatherRequest[] | undefined
+
+function buildCandidates(): GatherRequest[] {
   return [
     // containers-registries.conf(5): system file and drop-ins, the user's file and drop-ins
     read('/etc/containers/registries.conf'),

@@ -215,8 +215,20 @@ function encodePath(path: string): string {
 
 const MODE_LETTER = {stat: 's', read: 'r', list: 'l', version: 'v'} as const
 
+/** Encodings of frozen request lists (candidateRequests(): the same on every host), per facts flag. */
+const encodedFrozen = new WeakMap<readonly GatherRequest[], [string | undefined, string | undefined]>()
+
 /** stdin for GATHER_SCRIPT. Paths must be absolute or "~/..."; no NUL. */
 export function encodeGatherRequest(requests: readonly GatherRequest[], options: {facts: boolean}): string {
+  if (!Object.isFrozen(requests) || !requests.every((r) => Object.isFrozen(r))) return encodeRequestLines(requests, options)
+  const kept = encodedFrozen.get(requests) ?? [undefined, undefined]
+  const i = options.facts ? 1 : 0
+  kept[i] ??= encodeRequestLines(requests, options)
+  encodedFrozen.set(requests, kept)
+  return kept[i]!
+}
+
+function encodeRequestLines(requests: readonly GatherRequest[], options: {facts: boolean}): string {
   const lines = ['mirrorctl-gather 1', `facts ${options.facts ? 1 : 0}`]
   for (const r of requests) {
     if (r.mode === 'version') {

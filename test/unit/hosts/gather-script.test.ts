@@ -5,6 +5,7 @@ import path from 'node:path'
 import {execa} from 'execa'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {MAX_CONFIG_BYTES} from '../../../src/core/limits.js'
+import {candidateRequests} from '../../../src/hosts/gather-candidates.js'
 import {CHILD_CONTENT_BYTES, decodeGatherOutput, encodeGatherRequest, GATHER_SCRIPT, GATHERED_COMMANDS, GatherFormatError, GatherRaceError} from '../../../src/hosts/gather-script.js'
 import type {GatherRequest} from '../../../src/hosts/snapshot.js'
 
@@ -361,5 +362,19 @@ describe('decodeGatherOutput: the content stream split by the stat sizes', () =>
     const snapshot = decodeGatherOutput(answer('ab', `readfail\n${Buffer.from('xyz').toString('base64')}\n.\n!`), requests)
     expect(snapshot.entries.get('/etc/a.conf')?.content?.toString()).toBe('xyz')
     expect(snapshot.entries.get('/etc/b.conf')).toMatchObject({contentState: 'unreadable'})
+  })
+})
+
+describe('encodeGatherRequest of the candidate list', () => {
+  it('is the same text as for an unfrozen copy (the frozen list is encoded once and kept)', () => {
+    const frozen = candidateRequests()
+    expect(candidateRequests()).toBe(frozen)
+    expect(Object.isFrozen(frozen) && frozen.every((r) => Object.isFrozen(r))).toBe(true)
+    for (const facts of [true, false]) {
+      const copy = frozen.map((r) => ({...r}))
+      expect(encodeGatherRequest(frozen, {facts})).toBe(encodeGatherRequest(copy, {facts}))
+      expect(encodeGatherRequest(frozen, {facts})).toBe(encodeGatherRequest(frozen, {facts}))
+    }
+    expect(encodeGatherRequest(frozen, {facts: true})).not.toBe(encodeGatherRequest(frozen, {facts: false}))
   })
 })
