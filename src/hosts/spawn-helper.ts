@@ -3,11 +3,11 @@
  *
  * Node's spawn forks the whole process (libuv uses fork(), not vfork), and fork's cost grows
  * with the parent's memory: measured here, about 2 ms at 46 MB and 10 ms at 190 MB, all of it
- * on the main thread. A fleet run holds every host's snapshot and plan and started two or
- * three ssh processes per host (one now, a channel): at 50 hosts its spawns blocked the main
- * thread for about 2 s of a 7 s run and cost as much CPU again. The helper is a bare node (no bundle loaded, ~45 MB)
- * that spawns on request and sends each result back as one JSON line; it ends with mirrorctl
- * (its stdin closes) and ends the processes it still runs then.
+ * on the main thread. A fleet run holds every host's snapshot and plan and starts one ssh
+ * process per host (two or three before channels): at 50 hosts those spawns once blocked the
+ * main thread for about 2 s of a 7 s run and cost as much CPU again. The helper is a bare node
+ * (no bundle loaded, ~45 MB) that spawns on request and sends each result back as one JSON
+ * line; it ends with mirrorctl (its stdin closes) and ends the processes it still runs then.
  *
  * Two modes: run() starts a process with its whole input and answers once with its whole
  * output; open() starts a long-lived one (an ssh channel) that mirrorctl writes to and that

@@ -1,11 +1,10 @@
 /**
  * Runs one process with stdin data and collects its output (runProcess), or keeps one open
- * and streams (openProcess, an ssh channel): through the spawn helper
- * (spawn-helper.ts: a fork of mirrorctl itself costs ~10 ms at fleet size), else node's own
- * spawn; not execa. When a fleet run started two or three ssh processes per host (one now,
- * ssh-channel.ts), execa's per-call work (option normalisation, stream plumbing, promises)
- * on a loaded 2-core machine cost about three times the spawn itself: over 50 hosts, half a
- * second of mirrorctl's CPU.
+ * and streams (openProcess, an ssh channel). runProcess goes through the spawn helper
+ * (spawn-helper.ts: a fork of mirrorctl itself costs ~10 ms at fleet size); openProcess too
+ * once the helper runs, and node's own spawn before that while mirrorctl is still small.
+ * Not execa: its per-call work (option normalisation, stream plumbing, promises) cost about
+ * three times the spawn itself on a loaded 2-core machine, half a second over 50 hosts.
  */
 import {spawn} from 'node:child_process'
 import type {Socket} from 'node:net'
