@@ -40,8 +40,6 @@ if (argv[0] === '--version' && !maybeWsl()) {
 } else {
   const {loadBundle} = await import('./load-bundle.js')
   const cli = loadBundle().exports
-  // SSH targets: the spawn helper starts now, in parallel with the rest of the start-up.
-  if (argv.some((a) => /^(?:--inventory|--hosts)(?:=|$)|^-i/.test(a))) cli.warmSpawnHelper()
   if (namesOwnCommand(cli.COMMANDS, argv)) pjson.oclif = {...pjson.oclif, plugins: []}
   // mirrorctl has no `plugins` command, so there are no user-installed plugins to look for.
   await cli.execute({loadOptions: {root: fileURLToPath(new URL('..', import.meta.url)), pjson, userPlugins: false}})

@@ -42,8 +42,6 @@ const entry = [
   "export {execute} from '@oclif/core'",
   `export const COMMANDS = {${commands.map((f) => `get ${JSON.stringify(commandId(f))}() { return require('./commands/${f}').default }`).join(', ')}}`,
   ...hooks.map((f) => `export {default as ${camel(f)}} from './hooks/${f}'`),
-  // bin/run.js starts the spawn helper early for commands with SSH targets.
-  "export {warmSpawnHelper} from './hosts/spawn-helper.js'",
 ].join('\n')
 
 const result = await build({

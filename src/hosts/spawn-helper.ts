@@ -95,7 +95,6 @@ process.stdin.on('data', (chunk) => {
   }
 })
 process.stdin.on('end', () => { for (const c of running.values()) c.kill('SIGTERM'); process.exit(0) })
-send({id: 0, ready: true})
 `
 
 export interface HelperAnswer {
@@ -135,8 +134,6 @@ class SpawnHelper {
   private broken = false
   /** Long arguments already sent to the helper, and their references. */
   private readonly texts = new Map<string, number>()
-  /** The helper said it runs (it takes ~0.1 s to start): until then a small mirrorctl may spawn itself. */
-  ready = false
 
   constructor(private readonly child: ChildProcess) {
     child.stdout!.setEncoding('utf8')
@@ -212,11 +209,7 @@ class SpawnHelper {
     while ((nl = this.buffered.indexOf('\n')) >= 0) {
       const line = this.buffered.slice(0, nl)
       this.buffered = this.buffered.slice(nl + 1)
-      const answer = JSON.parse(line) as HelperAnswer & {id: number; out?: string; err?: string; ready?: boolean}
-      if (answer.ready) {
-        this.ready = true
-        continue
-      }
+      const answer = JSON.parse(line) as HelperAnswer & {id: number; out?: string; err?: string}
       const stream = this.streams.get(answer.id)
       if (stream) {
         if (answer.out !== undefined) stream.onStdout(Buffer.from(answer.out, 'base64'))
@@ -273,19 +266,6 @@ const LONG_ARG = 1024
 
 let helper: SpawnHelper | null | undefined
 
-/** The helper when it was started already (warmSpawnHelper, or a spawn in a big process) and runs, else null. */
-export function readySpawnHelper(): SpawnHelper | null {
-  return helper?.usable && helper.ready ? helper : null
-}
-
-/**
- * Starts the helper now, while the command is still loading: a fleet command's first hosts
- * then find it ready (it takes ~0.1 s to start) instead of forking mirrorctl itself, ~10 ms
- * each on the main thread. bin/run.js calls it when the command line names SSH targets.
- */
-export function warmSpawnHelper(): void {
-  spawnHelper({...process.env})
-}
 
 /** The process-wide helper, started on first use; null when it cannot run (then spawn directly). */
 export function spawnHelper(env: NodeJS.ProcessEnv): SpawnHelper | null {

@@ -1,14 +1,15 @@
 /**
  * Runs one process with stdin data and collects its output (runProcess), or keeps one open
  * and streams (openProcess, an ssh channel). runProcess goes through the spawn helper
- * (spawn-helper.ts: a fork of mirrorctl itself costs ~10 ms at fleet size); openProcess too
- * once the helper runs, and node's own spawn before that while mirrorctl is still small.
+ * (spawn-helper.ts: a fork of mirrorctl itself costs ~10 ms at fleet size); openProcess
+ * spawns directly while mirrorctl is small (a fleet's ssh channels), and through the helper
+ * once it is big.
  * Not execa: its per-call work (option normalisation, stream plumbing, promises) cost about
  * three times the spawn itself on a loaded 2-core machine, half a second over 50 hosts.
  */
 import {spawn} from 'node:child_process'
 import type {Socket} from 'node:net'
-import {spawnHelper, readySpawnHelper, type HelperAnswer, type StreamHandlers} from './spawn-helper.js'
+import {spawnHelper, type HelperAnswer, type StreamHandlers} from './spawn-helper.js'
 
 export interface ProcessResult {
   /** null when the process ended by a signal (or never started). */
@@ -172,9 +173,10 @@ export interface OpenProcess {
 export type {HelperAnswer as ProcessExit, StreamHandlers}
 
 /**
- * Below this resident size a fork of mirrorctl itself costs about what a round trip through
- * the helper does (measured: 1.7 ms of CPU at 47 MB, 2.4 ms at 120 MB, 5 ms at 240 MB), and a
- * run that stays below it never pays the helper's own start (~0.15 s, before the first host).
+ * Below this resident size a fork of mirrorctl itself costs less than the helper does
+ * (measured: 1.7 ms of CPU at 47 MB, 2.4 ms at 120 MB, 5 ms at 240 MB; the helper costs its
+ * own start, ~0.1 s of CPU, plus relaying every chunk as JSON: on 50 hosts ~0.25 s of CPU
+ * more than spawning directly).
  */
 const DIRECT_SPAWN_MAX_RSS = 128 * 1024 * 1024
 
@@ -190,10 +192,10 @@ function smallProcess(): boolean {
   return small
 }
 
-/** Starts `file` with pipes on all three streams: through the helper once it runs, else directly while this process is small. */
+/** Starts `file` with pipes on all three streams: directly while this process is small, else through the helper. */
 export function openProcess(file: string, args: readonly string[], handlers: StreamHandlers): OpenProcess {
   plainEnv ??= {...process.env}
-  const helper = readySpawnHelper() ?? (smallProcess() ? null : spawnHelper(plainEnv))
+  const helper = smallProcess() ? null : spawnHelper(plainEnv)
   if (!helper) return openDirect(file, args, handlers)
   const id = helper.open(file, args, handlers)
   return {
