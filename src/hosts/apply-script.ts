@@ -6,15 +6,14 @@
  * Needs sh (dash or busybox ash is enough) and coreutils or busybox; util-linux flock when
  * present, else an mkdir lock. Its shell functions and the lock are in apply-shell.ts.
  *
- * Steps: take the host lock; make the temp files beside the targets (exclusive, with the
- * final mode where umask gives it, filled by the printf builtin) and compare EVERY file with
- * the text it was planned from (an absent file expected = must not exist) in the same
- * sha256sum that checks the temp files; on any mismatch remove the temp files: nothing
- * visible is written. Otherwise follow links to the final targets, keep owner, group and
- * mode, fsync the temp files, make the backups, rename each temp file over its target, fsync
- * the folders, re-read and check the sha256. A failure restores the earlier files of the
- * request, so the host ends all-old or all-new. The result is printed as lines of fields
- * (decodeApplyResult).
+ * Steps: take the host lock; follow links to the final targets; make the temp files beside
+ * them (exclusive, with the final mode where umask gives it, filled by the printf builtin)
+ * and compare EVERY file with the text it was planned from (an absent file expected = must
+ * not exist) in the same sha256sum that checks the temp files; on any mismatch remove the
+ * temp files: nothing visible is written. Otherwise keep owner, group and mode, fsync the
+ * temp files, make the backups, rename each temp file over its target, fsync the folders,
+ * re-read and check the sha256. A failure restores the earlier files of the request, so the
+ * host ends all-old or all-new. The result is printed as lines of fields (decodeApplyResult).
  *
  * Backups: made under their final names (UTC time stamp YYYY-MM-DDTHH-MM-SS-mmmZ, taken from
  * a temp file's mtime, `date` only when there is none; ".k" and ".absent" suffixes) BEFORE
@@ -30,8 +29,10 @@
  *
  * A fleet pays each process per host, so commands run once for all files where they can
  * (one sha256sum per check, one stat, one sync per stage, one mkdir, one rm): the usual
- * two-file request (one file changed, one created, empty backup folder) runs 10 processes.
- * The rare failure paths may take more.
+ * two-file request (one file changed, one created, no backup slots yet) runs 10 processes
+ * besides the shell: 9 when the slots exist, 10 again when the newest backup already holds
+ * the old text (then a link kept for undo is removed at the end). The rare failure paths
+ * may take more.
  */
 import {APPLY_LOCK, APPLY_SHELL} from './apply-shell.js'
 
