@@ -20,7 +20,6 @@ export interface ApplyEncodeOptions {
   backupDir?: string | null
 }
 
-const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64')
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex')
 
 /** Bytes that travel as themselves in a manifest field; every other one as a \0NNN escape. */
@@ -33,10 +32,25 @@ function escapeField(text: string): string {
 }
 
 /**
+ * Each byte of a content line as the script's printf %b writes it back: printable ASCII as
+ * itself, every other byte and EVERY backslash as \0NNN (so that "\c", which ends printf's
+ * output, can never occur).
+ */
+const CONTENT_BYTE: readonly string[] = Array.from({length: 256}, (_, b) => (b >= 0x20 && b <= 0x7e && b !== 0x5c ? String.fromCharCode(b) : '\\0' + b.toString(8).padStart(3, '0')))
+
+/** A file's content (text as UTF-8, or raw bytes) as one manifest line of printf %b escapes (no newline inside). */
+export function escapeContent(text: string | Uint8Array): string {
+  const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text
+  const parts = new Array<string>(bytes.length)
+  for (let i = 0; i < bytes.length; i++) parts[i] = CONTENT_BYTE[bytes[i]!]!
+  return parts.join('')
+}
+
+/**
  * The manifest APPLY_SCRIPT reads on stdin: a header line, the settings line (lock, backup
  * folder or "-", backups kept, file count, lock wait), one line per file (path, backup slot,
  * mode, sha256 of the expected text or "-" = must not exist, sha256 of the new text or "-"
- * = remove), then each file's content on a line of its own as base64 ("-" for a removal).
+ * = remove), then each file's content on a line of its own (escapeContent; "-" for a removal).
  * Paths are escaped (escapeField), so no field holds a space or a newline.
  */
 export function encodeApplyRequest(request: ApplyRequest, options: ApplyEncodeOptions): string {
@@ -47,13 +61,13 @@ export function encodeApplyRequest(request: ApplyRequest, options: ApplyEncodeOp
   if (!Number.isInteger(request.keep) || request.keep < 1) throw new Error(`apply: keep must be a positive integer, got ${request.keep}`)
   const backupDir = (options.backupDir === undefined ? request.backupDir : options.backupDir) ?? null
   const wait = Math.max(1, Math.round(options.lockWaitSeconds ?? LOCK_WAIT_SECONDS))
-  const lines = ['mirrorctl-apply 2', [escapeField(options.lockPath), backupDir === null ? '-' : escapeField(backupDir), request.keep, request.writes.length, wait].join(' ')]
+  const lines = ['mirrorctl-apply 3', [escapeField(options.lockPath), backupDir === null ? '-' : escapeField(backupDir), request.keep, request.writes.length, wait].join(' ')]
   const digest = (text: string | null) => (text === null ? '-' : sha256(text))
   for (const [i, w] of request.writes.entries()) {
     const place = options.place ? options.place(w.path, i) : w.path
     lines.push([escapeField(place), escapeField(backupSlotName(w.path)), w.mode.toString(8).padStart(4, '0'), digest(w.expect), digest(w.content)].join(' '))
   }
-  for (const w of request.writes) lines.push(w.content === null ? '-' : b64(w.content))
+  for (const w of request.writes) lines.push(w.content === null ? '-' : escapeContent(w.content))
   return lines.join('\n') + '\n'
 }
 

@@ -1,123 +1,54 @@
-
 /**
  * The one program that changes files on a host (this machine, a --root tree, an SSH
  * target). It is fixed text: every path, content, mode and folder arrives on stdin as a
- * manifest (encodeApplyRequest, apply-manifest.ts) of escaped paths, digests and base64 contents, read into
- * variables by the shell itself, so no value is ever parsed as shell.
+ * manifest (encodeApplyRequest, apply-manifest.ts) of escaped paths, digests and escaped
+ * contents, read into variables by the shell itself, so no value is ever parsed as shell.
  * Needs sh (dash or busybox ash is enough) and coreutils or busybox; util-linux flock when
- * present, else an mkdir lock.
+ * present, else an mkdir lock. Its shell functions and the lock are in apply-shell.ts.
  *
- * Steps: take the host lock; compare EVERY file with the text it was planned from (an
- * absent file expected = must not exist); on any mismatch write nothing. Otherwise follow
- * links to the final targets, make pending backups and temp files beside the targets, keep
- * owner, group and mode, check and fsync the temp files, rename each over its target, fsync
- * the folders, re-read and check the sha256. The previous versions go to pending backups
- * first, kept only when the whole request succeeded; a failure restores the earlier files
- * of the request, so the host ends all-old or all-new. The result is printed as lines of
- * fields (decodeApplyResult).
+ * Steps: take the host lock; follow links to the final targets; make the temp files beside
+ * them (exclusive, with the final mode where umask gives it, filled by the printf builtin)
+ * and compare EVERY file with the text it was planned from (an absent file expected = must
+ * not exist) in the same sha256sum that checks the temp files; on any mismatch remove the
+ * temp files: nothing visible is written. Otherwise keep owner, group and mode, fsync the
+ * temp files, make the backups, rename each temp file over its target, fsync the folders,
+ * re-read and check the sha256. A failure restores the earlier files of the request, so the
+ * host ends all-old or all-new. The result is printed as lines of fields (decodeApplyResult).
+ *
+ * Backups: made under their final names (UTC time stamp YYYY-MM-DDTHH-MM-SS-mmmZ, taken from
+ * a temp file's mtime, `date` only when there is none; ".k" and ".absent" suffixes) BEFORE
+ * the renames, and removed again when the request fails, so that only a request that
+ * succeeded keeps them. A backup is a hard link to the old file when its link count is 1
+ * (nothing else can change it) and the link works (same file system): then it keeps the
+ * old file's owner and mode (it is that file), and it is also what undo renames back over
+ * the target. Otherwise it is a private copy (0600), and a link or copy beside the target
+ * is kept for undo. A crash (SIGKILL, power loss) between the backups and the renames
+ * leaves a backup equal to the current file; the next apply then makes no new one (the
+ * newest already holds the text) and rollback to it changes nothing. Temp files of a
+ * crashed run stay (.NAME.mirrorctl-PID-N beside the target); a later run passes over them.
  *
  * A fleet pays each process per host, so commands run once for all files where they can
  * (one sha256sum per check, one stat, one sync per stage, one mkdir, one rm): the usual
- * two-file request runs under 20 processes. The rare failure paths may take more.
+ * two-file request (one file changed, one created, no backup slots yet) runs 10 processes
+ * besides the shell: 9 when the slots exist, 10 again when the newest backup already holds
+ * the old text (then a link kept for undo is removed at the end). The rare failure paths
+ * may take more.
  */
-export const APPLY_SCRIPT = `set -u
-umask 022
-LC_ALL=C
-export LC_ALL
-nl='
-'
-# Every process costs a fork and an exec on the host, and a fleet pays them per host: values
-# stay in shell variables, commands run once for all files, and an error message is caught
-# with r=$(cmd 2>&1), which costs no more processes than the command itself.
+import {APPLY_LOCK, APPLY_SHELL} from './apply-shell.js'
 
-# e = output field for text $1: "r:TEXT" when plain (no process), else base64.
-enc() {
-  case $1 in
-    '') e=r: ;;
-    *[!A-Za-z0-9/._+@,=:~%-]*) e=$(printf '%s' "$1" | base64 -w0) ;;
-    *) e=r:$1 ;;
-  esac
-}
-die() { enc "$1"; printf 'mirrorctl-apply-error %s\\n' "$e"; exit 3; }
-# v = the bytes of manifest field $1: the printf builtin decodes its \\0NNN escapes (a fork, odd bytes only).
-unesc() { case $1 in *\\\\*) v=$(printf '%b_' "$1"); v=\${v%_} ;; *) v=$1 ;; esac; }
-# Whether $1 is a sha256 in hex, or "-".
-digest() { case $1 in -) ;; *[!0-9a-f]*) return 1 ;; *) [ "\${#1}" = 64 ] ;; esac; }
-# d = the folder of absolute path $1, without a dirname process.
-parent() { d=\${1%/*}; [ -n "$d" ] || d=/; }
-# Whether readlink is needed for $1: a link on the way, or "." / ".." / "//" to fold.
-winding() {
-  case $1 in */./*|*/../*|*//*|*/.|*/..) return 0 ;; esac
-  q=$1
-  while [ -n "$q" ]; do
-    if [ -L "$q" ]; then return 0; fi
-    q=\${q%/*}
-  done
-  return 1
-}
-# last = the newest entry of backup slot folder $1 ('' for none): the shell's glob sorts
-# names in byte order under LC_ALL=C, and names are time stamps. n = how many there are.
-newest() {
-  last= n=0
-  if [ -d "$1" ]; then for x in "$1"/*; do if [ -e "$x" ] || [ -h "$x" ]; then last=\${x##*/} n=$((n + 1)); fi; done; fi
-}
-# L_1 ... L_n = the lines of $1 (n of them).
-lines() {
-  n=0 rest=$1
-  while [ -n "$rest" ]; do
-    n=$((n + 1))
-    eval "L_$n=\\\${rest%%\\"\\$nl\\"*}"
-    case $rest in *"$nl"*) rest=\${rest#*"$nl"} ;; *) rest= ;; esac
-  done
-}
-# HS_1 ... = the sha256 of each argument, or "-" with the message in HE_k when it cannot be
-# read. One sha256sum for all; file by file only when that did not give one digest per file
-# (a name with a newline would span lines: those go file by file from the start).
-hashes() {
-  whole=1
-  case $* in *"$nl"*) whole= ;; esac
-  if [ -n "$whole" ] && out=$(sha256sum -- "$@" 2>/dev/null); then
-    lines "$out"
-    [ "$n" = $# ] || whole=
-    k=0
-    while [ -n "$whole" ] && [ "$k" -lt "$n" ]; do
-      k=$((k + 1))
-      # GNU sha256sum starts the line with a backslash when it escapes the name.
-      eval "x=\\\${L_$k#\\\\\\\\}"
-      x=\${x%% *}
-      if digest "$x" && [ "$x" != - ]; then eval "HS_$k=\\$x"; else whole=; fi
-    done
-  else
-    whole=
-  fi
-  [ -z "$whole" ] || return 0
-  k=0
-  for x do
-    k=$((k + 1))
-    if r=$(sha256sum 2>&1 < "$x"); then eval "HS_$k=\\\${r%% *}"; else eval "HS_$k=-; HE_$k=\\$r"; fi
-  done
-}
-# The umask that gives a new file mode $1 straight away when it has no x or special bits
-# (then no chmod is needed); other modes start private and get a chmod.
-modemask() {
-  case $1 in
-    0[0246][0246][0246]) x=\${1#0}; g=\${x%?}; g=\${g#?}; um=0$((7 - \${x%??}))$((7 - g))$((7 - \${x#??})) ;;
-    *) um=077 ;;
-  esac
-}
-
-# The manifest (encodeApplyRequest), read by the shell itself: a header, one line per file,
-# then each file's content as one base64 line, kept in variables until it is written.
+const MANIFEST = `# The manifest (encodeApplyRequest), read by the shell itself: a header, one line per file,
+# then each file's content as one line of printf %b escapes, kept in variables until written.
 IFS= read -r l || die 'cannot read the manifest'
-[ "$l" = 'mirrorctl-apply 2' ] || die 'not a mirrorctl apply manifest (version 2)'
+[ "$l" = 'mirrorctl-apply 3' ] || die 'not a mirrorctl apply manifest (version 3)'
 read -r lockf bdir keep count wait x || die 'cannot read the manifest'
 case "$keep$count$wait" in *[!0-9]*|'') die 'bad numbers in the manifest' ;; esac
 [ -z "$x" ] || die 'bad manifest header'
 unesc "$lockf"; lockf=$v
 unesc "$bdir"; bdir=$v
 # Per file i: P path, SL backup slot, M mode, E expected sha or -, C content sha or - (remove),
-# D content base64, T target, H current sha or -, ST status, WHY reason, B backup.
-i=0
+# D content, T target, H current sha or -, ST status, WHY reason, B backup reported, TMP temp
+# file, TW why it could not be made, OLD what undo renames back, NEWB backup made by this run.
+i=0 all=
 while [ "$i" -lt "$count" ]; do
   i=$((i + 1))
   read -r pe se m e c x || die "cannot read the manifest (file $i)"
@@ -125,81 +56,80 @@ while [ "$i" -lt "$count" ]; do
   { digest "$e" && digest "$c" && [ -z "$x" ]; } || die "bad manifest line for file $i"
   unesc "$pe"; eval "P_$i=\\$v"
   unesc "$se"; eval "SL_$i=\\$v"
-  eval "M_$i=\\$m E_$i=\\$e C_$i=\\$c WHY_$i=- B_$i=- TMP_$i= OLD_$i= PEND_$i= MOVED_$i="
+  eval "M_$i=\\$m E_$i=\\$e C_$i=\\$c WHY_$i=- B_$i=- T_$i= TMP_$i= TW_$i= TK_$i=0 OLD_$i= NEWB_$i= MOVED_$i= NEED_$i= LK_$i="
+  all="$all $i"
 done
 i=0
 while [ "$i" -lt "$count" ]; do
   i=$((i + 1))
   IFS= read -r l || die "cannot read the manifest (content $i)"
-  # Only base64 letters may reach the here-document that writes it (which expands $ and \`).
-  case $l in -) ;; *[!A-Za-z0-9+/=]*) die "bad content in the manifest (file $i)" ;; esac
+  # Printable ASCII, and a backslash only as the start of a \\0NNN escape: no "\\c" (which
+  # would end printf's output early) can reach printf.
+  case $l in *[![:print:]]*|*\\\\[!0]*|*\\\\) die "bad content in the manifest (file $i)" ;; esac
   eval "D_$i=\\$l"
 done
+`
 
-# The host lock: util-linux flock, else an mkdir lock (a live owner's pid inside).
-parent "$lockf"
-[ -d "$d" ] || r=$(mkdir -p -- "$d" 2>&1) || die "cannot create the folder of the lock $lockf: $r"
-lockdir=
-if command -v flock >/dev/null 2>&1; then
-  how=flock
-  exec 9>>"$lockf" || die "cannot open the lock $lockf"
-  flock -w "$wait" 9 || die "timed out after $wait s waiting for the lock $lockf (another mirrorctl run holds it)"
-else
-  how=mkdir
-  trap 'rm -rf -- "$lockdir"' EXIT
-  trap 'exit 130' HUP INT TERM
-  tries=0
-  until mkdir -- "$lockf.d" 2>/dev/null; do
-    owner=$(cat -- "$lockf.d/pid" 2>/dev/null) || owner=
-    if [ -n "$owner" ]; then
-      if ! [ -d "/proc/$owner" ] && ! kill -0 "$owner" 2>/dev/null; then rm -rf -- "$lockf.d"; continue; fi
-    else
-      # Created but no owner written: stale once older than a few seconds (the owner died in between).
-      age=$(( $(date +%s) - $(stat -c %Y -- "$lockf.d" 2>/dev/null || date +%s) ))
-      if [ "$age" -gt 5 ]; then rm -rf -- "$lockf.d"; continue; fi
+const BODY = `# Puts back every file already renamed or removed, and drops the temp files, the backups
+# made by this run and the copies made for undo (clarity first: this path is rare).
+undo() {
+  for j in $all; do
+    eval "t=\\$T_$j tmp=\\$TMP_$j old=\\$OLD_$j newb=\\$NEWB_$j moved=\\$MOVED_$j"
+    if [ -n "$moved" ]; then
+      if [ -n "$old" ]; then mv -f -T -- "$old" "$t" 2>/dev/null; else rm -f -- "$t"; fi
+      parent "$t"; sync -- "$d" 2>/dev/null
+      # A linked backup went back over the target.
+      [ "$old" != "$newb" ] || newb=
+    elif [ -n "$old" ] && [ "$old" != "$newb" ]; then rm -f -- "$old"
     fi
-    tries=$((tries + 1))
-    [ "$tries" -le $((wait * 10)) ] || die "timed out after $wait s waiting for the lock $lockf.d (another mirrorctl run holds it)"
-    sleep 0.1
+    [ -z "$newb" ] || rm -f -- "$newb"
+    [ -z "$tmp" ] || rm -f -- "$tmp"
+    eval "MOVED_$j= OLD_$j= NEWB_$j= TMP_$j="
   done
-  lockdir=$lockf.d
-  echo $$ > "$lockdir/pid"
-fi
+}
+trap 'undo; exit 130' HUP INT TERM
 
 # Phase 1, compare: each path's final target (links followed) against the text it was
 # planned from, in one sha256sum together with the newest backup of each slot (for the
-# dedupe below). Any mismatch: nothing is written.
+# dedupe below) and the temp file of each file to change whose folder exists (made here,
+# before the compare, so that one sha256sum checks them too). Any mismatch: the temp files
+# go, nothing is written.
 set --
-i=0
-while [ "$i" -lt "$count" ]; do
-  i=$((i + 1))
-  eval "p=\\$P_$i slot=\\$SL_$i"
+for i in $all; do
+  eval "p=\\$P_$i slot=\\$SL_$i m=\\$M_$i e=\\$E_$i c=\\$C_$i"
   t=$p
   # -f needs every folder on the way; -m also takes a dangling link whose folder is still to be made.
   if winding "$p"; then t=$(readlink -f -- "$p" 2>/dev/null) || t=$(readlink -m -- "$p" 2>/dev/null) || t=$p; fi
-  st=ok hk=0 bk=0
+  st=ok hk=0 bk=0 tk=0
   if [ -L "$t" ] && ! [ -e "$t" ]; then
     st=failed; eval "WHY_$i='ELOOP: too many levels of symbolic links'"
   elif [ -e "$t" ] && ! [ -f "$t" ]; then
     st=failed; eval "WHY_$i=\\"EISDIR: \\$t is not a regular file\\""
-  elif [ -e "$t" ]; then
-    set -- "$@" "$t"; hk=$#
-    if [ "$bdir" != - ]; then
-      newest "$bdir/$slot"
-      case $last in ''|*.absent) ;; *) set -- "$@" "$bdir/$slot/$last"; bk=$# ;; esac
+  else
+    if [ -e "$t" ]; then
+      set -- "$@" "$t"; hk=$#
+      if [ "$bdir" != - ]; then
+        newest "$bdir/$slot"
+        case $last in ''|*.absent) ;; *) set -- "$@" "$bdir/$slot/$last"; bk=$# ;; esac
+      fi
+    fi
+    # Only a file planned to change needs one (planned text = new text: unchanged or a conflict).
+    parent "$t"
+    if [ "$c" != - ] && [ "$e" != "$c" ] && [ -d "$d" ]; then
+      maketmp "$i"
+      if [ -n "$r" ]; then eval "TW_$i=\\$r"; else set -- "$@" "$tmp"; tk=$#; fi
     fi
   fi
-  eval "T_$i=\\$t ST_$i=\\$st HK_$i=\\$hk BK_$i=\\$bk"
+  eval "T_$i=\\$t ST_$i=\\$st HK_$i=\\$hk BK_$i=\\$bk TK_$i=\\$tk"
 done
 [ $# = 0 ] || hashes "$@"
 bad=0 todo=
-i=0
-while [ "$i" -lt "$count" ]; do
-  i=$((i + 1))
-  eval "st=\\$ST_$i hk=\\$HK_$i bk=\\$BK_$i e=\\$E_$i c=\\$C_$i"
-  h=- bh=-
+for i in $all; do
+  eval "st=\\$ST_$i hk=\\$HK_$i bk=\\$BK_$i tk=\\$TK_$i e=\\$E_$i c=\\$C_$i"
+  h=- bh=- th=-
   [ "$hk" = 0 ] || eval "h=\\$HS_$hk"
   [ "$bk" = 0 ] || eval "bh=\\$HS_$bk"
+  [ "$tk" = 0 ] || eval "th=\\$HS_$tk"
   if [ "$hk" != 0 ] && [ "$h" = - ]; then
     st=failed; eval "r=\\$HE_$hk"; eval "WHY_$i=\\\${r:-cannot read it}"
   elif [ "$st" = ok ] && [ "$e" != "$h" ]; then
@@ -212,7 +142,7 @@ while [ "$i" -lt "$count" ]; do
     st=todo todo="$todo $i"
   fi
   [ "$st" != failed ] && [ "$st" != conflict ] || bad=1
-  eval "ST_$i=\\$st H_$i=\\$h BH_$i=\\$bh"
+  eval "ST_$i=\\$st H_$i=\\$h BH_$i=\\$bh TH_$i=\\$th"
 done
 
 # Marks file $1 failed for reason $2; the others of the request are skipped (the written
@@ -230,39 +160,30 @@ fail() {
   done
   failed=$1
 }
-# Puts back every file already renamed or removed, and drops the temp files, the pending
-# backups and the copies made for this (clarity first: this path is rare).
-undo() {
-  for j in $todo; do
-    eval "t=\\$T_$j tmp=\\$TMP_$j old=\\$OLD_$j pend=\\$PEND_$j moved=\\$MOVED_$j"
-    if [ -n "$moved" ]; then
-      if [ -n "$old" ]; then mv -f -T -- "$old" "$t" 2>/dev/null; else rm -f -- "$t"; fi
-      parent "$t"; sync -- "$d" 2>/dev/null
-    elif [ -n "$old" ]; then rm -f -- "$old"
-    fi
-    [ -z "$tmp" ] || rm -f -- "$tmp"
-    [ -z "$pend" ] || rm -f -- "$pend"
-    eval "MOVED_$j="
-  done
-}
-trap 'undo; exit 130' HUP INT TERM
 
 failed=
 if [ "$bad" = 1 ]; then
-  i=0
-  while [ "$i" -lt "$count" ]; do
-    i=$((i + 1))
+  for i in $all; do
     eval "st=\\$ST_$i"
     if [ "$st" = todo ] || [ "$st" = unchanged ]; then eval "ST_$i=skipped WHY_$i='not attempted: another file of the request did not match or failed'"; fi
   done
+  set --
+  for i in $all; do eval "x=\\$TMP_$i"; [ -z "$x" ] || set -- "$@" "$x"; eval "TMP_$i="; done
+  [ $# = 0 ] || rm -f -- "$@"
   todo=
 fi
+# A temp file that could not be made, or does not hold the planned text, fails its file.
+for i in $todo; do
+  eval "tw=\\$TW_$i tk=\\$TK_$i th=\\$TH_$i c=\\$C_$i"
+  if [ -n "$tw" ]; then fail "$i" "$tw"; break; fi
+  [ "$tk" = 0 ] || [ "$th" = "$c" ] || { fail "$i" 'EIO: the temporary file does not hold the planned text'; break; }
+done
 
 # Phase 2, folders: one mkdir -p for every missing folder of a target or a backup slot.
 # A backup is needed unless the newest one already holds the text (for a file being
 # created: an ".absent" marker, so that rollback knows to remove it again).
 set --
-for i in $todo; do
+[ -n "$failed" ] || for i in $todo; do
   eval "t=\\$T_$i h=\\$H_$i c=\\$C_$i bh=\\$BH_$i slot=\\$SL_$i"
   parent "$t"
   [ "$c" = - ] || [ -d "$d" ] || set -- "$@" "$d"
@@ -289,67 +210,58 @@ if [ $# -gt 0 ] && ! mkdir -p -- "$@" 2>/dev/null; then
   done
 fi
 
-# Phase 3, files beside the targets (nothing visible changes yet): the pending backup
-# (exclusive and private, as mktemp makes it; kept only if the whole request succeeds), and
-# the temp file, created exclusively with its final mode where umask can give it, then
-# filled by one base64 reading a here-document (no pipeline).
-[ -n "$failed" ] || for i in $todo; do
-  eval "t=\\$T_$i h=\\$H_$i c=\\$C_$i m=\\$M_$i need=\\$NEED_$i slot=\\$SL_$i"
-  parent "$t"
-  if [ -n "$need" ]; then
-    pend=$bdir/$slot/.pending-$$-$i
-    umask 177
-    set -C
-    # true, not ":": a failed redirection of a special builtin would end the script.
-    if true 2>/dev/null > "$pend"; then eval "PEND_$i=\\$pend"; r=; else r=$(true 2>&1 > "$pend"); r=\${r:-cannot create $pend}; fi
-    set +C
-    umask 022
-    if [ -z "$r" ] && [ "$h" != - ]; then r=$(cat -- "$t" 2>&1 > "$pend") || r=\${r:-cannot save the backup}; fi
-    if [ -n "$r" ]; then fail "$i" "backup folder $bdir/$slot: $r"; break; fi
-  fi
-  [ "$c" != - ] || continue
-  # $$ keeps runs apart; a name left by an earlier run is passed over.
-  tmp=$d/.\${t##*/}.mirrorctl-$$-$i
-  while [ -e "$tmp" ] || [ -L "$tmp" ]; do tmp=$tmp.x; done
-  modemask "$m"
-  umask "$um"
-  set -C
-  if true 2>/dev/null > "$tmp"; then eval "TMP_$i=\\$tmp"; r=; else r=$(true 2>&1 > "$tmp"); r=\${r:-cannot create a temporary file}; fi
-  set +C
-  umask 022
-  if [ -n "$r" ]; then fail "$i" "$r"; break; fi
-  eval "x=\\$D_$i"
-  if ! r=$(base64 -d 2>&1 > "$tmp" <<END_OF_CONTENT
-$x
-END_OF_CONTENT
-  ); then fail "$i" "\${r:-cannot write the temporary file}"; break; fi
-done
-
-# Phase 4, owner and mode: one stat of the existing targets and the temp files; chown and
-# chmod only where they differ (chown first: it clears set-user-ID bits).
+# The temp files of targets whose folder was just made, with their own check (rare).
 set --
 [ -n "$failed" ] || for i in $todo; do
-  eval "h=\\$H_$i c=\\$C_$i t=\\$T_$i tmp=\\$TMP_$i"
-  [ "$c" != - ] || continue
-  [ "$h" = - ] || set -- "$@" "$t"
+  eval "t=\\$T_$i c=\\$C_$i m=\\$M_$i tmp=\\$TMP_$i"
+  [ "$c" != - ] && [ -z "$tmp" ] || continue
+  parent "$t"
+  maketmp "$i"
+  if [ -n "$r" ]; then fail "$i" "$r"; break; fi
   set -- "$@" "$tmp"
 done
+if [ -z "$failed" ] && [ $# -gt 0 ]; then
+  hashes "$@"
+  k=0
+  for i in $todo; do
+    eval "tk=\\$TK_$i c=\\$C_$i"
+    [ "$c" != - ] && [ "$tk" = 0 ] || continue
+    k=$((k + 1))
+    eval "x=\\$HS_$k"
+    [ "$x" = "$c" ] || { fail "$i" 'EIO: the temporary file does not hold the planned text'; break; }
+  done
+fi
+
+# Phase 3, owner and mode: one stat of the existing targets and the temp files; chown and
+# chmod only where they differ (chown first: it clears set-user-ID bits). It also gives each
+# target's link count (LK: a backup may be a hard link only at 1) and the time stamp of the
+# backups (a temp file's mtime, in UTC).
+set --
+stamp=
+[ -n "$failed" ] || for i in $todo; do
+  eval "h=\\$H_$i c=\\$C_$i t=\\$T_$i tmp=\\$TMP_$i need=\\$NEED_$i"
+  [ "$h" = - ] || { [ "$c" = - ] && [ -z "$need" ]; } || set -- "$@" "$t"
+  [ "$c" = - ] || set -- "$@" "$tmp"
+done
 if [ $# -gt 0 ]; then
-  if ! out=$(stat -c '%a %u %g' -- "$@" 2>/dev/null); then out=; fi
+  if ! out=$(TZ=UTC0 stat -c '%a %u %g %h %y' -- "$@" 2>/dev/null); then out=; fi
   lines "$out"
   [ "$n" = $# ] || n=0
   k=0
   for i in $todo; do
-    eval "h=\\$H_$i c=\\$C_$i t=\\$T_$i tmp=\\$TMP_$i m=\\$M_$i"
-    [ "$c" != - ] || continue
+    eval "h=\\$H_$i c=\\$C_$i t=\\$T_$i tmp=\\$TMP_$i m=\\$M_$i need=\\$NEED_$i"
     want=
-    if [ "$h" != - ]; then
+    if [ "$h" != - ] && { [ "$c" != - ] || [ -n "$need" ]; }; then
       k=$((k + 1))
-      if [ "$n" = 0 ]; then want=$(stat -c '%a %u %g' -- "$t" 2>&1) || { fail "$i" "cannot keep the mode: $want"; break; }; else eval "want=\\$L_$k"; fi
+      if [ "$n" = 0 ]; then L_0=$(TZ=UTC0 stat -c '%a %u %g %h %y' -- "$t" 2>&1) || { fail "$i" "cannot keep the mode: $L_0"; break; }; fields 0; else fields "$k"; fi
+      want="$fm $fo"
+      eval "LK_$i=\\$fh"
     fi
+    [ "$c" != - ] || continue
     k=$((k + 1))
-    if [ "$n" = 0 ]; then have=$(stat -c '%a %u %g' -- "$tmp" 2>&1) || { fail "$i" "cannot keep the mode: $have"; break; }; else eval "have=\\$L_$k"; fi
-    tmode=\${have%% *} town=\${have#* }
+    if [ "$n" = 0 ]; then L_0=$(TZ=UTC0 stat -c '%a %u %g %h %y' -- "$tmp" 2>&1) || { fail "$i" "cannot keep the mode: $L_0"; break; }; fields 0; else fields "$k"; fi
+    [ -n "$stamp" ] || stampof "$fy"
+    tmode=$fm town=$fo
     if [ -n "$want" ]; then mode=\${want%% *} owner=\${want#* }; else mode=$m owner=$town; fi
     if [ "$town" != "$owner" ]; then
       # Only root can give a file away (the temp file is ours: uid 0 is root); another
@@ -365,39 +277,46 @@ if [ $# -gt 0 ]; then
   done
 fi
 
-# Phase 5, check and sync the temp files: one sha256sum (each must hold its planned text)
-# and one sync (fsync of each), both before anything is renamed.
+# Phase 4, sync the temp files: one sync (fsync of each) before anything is renamed.
 set --
 [ -n "$failed" ] || for i in $todo; do eval "x=\\$TMP_$i"; [ -z "$x" ] || set -- "$@" "$x"; done
-if [ $# -gt 0 ]; then
-  hashes "$@"
-  k=0
+if [ $# -gt 0 ] && ! sync -- "$@" 2>/dev/null; then
   for i in $todo; do
-    eval "x=\\$TMP_$i c=\\$C_$i"
-    [ -n "$x" ] || continue
-    k=$((k + 1))
-    eval "x=\\$HS_$k"
-    [ "$x" = "$c" ] || { fail "$i" 'EIO: the temporary file does not hold the planned text'; break; }
+    eval "x=\\$TMP_$i"
+    if [ -n "$x" ] && ! r=$(sync -- "$x" 2>&1); then fail "$i" "\${r:-fsync failed}"; break; fi
   done
-  if [ -z "$failed" ] && ! sync -- "$@" 2>/dev/null; then
-    for i in $todo; do
-      eval "x=\\$TMP_$i"
-      if [ -n "$x" ] && ! r=$(sync -- "$x" 2>&1); then fail "$i" "\${r:-fsync failed}"; break; fi
-    done
-  fi
 fi
 
-# Phase 6, commit: a hard link keeps each previous version until the whole request has
-# succeeded (to put it back otherwise); then one rename (or removal) per file, one sync of
-# their folders, and one sha256sum re-reading every written file.
+# Phase 5, the previous versions: each file's backup under its final name, a hard link to
+# the old file where that is safe (it then also serves undo), else a private copy; and a
+# link (or copy) beside the target for undo where no backup is made this way.
 [ -n "$failed" ] || for i in $todo; do
-  eval "h=\\$H_$i t=\\$T_$i tmp=\\$TMP_$i"
+  eval "h=\\$H_$i t=\\$T_$i tmp=\\$TMP_$i need=\\$NEED_$i slot=\\$SL_$i lk=\\$LK_$i"
   [ "$h" != - ] || continue
+  if [ -n "$need" ]; then
+    [ -n "$stamp" ] || clockstamp
+    sdir=$bdir/$slot
+    freename "$sdir" ''
+    b=$sdir/$name
+    # Link count 1: no other name can change the old file under its backup.
+    if [ "$lk" = 1 ] && ln -- "$t" "$b" 2>/dev/null; then eval "B_$i=\\$b NEWB_$i=\\$b OLD_$i=\\$b"; continue; fi
+    umask 177
+    set -C
+    if true 2>/dev/null > "$b"; then eval "NEWB_$i=\\$b"; r=; else r=$(true 2>&1 > "$b"); r=\${r:-cannot create $b}; fi
+    set +C
+    umask 022
+    [ -n "$r" ] || r=$(cat -- "$t" 2>&1 > "$b") || r=\${r:-cannot save the backup}
+    if [ -n "$r" ]; then fail "$i" "backup folder $bdir/$slot: $r"; break; fi
+    eval "B_$i=\\$b"
+  fi
   parent "$t"
   old=\${tmp:-$d/.\${t##*/}.mirrorctl-$$-$i}.old
   while [ -e "$old" ] || [ -L "$old" ]; do old=$old.x; done
   if r=$(ln -- "$t" "$old" 2>&1) || r=$(cp -p -- "$t" "$old" 2>&1); then eval "OLD_$i=\\$old"; else fail "$i" "\${r:-cannot keep the previous version}"; break; fi
 done
+
+# Phase 6, commit: one rename (or removal) per file, one sync of their folders, and one
+# sha256sum re-reading every written file.
 [ -n "$failed" ] || for i in $todo; do
   eval "t=\\$T_$i tmp=\\$TMP_$i c=\\$C_$i"
   if [ "$c" = - ]; then r=$(rm -f -- "$t" 2>&1) || r=\${r:-remove failed}
@@ -436,37 +355,22 @@ if [ -n "$failed" ]; then undo; todo=; fi
 trap - HUP INT TERM
 [ "$how" = flock ] || trap 'exit 130' HUP INT TERM
 
-# Phase 7, keep: the pending backups under one time stamp, pruned to the newest $keep; one
-# rm for the previous versions' links, the pending markers and the pruned backups.
+# Phase 7, keep: an ".absent" marker for each created file (made by the shell), the slots
+# pruned to the newest $keep, and one rm for those and the links kept for undo.
 set --
-stamp=
 for i in $todo; do
-  eval "old=\\$OLD_$i pend=\\$PEND_$i slot=\\$SL_$i h=\\$H_$i"
+  eval "old=\\$OLD_$i newb=\\$NEWB_$i need=\\$NEED_$i slot=\\$SL_$i h=\\$H_$i"
   eval "ST_$i=written"
-  [ -z "$old" ] || set -- "$@" "$old"
-  [ -n "$pend" ] || continue
+  [ -z "$old" ] || [ "$old" = "$newb" ] || set -- "$@" "$old"
+  [ -n "$need" ] || continue
   sdir=$bdir/$slot
-  if [ -z "$stamp" ]; then
-    stamp=$(date -u +%Y-%m-%dT%H-%M-%S-%3NZ)
-    # busybox date has no %3N: whole seconds (the .k suffix below keeps the order within one).
-    case $stamp in *%*) stamp=$(date -u +%Y-%m-%dT%H-%M-%S-000Z) ;; esac
-  fi
-  tag=; [ "$h" != - ] || tag=.absent
-  name=$stamp$tag
-  k=1
-  while [ -e "$sdir/$name" ] || [ -h "$sdir/$name" ]; do name=$stamp.$k$tag; k=$((k + 1)); done
-  if [ -n "$tag" ]; then
-    # An empty marker: made in place by the shell, the pending one goes with the rm below.
+  if [ "$h" = - ]; then
+    [ -n "$stamp" ] || clockstamp
+    freename "$sdir" .absent
     set -C; umask 177
-    true 2>/dev/null > "$sdir/$name" || name=
+    true 2>/dev/null > "$sdir/$name" || { set +C; umask 022; continue; }
     set +C; umask 022
-    set -- "$@" "$pend"
-  elif mv -f -T -- "$pend" "$sdir/$name" 2>/dev/null; then
-    eval "B_$i=\\$sdir/\\$name"
-  else
-    set -- "$@" "$pend"; name=
   fi
-  [ -n "$name" ] || continue
   # Prune to the newest $keep: the oldest names come first in the glob's byte order.
   newest "$sdir"
   x=$((n - keep))
@@ -481,9 +385,7 @@ done
 
 echo 'mirrorctl-apply-result 1'
 echo "lock $how"
-i=0
-while [ "$i" -lt "$count" ]; do
-  i=$((i + 1))
+for i in $all; do
   eval "st=\\$ST_$i p=\\$P_$i t=\\$T_$i b=\\$B_$i why=\\$WHY_$i"
   enc "$p"; pe=$e
   enc "$t"; te=$e
@@ -492,3 +394,5 @@ while [ "$i" -lt "$count" ]; do
   echo "file $st $pe $te $b $why"
 done
 `
+
+export const APPLY_SCRIPT = APPLY_SHELL + MANIFEST + APPLY_LOCK + BODY

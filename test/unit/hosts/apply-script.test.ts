@@ -1,43 +1,26 @@
-import {chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {execa} from 'execa'
-import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import {APPLY_SCRIPT} from '../../../src/hosts/apply-script.js'
 import {ApplyScriptError, decodeApplyResult, encodeApplyRequest, reasonCode} from '../../../src/hosts/apply-manifest.js'
 import {LocalHost} from '../../../src/hosts/local-host.js'
 import type {ApplyRequest} from '../../../src/hosts/write-plan.js'
 import {requireTools} from '../../harness/require-tools.js'
+import {applyFixture, write} from './apply-harness.js'
 
-let dir: string
-beforeEach(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'mirrorctl-apply-'))
-  chmodSync(dir, 0o755)
-})
-afterEach(() => rmSync(dir, {recursive: true, force: true}))
-
-const at = (...p: string[]) => path.join(dir, ...p)
-
-/** Runs the fixed script with /bin/sh (dash here), optionally wrapped (setpriv, unshare). */
-async function run(request: ApplyRequest, options: {wrap?: string[]; lock?: string; env?: Record<string, string>; wait?: number; shell?: string[]} = {}) {
-  const input = encodeApplyRequest(request, {lockPath: options.lock ?? at('run/lock/mirrorctl.lock'), lockWaitSeconds: options.wait ?? 10})
-  const argv = [...(options.wrap ?? []), ...(options.shell ?? ['/bin/sh']), '-c', APPLY_SCRIPT]
-  const r = await execa(argv[0]!, argv.slice(1), {input, reject: false, env: {PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...options.env}, extendEnv: false})
-  return {...r, result: () => decodeApplyResult(String(r.stdout))}
-}
-
-const write = (p: string, expect: string | null, content: string, mode = 0o644) => ({path: p, expect, content, mode})
+const {at, run, busyboxShell, versions, dir} = applyFixture()
 
 describe('manifest and result encoding', () => {
-  it('carries every value escaped, as a digest or as base64, never as shell text', async () => {
+  it('carries every value escaped or as a digest, never as shell text', async () => {
     const nasty = '/etc/x $(touch /tmp/pwned)`id`\n"\'\\é.conf'
     const text = encodeApplyRequest({writes: [write(nasty, null, 'a\n$(rm -rf /)\n')], backupDir: null, keep: 5}, {lockPath: '/run/lock/mirrorctl.lock'})
     const lines = text.split('\n')
-    expect(lines[0]).toBe('mirrorctl-apply 2')
+    expect(lines[0]).toBe('mirrorctl-apply 3')
     expect(lines).toHaveLength(2 + 1 + 1 + 1)
     expect(lines[1]).toBe('/run/lock/mirrorctl.lock - 5 1 60')
     // No field holds a space, a quote, a $ or a backquote: the script splits lines with read.
-    for (const l of lines.slice(1)) expect(l).toMatch(/^[A-Za-z0-9+/=%~:,@._\\ -]*$/)
+    for (const l of lines.slice(1, 3)) expect(l).toMatch(/^[A-Za-z0-9+/=%~:,@._\\ -]*$/)
     const [place, slot, mode, expected, content, ...rest] = lines[2]!.split(' ')
     expect(rest).toEqual([])
     // The shell's printf builtin gives the bytes back.
@@ -46,7 +29,9 @@ describe('manifest and result encoding', () => {
     expect(await decode(slot!)).toBe(encodeURIComponent(nasty))
     expect([mode, expected]).toEqual(['0644', '-'])
     expect(content).toMatch(/^[0-9a-f]{64}$/)
-    expect(Buffer.from(lines[3]!, 'base64').toString()).toBe('a\n$(rm -rf /)\n')
+    // The content line: printable ASCII and \0NNN escapes only, given back by printf %b.
+    expect(lines[3]).toBe('a\\0012$(rm -rf /)\\0012')
+    expect(await decode(lines[3]!)).toBe('a\n$(rm -rf /)')
   })
 
   it('refuses relative paths and bad modes before anything runs', () => {
@@ -330,22 +315,6 @@ describe('APPLY_SCRIPT through /bin/sh', () => {
   })
 })
 
-/** busybox sh, and a PATH of busybox applets only (no flock: the mkdir lock). */
-function busyboxShell(): {shell: string[]; env: Record<string, string>} {
-  const busybox = ['/usr/bin/busybox', '/bin/busybox'].find((p) => existsSync(p))
-  if (!busybox) throw new Error('busybox is needed here (Debian package busybox): the script must run under busybox ash and applets')
-  const bin = at('busybox-bin')
-  mkdirSync(bin)
-  for (const tool of ['base64', 'cat', 'chmod', 'chown', 'cp', 'date', 'ln', 'mkdir', 'mv', 'readlink', 'rm', 'sha256sum', 'sleep', 'stat', 'sync']) symlinkSync(busybox, path.join(bin, tool))
-  return {shell: [busybox, 'sh'], env: {PATH: bin}}
-}
-
-/** The slot folder's versions, oldest first, with their texts. */
-const versions = (file: string) => {
-  const slot = at('bk', encodeURIComponent(file))
-  return existsSync(slot) ? readdirSync(slot).map((n) => [n.replace(/^[\dT-]+Z(\.\d+)?/, 'V'), readFileSync(path.join(slot, n), 'utf8')]) : []
-}
-
 describe('APPLY_SCRIPT batched steps', () => {
   for (const shell of ['dash', 'busybox']) {
     it(`keeps odd bytes in paths and in the backup folder (spaces, newline, backslash, quotes, non-ASCII) under ${shell}`, async () => {
@@ -483,18 +452,29 @@ describe('APPLY_SCRIPT batched steps', () => {
     expect(existsSync(at('etc/new.conf'))).toBe(false)
   })
 
-  it('refuses a manifest whose content is not base64 before anything runs (it would reach a here-document)', async () => {
-    const marker = at('pwned')
+  it('refuses a content line with a control byte or a backslash that does not start \\0NNN, before anything runs', async () => {
     const good = encodeApplyRequest({writes: [write(at('x.conf'), null, 'x')], backupDir: null, keep: 5}, {lockPath: at('lock')})
-    const input = good.replace(/[^\n]*\n$/, `$(touch ${marker})\n`)
-    const r = await execa('/bin/sh', ['-c', APPLY_SCRIPT], {input, reject: false})
-    expect(r.exitCode).toBe(3)
-    expect(() => decodeApplyResult(String(r.stdout))).toThrow(/bad content in the manifest/)
-    expect(existsSync(marker)).toBe(false)
+    for (const line of ['a\\cb', 'a\\\\0101', 'a\tb', 'a\rb', 'ends with \\', 'caf\u00e9']) {
+      const r = await execa('/bin/sh', ['-c', APPLY_SCRIPT], {input: good.replace(/[^\n]*\n$/, `${line}\n`), reject: false})
+      expect(r.exitCode, line).toBe(3)
+      expect(() => decodeApplyResult(String(r.stdout)), line).toThrow(/bad content in the manifest/)
+    }
     expect(existsSync(at('x.conf'))).toBe(false)
+    expect(existsSync(at('lock'))).toBe(false)
   })
 
-  it('runs the fleet benchmark request (a new drop-in, an edited daemon.json, backups) in at most 20 processes', async () => {
+  it('writes shell text in a content line as bytes, never runs it; a content that does not match its digest fails and leaves nothing', async () => {
+    const marker = at('pwned')
+    const good = encodeApplyRequest({writes: [write(at('x.conf'), null, 'x')], backupDir: null, keep: 5}, {lockPath: at('lock')})
+    const r = await execa('/bin/sh', ['-c', APPLY_SCRIPT], {input: good.replace(/[^\n]*\n$/, `$(touch ${marker}) \`touch ${marker}\`\n`), reject: false})
+    const f = decodeApplyResult(String(r.stdout)).files[0]!
+    expect(f.status).toBe('failed')
+    expect(f.reason).toMatch(/EIO: the temporary file does not hold the planned text/)
+    expect(existsSync(marker)).toBe(false)
+    expect(readdirSync(dir()).sort()).toEqual(['lock'])
+  })
+
+  it('runs the fleet benchmark request (a new drop-in, an edited daemon.json, backups) in 11 processes', async () => {
     if (!['/usr/bin/strace', '/bin/strace'].some((p) => existsSync(p))) throw new Error('strace is needed here (Debian package strace) to count processes')
     mkdirSync(at('etc/containers/registries.conf.d'), {recursive: true})
     mkdirSync(at('etc/docker'))
@@ -507,12 +487,18 @@ describe('APPLY_SCRIPT batched steps', () => {
       const trace = at('trace')
       const writes = [write(at('etc/containers/registries.conf.d/50-mirrorctl.conf'), from[0], dropIn), write(at('etc/docker/daemon.json'), from[1], edited)]
       const r = await run({writes, backupDir: at('bk'), keep: 5}, {wrap: ['strace', '-f', '-qq', '-e', 'trace=execve', '-o', trace]})
-      const names = readFileSync(trace, 'utf8').split('\n').filter((l) => l.includes('execve(') && !l.includes('ENOENT'))
-      return {files: r.result().files, count: names.length}
+      const names = readFileSync(trace, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('execve(') && !l.includes('ENOENT'))
+        .map((l) => path.basename(/execve\("([^"]*)"/.exec(l)![1]!))
+      return {files: r.result().files, count: names.length, names}
     }
     const first = await execs([null, json])
     expect(first.files.map((f) => f.status)).toEqual(['written', 'written'])
-    expect(first.count).toBeLessThanOrEqual(20)
+    // The shell, flock, sha256sum (compare + temp files), mkdir (backup slots), stat, sync,
+    // ln (the backup), mv x2, sync (folders), sha256sum (re-read).
+    expect(first.names.slice(1).sort()).toEqual(['flock', 'ln', 'mkdir', 'mv', 'mv', 'sha256sum', 'sha256sum', 'stat', 'sync', 'sync'])
+    expect(first.count).toBeLessThanOrEqual(11)
     // Nothing to do: the shell, flock and one sha256sum.
     const again = await execs([dropIn, edited])
     expect(again.files.map((f) => f.status)).toEqual(['unchanged', 'unchanged'])

@@ -69,7 +69,9 @@ describe('backups', () => {
     const kept = readdirSync(slot).sort()
     expect(kept).toHaveLength(BACKUPS_KEPT)
     expect(readFileSync(path.join(slot, kept.at(-1)!), 'utf8')).toBe(`{"v": ${BACKUPS_KEPT + 1}}`)
-    expect(statSync(path.join(slot, kept[0]!)).mode & 0o777).toBe(0o600)
+    // A backup is the old file itself (a hard link), so it has that file's mode, never a wider one.
+    expect(statSync(path.join(slot, kept[0]!)).mode & 0o777).toBe(0o644)
+    expect(statSync(path.join(slot, kept[0]!)).nlink).toBe(1)
   })
 
   it('uses the XDG state folder when not root', () => {
