@@ -23,7 +23,7 @@ const RESTORED_MODE = 0o644
  */
 const VERSION_NAME = /^(\d{4}-\d{2}-\d{2}T[\d-]+Z)(?:\.(\d+))?(\.absent)?$/
 
-/** The newest of a slot's versions; pending copies of a run in progress (".pending-*") are not versions. */
+/** The newest of a slot's versions; other names (".pending-*" copies an older mirrorctl made during a run) are not versions. */
 export function newestVersion(names: readonly string[]): string | null {
   const versions = names.flatMap((n) => {
     const m = VERSION_NAME.exec(n)
