@@ -30,7 +30,8 @@ import {HOST_LOCK_PATH} from '../core/limits.js'
 import {APPLY_SCRIPT} from './apply-script.js'
 import {decodeApplyResult, encodeApplyRequest} from './apply-manifest.js'
 import {candidateRequests} from './gather-candidates.js'
-import {decodeGatherOutput, encodeGatherRequest, GATHER_SCRIPT, GatherFormatError} from './gather-script.js'
+import {decodeGatherOutput, GatherFormatError} from './gather-decode.js'
+import {encodeGatherRequest, GATHER_SCRIPT, type GatherFacts} from './gather-script.js'
 import type {ExecResult, FileInfo, Host} from './host.js'
 import {classifySshFailure, SshError} from './ssh-errors.js'
 import {HOST_RUNNER_SCRIPTS, hostRunner, hostRunnerInputs} from './runner-script.js'
@@ -64,10 +65,12 @@ export class SshControl {
   private constructor(
     readonly ssh: string,
     private readonly maxOpen: number,
+    /** The first gathers ask for the units (a reload run): that request is the one on the runner's command line. */
+    private readonly units: boolean,
   ) {}
 
-  static async create(options: {ssh?: string; maxOpenChannels?: number} = {}): Promise<SshControl> {
-    return new SshControl(options.ssh ?? 'ssh', options.maxOpenChannels ?? MAX_OPEN_CHANNELS)
+  static async create(options: {ssh?: string; maxOpenChannels?: number; units?: boolean} = {}): Promise<SshControl> {
+    return new SshControl(options.ssh ?? 'ssh', options.maxOpenChannels ?? MAX_OPEN_CHANNELS, options.units === true)
   }
 
   /** Runs `script` on the target with `input` on stdin. Throws SshError when ssh itself failed. */
@@ -76,7 +79,7 @@ export class SshControl {
     let channel = this.channels.get(key)
     if (!channel || channel.retired) {
       this.makeRoom()
-      channel = new SshChannel(target.name, this.ssh, sshArgv(target, hostRunner()), HOST_RUNNER_SCRIPTS, {inputs: hostRunnerInputs()})
+      channel = new SshChannel(target.name, this.ssh, sshArgv(target, hostRunner(this.units)), HOST_RUNNER_SCRIPTS, {inputs: hostRunnerInputs(this.units)})
       this.channels.set(key, channel)
     }
     const result = await channel.request(script, input, {timeoutMs: options.timeoutMs ?? DEFAULT_SSH_CALL_TIMEOUT_MS, signal: options.signal})
@@ -125,9 +128,9 @@ export class SshHost implements Host, Gatherer {
     this.name = target.name
   }
 
-  /** Gathers the usual candidate paths and the facts; the host then answers reads. */
-  async open(requests: readonly GatherRequest[] = candidateRequests()): Promise<this> {
-    await this.gather(requests, {facts: true})
+  /** Gathers the usual candidate paths and the facts (with `units`, the units' states too); the host then answers reads. */
+  async open(requests: readonly GatherRequest[] = candidateRequests(), options: {units?: boolean} = {}): Promise<this> {
+    await this.gather(requests, {facts: true, units: options.units})
     return this
   }
 
@@ -137,7 +140,7 @@ export class SshHost implements Host, Gatherer {
   }
 
   /** One round trip: GATHER_SCRIPT with `requests`; the answer is merged into this host's snapshot. */
-  async gather(requests: readonly GatherRequest[], options: {facts: boolean; home?: string | undefined}): Promise<Snapshot> {
+  async gather(requests: readonly GatherRequest[], options: GatherFacts & {home?: string | undefined}): Promise<Snapshot> {
     const home = options.home ?? this.snapshotData?.env.HOME
     let snapshot: Snapshot
     // A file that changed size mid-gather (GatherRaceError) is gathered once more.

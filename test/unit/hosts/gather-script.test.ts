@@ -6,17 +6,22 @@ import {execa} from 'execa'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {MAX_CONFIG_BYTES} from '../../../src/core/limits.js'
 import {candidateRequests} from '../../../src/hosts/gather-candidates.js'
-import {CHILD_CONTENT_BYTES, decodeGatherOutput, encodeGatherRequest, GATHER_SCRIPT, GATHERED_COMMANDS, GatherFormatError, GatherRaceError} from '../../../src/hosts/gather-script.js'
+import {decodeGatherOutput, GatherFormatError, GatherRaceError} from '../../../src/hosts/gather-decode.js'
+import {CHILD_CONTENT_BYTES, encodeGatherRequest, GATHER_SCRIPT, GATHERED_COMMANDS} from '../../../src/hosts/gather-script.js'
 import type {GatherRequest} from '../../../src/hosts/snapshot.js'
 
 // The script runs through the real /bin/sh (dash on Debian) over a temp tree.
 let root: string
 const ODD = ['with space.conf', 'new\nline.conf', `quote'single.conf`, 'dq"uote.conf', '$(id).conf', 'back\\slash.conf', 'ünï.conf', '-dash.conf', '.hidden.conf', '..dots', '100%.conf']
 
-async function gather(requests: GatherRequest[], opts: {facts?: boolean; env?: Record<string, string>; as?: number} = {}) {
-  const input = encodeGatherRequest(requests, {facts: opts.facts ?? false})
+/** The script as on a host without /proc (busybox systems, some containers): the environment comes from env. */
+const NO_PROC_ENVIRON = GATHER_SCRIPT.replaceAll('/proc/self/environ', '/nonexistent/environ')
+
+async function gather(requests: GatherRequest[], opts: {facts?: boolean; units?: boolean; env?: Record<string, string>; as?: number; script?: string} = {}) {
+  const input = encodeGatherRequest(requests, {facts: opts.facts ?? false, units: opts.units})
   const env = {PATH: '/usr/bin:/bin', ...opts.env}
-  const argv = opts.as === undefined ? ['/bin/sh', '-c', GATHER_SCRIPT] : ['setpriv', `--reuid=${opts.as}`, `--regid=${opts.as}`, '--clear-groups', '/bin/sh', '-c', GATHER_SCRIPT]
+  const script = opts.script ?? GATHER_SCRIPT
+  const argv = opts.as === undefined ? ['/bin/sh', '-c', script] : ['setpriv', `--reuid=${opts.as}`, `--regid=${opts.as}`, '--clear-groups', '/bin/sh', '-c', script]
   const r = await execa(argv[0]!, argv.slice(1), {input, env, extendEnv: false, reject: false, stripFinalNewline: false})
   expect(r.stderr).toBe('')
   expect(r.exitCode).toBe(0)
@@ -160,7 +165,7 @@ describe('GATHER_SCRIPT through /bin/sh', () => {
     expect(decodeGatherOutput(String(r.stdout), []).uid).toBe(65534)
   })
 
-  it('facts: uid, environment (values with newlines and "="), tools and versions', async () => {
+  it('facts: uid, environment (values with newlines and "="), tools and versions; units only when asked', async () => {
     const bin = path.join(root, 'bin')
     mkdirSync(bin, {recursive: true})
     writeFileSync(path.join(bin, 'dockerd'), '#!/bin/sh\necho "Docker version 27.1.1, build cafe"\n', {mode: 0o755})
@@ -168,7 +173,7 @@ describe('GATHER_SCRIPT through /bin/sh', () => {
     writeFileSync(path.join(bin, 'systemctl'), '#!/bin/sh\nshift\nfor u; do if [ "$u" = docker ]; then echo active; else echo inactive; fi; done\nexit 3\n', {mode: 0o755})
     // Versions are taken only when asked for (a "version" request), with or without the facts.
     const versions = [{path: 'dockerd', mode: 'version' as const}, {path: 'podman', mode: 'version' as const}, {path: 'crio', mode: 'version' as const}]
-    const {snapshot} = await gather(versions, {facts: true, env: {PATH: `${bin}:/usr/bin:/bin`, MULTI: 'a\nb=c', NO_PROXY: 'localhost,.corp'}})
+    const {snapshot} = await gather(versions, {facts: true, units: true, env: {PATH: `${bin}:/usr/bin:/bin`, MULTI: 'a\nb=c', NO_PROXY: 'localhost,.corp'}})
     expect(snapshot.uid).toBe(0)
     expect(snapshot.env.MULTI).toBe('a\nb=c')
     expect(snapshot.env.NO_PROXY).toBe('localhost,.corp')
@@ -182,8 +187,29 @@ describe('GATHER_SCRIPT through /bin/sh', () => {
     expect(snapshot.units).toEqual({docker: 'active', crio: 'inactive', containerd: 'inactive', k3s: 'inactive', 'k3s-agent': 'inactive', 'rke2-server': 'inactive', 'rke2-agent': 'inactive'})
     // systemctl without a running systemd prints nothing: every unit is "unknown".
     writeFileSync(path.join(bin, 'systemctl'), '#!/bin/sh\necho "System has not been booted with systemd" >&2\nexit 1\n', {mode: 0o755})
-    const down = await gather([], {facts: true, env: {PATH: `${bin}:/usr/bin:/bin`}})
+    const down = await gather([], {facts: true, units: true, env: {PATH: `${bin}:/usr/bin:/bin`}})
     expect(down.snapshot.units).toEqual({docker: 'unknown', crio: 'unknown', containerd: 'unknown', k3s: 'unknown', 'k3s-agent': 'unknown', 'rke2-server': 'unknown', 'rke2-agent': 'unknown'})
+    // The facts without the units: no unit lines, the other facts as before.
+    const plain = await gather([], {facts: true, env: {PATH: `${bin}:/usr/bin:/bin`}})
+    expect(plain.stdout).not.toMatch(/^unit /m)
+    expect(plain.snapshot.units).toEqual({})
+    expect(plain.snapshot.commands.systemctl).toBe(path.join(bin, 'systemctl'))
+  })
+
+  it('the environment as cat sees it (/proc/self/environ), else env -0: newlines, "=", empty values, bytes that are not UTF-8', async () => {
+    const input = encodeGatherRequest([{path: path.join(root, 'd/plain.conf'), mode: 'read'}], {facts: true})
+    // A value no JS string can carry to a child: the shell puts the byte 0xff in it.
+    const wrapper = 'ODD=$(printf "\\377A="); export ODD; exec /bin/sh -c "$1"'
+    const env = {PATH: '/usr/bin:/bin', MULTI: 'a\nb=c', LEAD: '=\n=', EMPTY: '', LC_ALL: 'C.UTF-8'}
+    const seen = []
+    for (const script of [GATHER_SCRIPT, NO_PROC_ENVIRON]) {
+      const r = await execa('/bin/sh', ['-c', wrapper, 'sh', script], {input, env, extendEnv: false, stripFinalNewline: false})
+      const snapshot = decodeGatherOutput(String(r.stdout), [{path: path.join(root, 'd/plain.conf'), mode: 'read'}])
+      expect(snapshot.env).toMatchObject({MULTI: 'a\nb=c', LEAD: '=\n=', EMPTY: '', ODD: '\ufffdA=', LC_ALL: 'C.UTF-8', PATH: '/usr/bin:/bin'})
+      expect(snapshot.entries.get(path.join(root, 'd/plain.conf'))?.content?.toString()).toBe('a = 1\n')
+      seen.push(snapshot.env)
+    }
+    expect(seen[0]).toEqual(seen[1])
   })
 
   it('finds the tools on PATH as command -v does (without a subshell per tool)', async () => {
@@ -266,9 +292,9 @@ describe('GATHER_SCRIPT: a fixed number of processes, whatever the number of fil
     {path: path.join(many(), 'absent.conf'), mode: 'read'},
     {path: path.join(many(), 'absent'), mode: 'list'},
   ]
-  const run = (opts: {facts?: boolean} = {}) => {
+  const run = (opts: {facts?: boolean; units?: boolean; script?: string} = {}) => {
     writeFileSync(log, '')
-    return gather(requests(), {facts: opts.facts ?? true, env: {PATH: `${bin}:/usr/bin:/bin`, MULTI: 'a\nb=c'}})
+    return gather(requests(), {facts: opts.facts ?? true, units: opts.units, script: opts.script, env: {PATH: `${bin}:/usr/bin:/bin`, MULTI: 'a\nb=c'}})
   }
   const expectAllBytes = (snapshot: Awaited<ReturnType<typeof gather>>['snapshot']) => {
     for (const [name, bytes] of Object.entries(FILES)) {
@@ -282,14 +308,19 @@ describe('GATHER_SCRIPT: a fixed number of processes, whatever the number of fil
     expect(snapshot.entries.get(path.join(many(), 'absent.conf'))?.kind).toBe('missing')
   }
 
-  it('reads every file with one stat, one cat and one base64: right bytes per file, the environment in the same stream', async () => {
-    for (const tool of ['stat', 'cat', 'base64', 'env', 'id', 'readlink', 'tr']) wrap(tool)
+  it('reads every file with one stat, one cat and one base64: right bytes per file, the environment in the same cat', async () => {
+    for (const tool of ['stat', 'cat', 'base64', 'env', 'id', 'readlink', 'tr', 'systemctl']) wrap(tool)
     const {snapshot} = await run()
     expectAllBytes(snapshot)
     expect(snapshot.entries.get(path.join(many(), 'listed'))?.entries).toEqual([...Object.keys(FILES), 'over-childmax.conf'].sort())
     expect(snapshot.env.MULTI).toBe('a\nb=c')
     expect(snapshot.uid).toBe(0)
-    expect(calls().sort()).toEqual(['base64', 'cat', 'env', 'stat'])
+    expect(calls().sort()).toEqual(['base64', 'cat', 'stat'])
+    // The units (a run that plans reloads): one systemctl more, nothing else.
+    const withUnits = await run({units: true})
+    expectAllBytes(withUnits.snapshot)
+    expect(calls().sort()).toEqual(['base64', 'cat', 'stat', 'systemctl'])
+    expect(Object.keys(withUnits.snapshot.units)).toContain('docker')
     // Without facts, and with nothing to read, fewer still (never a cat without operands).
     await run({facts: false})
     expect(calls().sort()).toEqual(['base64', 'cat', 'stat'])
@@ -330,10 +361,35 @@ describe('GATHER_SCRIPT: a fixed number of processes, whatever the number of fil
     expect(new GatherRaceError('x')).toBeInstanceOf(GatherFormatError)
   })
 
-  it('env without -0 (older busybox): the plain form, split at newlines as before', async () => {
+  it('a file that grows between the stat and the cat without /proc (env prints the environment): GatherRaceError too', async () => {
+    const growing = path.join(many(), 'a.conf')
+    wrap('cat', `printf 'more' >> '${growing}'`)
+    const input = encodeGatherRequest(requests(), {facts: true})
+    const r = await execa('/bin/sh', ['-c', NO_PROC_ENVIRON], {input, env: {PATH: `${bin}:/usr/bin:/bin`}, extendEnv: false, stripFinalNewline: false})
+    writeFileSync(growing, FILES['a.conf']!)
+    expect(() => decodeGatherOutput(String(r.stdout), requests())).toThrow(GatherRaceError)
+  })
+
+  it('without /proc: env -0 gives the same environment, with one env more', async () => {
+    wrap('cat')
+    wrap('env')
+    const viaProc = await run()
+    const viaEnv = await run({script: NO_PROC_ENVIRON})
+    expectAllBytes(viaEnv.snapshot)
+    expect(calls().sort()).toEqual(['base64', 'cat', 'env', 'stat'])
+    expect(viaEnv.snapshot.env).toEqual(viaProc.snapshot.env)
+    expect(viaEnv.snapshot.env.MULTI).toBe('a\nb=c')
+    // With nothing to read, the environment alone (no cat).
+    writeFileSync(log, '')
+    const alone = await gather([], {facts: true, script: NO_PROC_ENVIRON, env: {PATH: `${bin}:/usr/bin:/bin`, MULTI: 'a\nb=c'}})
+    expect(alone.snapshot.env.MULTI).toBe('a\nb=c')
+    expect(calls().sort()).toEqual(['base64', 'env'])
+  })
+
+  it('env without -0 (older busybox, no /proc): the plain form, split at newlines as before', async () => {
     wrap('cat')
     wrap('env', '[ "${1-}" = -0 ] && exit 1')
-    const {snapshot} = await run()
+    const {snapshot} = await run({script: NO_PROC_ENVIRON})
     expectAllBytes(snapshot)
     expect(snapshot.env).toMatchObject({MULTI: 'a', b: 'c', PATH: `${bin}:/usr/bin:/bin`})
   })
@@ -356,6 +412,18 @@ describe('decodeGatherOutput: the content stream split by the stat sizes', () =>
   it('throws GatherRaceError when the bytes do not add up to the sizes', () => {
     expect(() => decodeGatherOutput(answer('abcdef'), requests)).toThrow(GatherRaceError)
     expect(() => decodeGatherOutput(answer('abcd'), requests)).toThrow(/4 bytes where their stat said 5/)
+  })
+
+  it('splits the environment at "=\\n" where an entry would start, and catches an entry that starts so', () => {
+    const withEnv = (env: string, content: string) =>
+      ['mirrorctl-gather 2', 'uid 0', '@ 1', 'T', '@ 2', 'T', 'stat', '81a4 0 0 3 data', '81a4 0 0 2 data', 'content 1', Buffer.from(env + content).toString('base64'), '.', 'done', ''].join('\n')
+    const snapshot = decodeGatherOutput(withEnv('A=x\n=\n\0B==\n\0=\n', 'abcde'), requests)
+    expect(snapshot.env).toEqual({A: 'x\n=\n', B: '=\n'})
+    expect(snapshot.entries.get('/etc/b.conf')?.content?.toString()).toBe('de')
+    expect(decodeGatherOutput(withEnv('=\n', 'abcde'), requests).env).toEqual({})
+    // An entry with an empty name (no shell exports one) would cut the environment short: the sizes disagree.
+    expect(() => decodeGatherOutput(withEnv('A=1\0=\nx\0=\n', 'abcde'), requests)).toThrow(GatherRaceError)
+    expect(() => decodeGatherOutput(withEnv('A=1\0', 'abcde'), requests)).toThrow(GatherFormatError)
   })
 
   it('after "readfail", takes each file from its own block ("!" is unreadable)', () => {

@@ -9,7 +9,8 @@ import {detectDockerVersion, detectEngines, loadDaemonJson, locateDaemonJson} fr
 import {loadEngineProxyConfig} from '../../../src/engines/engine-proxy.js'
 import {locateRegistriesConf, readRegistriesConf} from '../../../src/engines/registries-conf-files.js'
 import {candidateRequests} from '../../../src/hosts/gather-candidates.js'
-import {decodeGatherOutput, encodeGatherRequest, GATHER_SCRIPT} from '../../../src/hosts/gather-script.js'
+import {decodeGatherOutput} from '../../../src/hosts/gather-decode.js'
+import {encodeGatherRequest, GATHER_SCRIPT} from '../../../src/hosts/gather-script.js'
 import type {Host} from '../../../src/hosts/host.js'
 import {LocalHost} from '../../../src/hosts/local-host.js'
 import {gatherUntilComplete, IncompleteGatherError, SnapshotHost, type Gatherer} from '../../../src/hosts/snapshot-host.js'
@@ -198,6 +199,17 @@ describe('gatherUntilComplete', () => {
     // CONTAINERS_REGISTRIES_CONF names a file the candidates do not list: one more round for it.
     expect(got.rounds).toBe(2)
     expect(gatherer.calls[1]).toEqual([{path: path.join(root, 'etc/registries.conf'), mode: 'read'}])
+  })
+
+  it('asks for the units in the first gather only when told (reload planning), never in later rounds', async () => {
+    const seen: unknown[] = []
+    const base = localGatherer(env)
+    const gatherer: Gatherer = {name: 'opts', gather: (requests, options) => (seen.push({facts: options.facts, units: options.units}), base.gather(requests, options))}
+    await gatherUntilComplete(gatherer, engineView, {initial: candidateRequests(), units: true})
+    expect(seen).toEqual([{facts: true, units: true}, {facts: false, units: undefined}])
+    seen.length = 0
+    await gatherUntilComplete(gatherer, engineView, {initial: candidateRequests()})
+    expect(seen[0]).toEqual({facts: true, units: undefined})
   })
 
   it('completes in one round trip on a host that uses the default locations', async () => {
