@@ -1,11 +1,13 @@
 /**
  * The decoder of GATHER_SCRIPT's answer (gather-script.ts says its format): the lines into a
- * Snapshot, the content stream split into the environment and each file's bytes.
+ * Snapshot, the raw content split into the environment and each file's bytes.
  */
 import {posix} from 'node:path'
 import {emptySnapshot, type GatherRequest, type Snapshot, type SnapshotEntry} from './snapshot.js'
 
 const HEADER = 'mirrorctl-gather 2\n'
+const CONTENT_LINE = Buffer.from('\ncontent ')
+const CONTENT_END = Buffer.from('\ncontent-end\n')
 
 /** The gather answer could not be understood (cut off, or not the script's output). */
 export class GatherFormatError extends Error {
@@ -109,12 +111,30 @@ interface PathAnswer {
   children: [string, SnapshotEntry][]
 }
 
-/** Parses GATHER_SCRIPT's answer to `requests`. `home` resolves "~/" paths when no facts were asked. */
-export function decodeGatherOutput(stdout: string, requests: readonly GatherRequest[], options: {home?: string | undefined} = {}): Snapshot {
+/**
+ * The answer's lines (up to the "content" line, and after the content) and the raw content
+ * between them. No line before the content starts with "content " (names travel plain or as
+ * base64, outputs as base64), and the lines after it (base64 and fixed words) never hold
+ * "content-end": the first "content " line and the last "content-end" line frame the content,
+ * whatever bytes the files hold.
+ */
+function splitAnswer(stdout: Buffer): {lines: string[]; content: Buffer | null} {
   // A login shell's rc file may print before the script runs (bash sources ~/.bashrc under
-  // sshd): the script's header is the last one, as its body never holds that line.
-  const start = stdout.lastIndexOf(`\n${HEADER}`) + 1
-  const lines = new AnswerLines(stdout.slice(start).split('\n'))
+  // sshd): the script's header is the first line that is exactly that (file bytes follow it).
+  const start = stdout.toString('latin1', 0, HEADER.length) === HEADER ? 0 : stdout.indexOf(`\n${HEADER}`) + 1
+  const open = stdout.indexOf(CONTENT_LINE, start)
+  const from = open < 0 ? -1 : stdout.indexOf(0x0a, open + 1)
+  if (from < 0) return {lines: stdout.toString('utf8', start).split('\n'), content: null}
+  const end = stdout.lastIndexOf(CONTENT_END)
+  if (end <= from) throw new GatherFormatError('cut off in the content')
+  const lines = [...stdout.toString('utf8', start, from).split('\n'), ...stdout.toString('utf8', end + CONTENT_END.length).split('\n')]
+  return {lines, content: stdout.subarray(from + 1, end)}
+}
+
+/** Parses GATHER_SCRIPT's answer (its stdout bytes) to `requests`. `home` resolves "~/" paths when no facts were asked. */
+export function decodeGatherOutput(stdout: Buffer, requests: readonly GatherRequest[], options: {home?: string | undefined} = {}): Snapshot {
+  const parts = splitAnswer(stdout)
+  const lines = new AnswerLines(parts.lines)
   if (lines.next() !== HEADER.trimEnd()) throw new GatherFormatError('does not start with the gather header')
   const snapshot = emptySnapshot()
   /** Entries that printed "T": their stat lines follow "stat", in this order. */
@@ -128,7 +148,7 @@ export function decodeGatherOutput(stdout: string, requests: readonly GatherRequ
   let perFile: {bytes: Buffer; ok: boolean}[] | null = null
   if (line.startsWith('content ')) {
     envInContent = line === 'content 1'
-    content = lines.block().bytes
+    content = parts.content
     if (lines.take('readfail')) perFile = wanted.map(() => lines.block())
     line = lines.next()
   }

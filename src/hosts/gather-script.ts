@@ -5,8 +5,8 @@
  *
  * Its process count does not grow with the number of files: a first pass decides every path
  * with shell builtins ([ -h ], [ -e ], [ -f ], [ -r ], globs), then ONE stat takes every path
- * that exists and ONE `cat | base64` carries every wanted file's bytes (and the environment),
- * which gather-decode.ts splits by the stat sizes. A path that vanishes before the stat makes it
+ * that exists and ONE cat carries every wanted file's bytes (and the environment), raw, which
+ * gather-decode.ts splits by the stat sizes. A path that vanishes before the stat makes it
  * fail: that gather then stats each path on its own. A file whose size changed between the stat
  * and the cat makes the lengths disagree: GatherRaceError, and the caller gathers again. A read
  * that fails mid-cat ("readfail") is redone one file at a time, each ended by "." or "!".
@@ -20,15 +20,17 @@
  *   answer:   "mirrorctl-gather 2" [uid N] [cmd NAME r:PATH|b:BASE64|-]... [unit NAME STATE]...
  *             per path: "@ INDEX" then an entry | "nohome"; per "v": "@ INDEX" [ver NAME RC, base64, "."]
  *             "stat", then per "T" above in order: "HEXMODE UID GID SIZE WANT" | "err -"
- *             ["content 1|0", base64, "." ["readfail", per "data": base64, "."|"!"]] "done"
+ *             ["content 1|0", raw bytes, "\ncontent-end" ["readfail", per "data": base64, "."|"!"]] "done"
  *   entry:    ["link" NAME] ("missing" | "T" ["nolist" | "list" ("child" NAME entry)... "end"])
  *   WANT:     "-" (no content asked) | "big" | "noread" | "data" (its bytes are in the content)
  *   content:  "content 1": the environment first, NUL-ended NAME=value entries, then "=\n" (an
  *             entry with an empty name, which no shell exports), then the "data" files' bytes,
  *             back to back; "content 0": the files' bytes alone.
  *
- * Names that are not plain travel as base64 ("b:"), contents (arbitrary bytes) as base64 lines,
- * which are never "." or "!"; the last line is "done", so a cut-off answer is detected.
+ * Names that are not plain travel as base64 ("b:"), versions and redone reads as base64 lines
+ * (never "." or "!"); the content raw, framed by the first "content " line and the last
+ * "content-end" line, which no other line holds. The last line is "done", so a cut-off
+ * answer is detected.
  */
 import {posix} from 'node:path'
 import {MAX_CONFIG_BYTES} from '../core/limits.js'
@@ -181,30 +183,29 @@ for p; do
   echo "$l $w"
 done
 # One cat for every "data" file (never without operands: it would read stdin), after the
-# environment with the facts.
+# environment with the facts. Its bytes go out raw: no base64, no pipeline.
 eval "set -- $cl"
 if [ $# -gt 0 ] || [ "$fa" != 0 ]; then
   echo "content $((fa > 0))"
-  exec 4>&1
-  # cat's failure (a read error) comes out on fd 3: its bytes are then redone one file each.
-  bad=$({ {
-    if [ "$fa" = 0 ]; then cat -- "$@"
-    else
-      PATH=\${opath:-$PATH}
-      case $olc in x*) LC_ALL=\${olc#x} ;; *) unset LC_ALL ;; esac
-      if [ -r /proc/self/environ ]; then
-        # cat's own environment is what the shell exports (what env -0 prints); "-" (the
-        # here-document) puts the end mark "=\\n" between it and the files.
-        cat -- /proc/self/environ - "$@" <<EOF
+  # A read error (cat fails) has each file's bytes redone one by one, below.
+  bad=
+  if [ "$fa" = 0 ]; then cat -- "$@"
+  else
+    # Nothing below needs the script's own PATH and LC_ALL any more: the login's are back.
+    PATH=\${opath:-$PATH}
+    case $olc in x*) LC_ALL=\${olc#x} ;; *) unset LC_ALL ;; esac
+    if [ -r /proc/self/environ ]; then
+      # cat's own environment is what the shell exports (what env -0 prints); "-" (the
+      # here-document) puts the end mark "=\\n" between it and the files.
+      cat -- /proc/self/environ - "$@" <<EOF
 =
 EOF
-      else
-        # No /proc: env -0, or where it is not supported (busybox) the plain form.
-        { env -0 2>/dev/null || env | tr -s "\\n" "\\0"; } && printf "=\\n" && { [ $# -eq 0 ] || cat -- "$@"; }
-      fi
-    fi 2>/dev/null || echo x >&3
-  } | base64 >&4; } 3>&1)
-  echo .
+    else
+      # No /proc: env -0, or where it is not supported (busybox) the plain form.
+      { env -0 2>/dev/null || env | tr -s "\\n" "\\0"; } && printf "=\\n" && { [ $# -eq 0 ] || cat -- "$@"; }
+    fi
+  fi 2>/dev/null || bad=1
+  printf "\\ncontent-end\\n"
   if [ -n "$bad" ]; then
     echo readfail
     for p; do if base64 < "$p"; then echo .; else echo "!"; fi; done

@@ -48,6 +48,8 @@ export interface SshCallResult {
   exitCode: number
   stdout: string
   stderr: string
+  /** With `bytes`: stdout as it came (the gather's raw content). */
+  stdoutBytes?: Buffer
 }
 
 /** Open channels past this many: the least recently used idle one is ended first (3 pipes each). */
@@ -74,7 +76,7 @@ export class SshControl {
   }
 
   /** Runs `script` on the target with `input` on stdin. Throws SshError when ssh itself failed. */
-  async run(target: SshTarget, script: string, input: string, options: {timeoutMs?: number; signal?: AbortSignal} = {}): Promise<SshCallResult> {
+  async run(target: SshTarget, script: string, input: string, options: {timeoutMs?: number; signal?: AbortSignal; bytes?: boolean} = {}): Promise<SshCallResult> {
     const key = JSON.stringify(target)
     let channel = this.channels.get(key)
     if (!channel || channel.retired) {
@@ -82,7 +84,7 @@ export class SshControl {
       channel = new SshChannel(target.name, this.ssh, sshArgv(target, hostRunner(this.units)), HOST_RUNNER_SCRIPTS, {inputs: hostRunnerInputs(this.units)})
       this.channels.set(key, channel)
     }
-    const result = await channel.request(script, input, {timeoutMs: options.timeoutMs ?? DEFAULT_SSH_CALL_TIMEOUT_MS, signal: options.signal})
+    const result = await channel.request(script, input, {timeoutMs: options.timeoutMs ?? DEFAULT_SSH_CALL_TIMEOUT_MS, signal: options.signal, bytes: options.bytes})
     // The script's own failure reads like a one-shot ssh call's did (sh: ...: not found, sudo ...).
     const failure = result.exitCode === 0 ? null : classifySshFailure(result.exitCode, result.stderr)
     if (failure) throw new SshError(target.name, failure.kind, failure.reason, result.stderr)
@@ -145,13 +147,14 @@ export class SshHost implements Host, Gatherer {
     let snapshot: Snapshot
     // A file that changed size mid-gather (GatherRaceError) is gathered once more.
     for (let attempt = 1; ; attempt++) {
-      const r = await this.runScript(GATHER_SCRIPT, encodeGatherRequest(requests, options))
+      // Its content is raw file bytes: the answer is taken as bytes, never as UTF-8 text.
+      const r = await this.runScript(GATHER_SCRIPT, encodeGatherRequest(requests, options), {bytes: true})
       if (r.exitCode !== 0) {
         const why = r.stderr.trim().split('\n').at(-1) || `exit ${r.exitCode} without a message`
         throw new SshError(this.name, 'remote-failed', `gathering failed: ${why}`, r.stderr)
       }
       try {
-        snapshot = decodeGatherOutput(r.stdout, requests, {home})
+        snapshot = decodeGatherOutput(r.stdoutBytes ?? Buffer.from(r.stdout), requests, {home})
         break
       } catch (error) {
         if (error instanceof GatherFormatError && error.retryable && attempt === 1) continue
@@ -168,9 +171,9 @@ export class SshHost implements Host, Gatherer {
    * stdin, as root with become. For later fixed scripts (reload, verify) as well: a script
    * the runner lacks is sent once per host.
    */
-  async runScript(script: string, input: string): Promise<SshCallResult> {
+  async runScript(script: string, input: string, options: {bytes?: boolean} = {}): Promise<SshCallResult> {
     this.roundTrips++
-    return this.control.run(this.target, script, input, this.options)
+    return this.control.run(this.target, script, input, options.bytes ? {...this.options, bytes: true} : this.options)
   }
 
   get env(): Readonly<Record<string, string | undefined>> {

@@ -28,8 +28,9 @@ function session(units: boolean | undefined) {
   const control = {
     async run(_target: unknown, script: string, input: string): Promise<SshCallResult> {
       inputs.push(input)
-      const r = await execa('/bin/sh', ['-c', script], {input, env: {PATH: `${bin}:/usr/bin:/bin`, HOME: bin}, extendEnv: false, reject: false, stripFinalNewline: false})
-      return {exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr)}
+      const r = await execa('/bin/sh', ['-c', script], {input, env: {PATH: `${bin}:/usr/bin:/bin`, HOME: bin}, extendEnv: false, reject: false, encoding: 'buffer'})
+      const stdoutBytes = Buffer.from(r.stdout)
+      return {exitCode: r.exitCode ?? 1, stdout: stdoutBytes.toString('utf8'), stderr: Buffer.from(r.stderr).toString('utf8'), stdoutBytes}
     },
   } as unknown as SshControl
   const s = new SshSession(makeSshTarget({name: 'h1'}), control, {sshConfig: null, acceptNewHostKeys: false, timeoutSeconds: 30, ...(units === undefined ? {} : {units})})

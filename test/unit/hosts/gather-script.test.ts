@@ -14,6 +14,9 @@ import type {GatherRequest} from '../../../src/hosts/snapshot.js'
 let root: string
 const ODD = ['with space.conf', 'new\nline.conf', `quote'single.conf`, 'dq"uote.conf', '$(id).conf', 'back\\slash.conf', 'ünï.conf', '-dash.conf', '.hidden.conf', '..dots', '100%.conf']
 
+/** The script's stdout as the channel hands it over: bytes (the content is raw). */
+const bytesOf = (r: {stdout: Uint8Array}) => Buffer.from(r.stdout)
+
 /** The script as on a host without /proc (busybox systems, some containers): the environment comes from env. */
 const NO_PROC_ENVIRON = GATHER_SCRIPT.replaceAll('/proc/self/environ', '/nonexistent/environ')
 
@@ -22,10 +25,11 @@ async function gather(requests: GatherRequest[], opts: {facts?: boolean; units?:
   const env = {PATH: '/usr/bin:/bin', ...opts.env}
   const script = opts.script ?? GATHER_SCRIPT
   const argv = opts.as === undefined ? ['/bin/sh', '-c', script] : ['setpriv', `--reuid=${opts.as}`, `--regid=${opts.as}`, '--clear-groups', '/bin/sh', '-c', script]
-  const r = await execa(argv[0]!, argv.slice(1), {input, env, extendEnv: false, reject: false, stripFinalNewline: false})
-  expect(r.stderr).toBe('')
+  const r = await execa(argv[0]!, argv.slice(1), {input, env, extendEnv: false, reject: false, encoding: 'buffer'})
+  expect(Buffer.from(r.stderr).toString()).toBe('')
   expect(r.exitCode).toBe(0)
-  return {stdout: String(r.stdout), snapshot: decodeGatherOutput(String(r.stdout), requests)}
+  const stdout = Buffer.from(r.stdout)
+  return {stdout, snapshot: decodeGatherOutput(stdout, requests)}
 }
 
 beforeAll(() => {
@@ -82,6 +86,22 @@ describe('GATHER_SCRIPT through /bin/sh', () => {
     ])
     expect(snapshot.entries.get(path.join(root, 'bytes.bin'))?.content).toEqual(Buffer.from([0, 1, 2, 0xff, 0x0a, 0x2e, 0x0a]))
     expect(snapshot.entries.get(path.join(root, 'd/empty.conf'))?.content).toEqual(Buffer.alloc(0))
+  })
+
+  it('raw content: files that hold the lines of the answer itself, or end without a newline, keep their bytes', async () => {
+    const tricky = {
+      'lines.conf': Buffer.from('x\ncontent-end\ndone\nmirrorctl-gather 2\ncontent 1\nreadfail\n.\n!\n=\n'),
+      'end-mark.conf': Buffer.from('\ncontent-end\n'),
+      'no-newline.conf': Buffer.from('content-end'),
+      'last.bin': Buffer.from([0x0a, 0xff, 0]),
+    }
+    for (const [name, bytes] of Object.entries(tricky)) writeFileSync(path.join(root, name), bytes)
+    const requests = Object.keys(tricky).map((name) => ({path: path.join(root, name), mode: 'read' as const}))
+    for (const facts of [false, true]) {
+      const {snapshot} = await gather(requests, {facts, env: {PATH: '/usr/bin:/bin', TRICKY: '\ncontent-end\n'}})
+      for (const [name, bytes] of Object.entries(tricky)) expect(snapshot.entries.get(path.join(root, name))?.content, name).toEqual(bytes)
+      if (facts) expect(snapshot.env.TRICKY).toBe('\ncontent-end\n')
+    }
   })
 
   it('does not ship files above MAX_CONFIG_BYTES', async () => {
@@ -161,8 +181,8 @@ describe('GATHER_SCRIPT through /bin/sh', () => {
     expect((await gather([], {facts: true})).snapshot.uid).toBe(0)
     // No /proc/self/status: the same answer from id.
     const noProc = GATHER_SCRIPT.replaceAll('/proc/self/status', '/nonexistent/status')
-    const r = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '/bin/sh', '-c', noProc], {input: encodeGatherRequest([], {facts: true}), env: {PATH: '/usr/bin:/bin'}, extendEnv: false, reject: false})
-    expect(decodeGatherOutput(String(r.stdout), []).uid).toBe(65534)
+    const r = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '/bin/sh', '-c', noProc], {input: encodeGatherRequest([], {facts: true}), env: {PATH: '/usr/bin:/bin'}, extendEnv: false, reject: false, encoding: 'buffer'})
+    expect(decodeGatherOutput(bytesOf(r), []).uid).toBe(65534)
   })
 
   it('facts: uid, environment (values with newlines and "="), tools and versions; units only when asked', async () => {
@@ -191,7 +211,7 @@ describe('GATHER_SCRIPT through /bin/sh', () => {
     expect(down.snapshot.units).toEqual({docker: 'unknown', crio: 'unknown', containerd: 'unknown', k3s: 'unknown', 'k3s-agent': 'unknown', 'rke2-server': 'unknown', 'rke2-agent': 'unknown'})
     // The facts without the units: no unit lines, the other facts as before.
     const plain = await gather([], {facts: true, env: {PATH: `${bin}:/usr/bin:/bin`}})
-    expect(plain.stdout).not.toMatch(/^unit /m)
+    expect(plain.stdout.toString()).not.toMatch(/^unit /m)
     expect(plain.snapshot.units).toEqual({})
     expect(plain.snapshot.commands.systemctl).toBe(path.join(bin, 'systemctl'))
   })
@@ -203,8 +223,8 @@ describe('GATHER_SCRIPT through /bin/sh', () => {
     const env = {PATH: '/usr/bin:/bin', MULTI: 'a\nb=c', LEAD: '=\n=', EMPTY: '', LC_ALL: 'C.UTF-8'}
     const seen = []
     for (const script of [GATHER_SCRIPT, NO_PROC_ENVIRON]) {
-      const r = await execa('/bin/sh', ['-c', wrapper, 'sh', script], {input, env, extendEnv: false, stripFinalNewline: false})
-      const snapshot = decodeGatherOutput(String(r.stdout), [{path: path.join(root, 'd/plain.conf'), mode: 'read'}])
+      const r = await execa('/bin/sh', ['-c', wrapper, 'sh', script], {input, env, extendEnv: false, encoding: 'buffer'})
+      const snapshot = decodeGatherOutput(bytesOf(r), [{path: path.join(root, 'd/plain.conf'), mode: 'read'}])
       expect(snapshot.env).toMatchObject({MULTI: 'a\nb=c', LEAD: '=\n=', EMPTY: '', ODD: '\ufffdA=', LC_ALL: 'C.UTF-8', PATH: '/usr/bin:/bin'})
       expect(snapshot.entries.get(path.join(root, 'd/plain.conf'))?.content?.toString()).toBe('a = 1\n')
       seen.push(snapshot.env)
@@ -237,10 +257,10 @@ describe('GATHER_SCRIPT through /bin/sh', () => {
     expect(r.stdout).toBe('')
     const requests: GatherRequest[] = [{path: path.join(root, 'd'), mode: 'list'}]
     const {stdout} = await gather(requests)
-    expect(() => decodeGatherOutput(stdout.slice(0, stdout.length - 10), requests)).toThrow(GatherFormatError)
+    expect(() => decodeGatherOutput(stdout.subarray(0, stdout.length - 10), requests)).toThrow(GatherFormatError)
     expect(() => decodeGatherOutput(stdout, [])).toThrow(GatherFormatError)
     // Whatever a login shell's rc file printed first is skipped.
-    const noisy = decodeGatherOutput(`Welcome!\nmirrorctl-gather 1 is not the header\n${stdout}`, requests)
+    const noisy = decodeGatherOutput(Buffer.concat([Buffer.from('Welcome!\nmirrorctl-gather 1 is not the header\n'), stdout]), requests)
     expect(noisy.entries.get(path.join(root, 'd'))?.entries).toContain('plain.conf')
   })
 
@@ -308,22 +328,22 @@ describe('GATHER_SCRIPT: a fixed number of processes, whatever the number of fil
     expect(snapshot.entries.get(path.join(many(), 'absent.conf'))?.kind).toBe('missing')
   }
 
-  it('reads every file with one stat, one cat and one base64: right bytes per file, the environment in the same cat', async () => {
+  it('reads every file with one stat and one cat, raw: right bytes per file, the environment in the same cat', async () => {
     for (const tool of ['stat', 'cat', 'base64', 'env', 'id', 'readlink', 'tr', 'systemctl']) wrap(tool)
     const {snapshot} = await run()
     expectAllBytes(snapshot)
     expect(snapshot.entries.get(path.join(many(), 'listed'))?.entries).toEqual([...Object.keys(FILES), 'over-childmax.conf'].sort())
     expect(snapshot.env.MULTI).toBe('a\nb=c')
     expect(snapshot.uid).toBe(0)
-    expect(calls().sort()).toEqual(['base64', 'cat', 'stat'])
+    expect(calls().sort()).toEqual(['cat', 'stat'])
     // The units (a run that plans reloads): one systemctl more, nothing else.
     const withUnits = await run({units: true})
     expectAllBytes(withUnits.snapshot)
-    expect(calls().sort()).toEqual(['base64', 'cat', 'stat', 'systemctl'])
+    expect(calls().sort()).toEqual(['cat', 'stat', 'systemctl'])
     expect(Object.keys(withUnits.snapshot.units)).toContain('docker')
     // Without facts, and with nothing to read, fewer still (never a cat without operands).
     await run({facts: false})
-    expect(calls().sort()).toEqual(['base64', 'cat', 'stat'])
+    expect(calls().sort()).toEqual(['cat', 'stat'])
     writeFileSync(log, '')
     const none = await gather([{path: path.join(many(), 'listed'), mode: 'stat'}], {env: {PATH: `${bin}:/usr/bin:/bin`}})
     expect(none.snapshot.entries.get(path.join(many(), 'listed'))?.kind).toBe('directory')
@@ -345,7 +365,7 @@ describe('GATHER_SCRIPT: a fixed number of processes, whatever the number of fil
     wrap('stat')
     wrap('cat', '', '"$@" /nonexistent/mirrorctl-gather')
     const {snapshot, stdout} = await run()
-    expect(stdout).toContain('\nreadfail\n')
+    expect(stdout.toString()).toContain('\nreadfail\n')
     expectAllBytes(snapshot)
     expect(snapshot.env.MULTI).toBe('a\nb=c')
   })
@@ -355,9 +375,9 @@ describe('GATHER_SCRIPT: a fixed number of processes, whatever the number of fil
     wrap('cat', `printf 'more' >> '${growing}'`)
     writeFileSync(log, '')
     const input = encodeGatherRequest(requests(), {facts: true})
-    const r = await execa('/bin/sh', ['-c', GATHER_SCRIPT], {input, env: {PATH: `${bin}:/usr/bin:/bin`}, extendEnv: false, stripFinalNewline: false})
+    const r = await execa('/bin/sh', ['-c', GATHER_SCRIPT], {input, env: {PATH: `${bin}:/usr/bin:/bin`}, extendEnv: false, encoding: 'buffer'})
     writeFileSync(growing, FILES['a.conf']!)
-    expect(() => decodeGatherOutput(String(r.stdout), requests())).toThrow(GatherRaceError)
+    expect(() => decodeGatherOutput(bytesOf(r), requests())).toThrow(GatherRaceError)
     expect(new GatherRaceError('x')).toBeInstanceOf(GatherFormatError)
   })
 
@@ -365,9 +385,9 @@ describe('GATHER_SCRIPT: a fixed number of processes, whatever the number of fil
     const growing = path.join(many(), 'a.conf')
     wrap('cat', `printf 'more' >> '${growing}'`)
     const input = encodeGatherRequest(requests(), {facts: true})
-    const r = await execa('/bin/sh', ['-c', NO_PROC_ENVIRON], {input, env: {PATH: `${bin}:/usr/bin:/bin`}, extendEnv: false, stripFinalNewline: false})
+    const r = await execa('/bin/sh', ['-c', NO_PROC_ENVIRON], {input, env: {PATH: `${bin}:/usr/bin:/bin`}, extendEnv: false, encoding: 'buffer'})
     writeFileSync(growing, FILES['a.conf']!)
-    expect(() => decodeGatherOutput(String(r.stdout), requests())).toThrow(GatherRaceError)
+    expect(() => decodeGatherOutput(bytesOf(r), requests())).toThrow(GatherRaceError)
   })
 
   it('without /proc: env -0 gives the same environment, with one env more', async () => {
@@ -376,14 +396,14 @@ describe('GATHER_SCRIPT: a fixed number of processes, whatever the number of fil
     const viaProc = await run()
     const viaEnv = await run({script: NO_PROC_ENVIRON})
     expectAllBytes(viaEnv.snapshot)
-    expect(calls().sort()).toEqual(['base64', 'cat', 'env', 'stat'])
+    expect(calls().sort()).toEqual(['cat', 'env', 'stat'])
     expect(viaEnv.snapshot.env).toEqual(viaProc.snapshot.env)
     expect(viaEnv.snapshot.env.MULTI).toBe('a\nb=c')
     // With nothing to read, the environment alone (no cat).
     writeFileSync(log, '')
     const alone = await gather([], {facts: true, script: NO_PROC_ENVIRON, env: {PATH: `${bin}:/usr/bin:/bin`, MULTI: 'a\nb=c'}})
     expect(alone.snapshot.env.MULTI).toBe('a\nb=c')
-    expect(calls().sort()).toEqual(['base64', 'env'])
+    expect(calls()).toEqual(['env'])
   })
 
   it('env without -0 (older busybox, no /proc): the plain form, split at newlines as before', async () => {
@@ -400,8 +420,10 @@ describe('decodeGatherOutput: the content stream split by the stat sizes', () =>
     {path: '/etc/a.conf', mode: 'read'},
     {path: '/etc/b.conf', mode: 'read'},
   ]
-  const answer = (content: string, tail = '') =>
-    ['mirrorctl-gather 2', '@ 1', 'T', '@ 2', 'T', 'stat', '81a4 0 0 3 data', '81a4 0 0 2 data', 'content 0', Buffer.from(content).toString('base64'), '.', ...(tail ? [tail] : []), 'done', ''].join('\n')
+  const head = ['mirrorctl-gather 2', '@ 1', 'T', '@ 2', 'T', 'stat', '81a4 0 0 3 data', '81a4 0 0 2 data']
+  /** An answer as the script writes it: the lines, the raw content framed by "content" and "content-end", the tail. */
+  const frame = (lines: string[], content: string, tail: string[] = []) => Buffer.from([...lines, `${content}\ncontent-end`, ...tail, 'done', ''].join('\n'))
+  const answer = (content: string, tail = '') => frame([...head, 'content 0'], content, tail ? [tail] : [])
 
   it('gives each file its own bytes', () => {
     const snapshot = decodeGatherOutput(answer('abcde'), requests)
@@ -415,8 +437,7 @@ describe('decodeGatherOutput: the content stream split by the stat sizes', () =>
   })
 
   it('splits the environment at "=\\n" where an entry would start, and catches an entry that starts so', () => {
-    const withEnv = (env: string, content: string) =>
-      ['mirrorctl-gather 2', 'uid 0', '@ 1', 'T', '@ 2', 'T', 'stat', '81a4 0 0 3 data', '81a4 0 0 2 data', 'content 1', Buffer.from(env + content).toString('base64'), '.', 'done', ''].join('\n')
+    const withEnv = (env: string, content: string) => frame(['mirrorctl-gather 2', 'uid 0', ...head.slice(1), 'content 1'], env + content)
     const snapshot = decodeGatherOutput(withEnv('A=x\n=\n\0B==\n\0=\n', 'abcde'), requests)
     expect(snapshot.env).toEqual({A: 'x\n=\n', B: '=\n'})
     expect(snapshot.entries.get('/etc/b.conf')?.content?.toString()).toBe('de')
@@ -424,6 +445,12 @@ describe('decodeGatherOutput: the content stream split by the stat sizes', () =>
     // An entry with an empty name (no shell exports one) would cut the environment short: the sizes disagree.
     expect(() => decodeGatherOutput(withEnv('A=1\0=\nx\0=\n', 'abcde'), requests)).toThrow(GatherRaceError)
     expect(() => decodeGatherOutput(withEnv('A=1\0', 'abcde'), requests)).toThrow(GatherFormatError)
+  })
+
+  it('a content not ended by "content-end" is a cut-off answer', () => {
+    const full = answer('abcde')
+    const cut = full.subarray(0, full.indexOf('\ncontent-end'))
+    expect(() => decodeGatherOutput(cut, requests)).toThrow(/cut off in the content/)
   })
 
   it('after "readfail", takes each file from its own block ("!" is unreadable)', () => {

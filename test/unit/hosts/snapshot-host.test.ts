@@ -24,8 +24,8 @@ function localGatherer(env: Record<string, string>): Gatherer & {calls: GatherRe
     calls,
     async gather(requests, options) {
       calls.push([...requests])
-      const r = await execa('/bin/sh', ['-c', GATHER_SCRIPT], {input: encodeGatherRequest(requests, options), env, extendEnv: false, stripFinalNewline: false})
-      return decodeGatherOutput(String(r.stdout), requests, {home: options.home})
+      const r = await execa('/bin/sh', ['-c', GATHER_SCRIPT], {input: encodeGatherRequest(requests, options), env, extendEnv: false, encoding: 'buffer'})
+      return decodeGatherOutput(Buffer.from(r.stdout), requests, {home: options.home})
     },
   }
 }
@@ -261,8 +261,9 @@ it('a host without permission to a file reports EACCES through the real script',
     input: encodeGatherRequest([{path: secret, mode: 'read'}], {facts: true}),
     env: {PATH: '/usr/bin:/bin'},
     extendEnv: false,
+    encoding: 'buffer',
   })
-  const host = new SnapshotHost('h', decodeGatherOutput(String(r.stdout), [{path: secret, mode: 'read'}]))
+  const host = new SnapshotHost('h', decodeGatherOutput(Buffer.from(r.stdout), [{path: secret, mode: 'read'}]))
   expect(host.isRoot).toBe(false)
   await expect(host.readFile(secret)).rejects.toMatchObject({code: 'EACCES'})
 })

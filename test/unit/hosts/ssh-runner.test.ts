@@ -64,6 +64,20 @@ describe.each(SHELLS)('runner under $name', ({argv}) => {
     }
   })
 
+  it('with bytes, gives back stdout as it came: bytes that are not UTF-8, NUL, no trailing newline', async () => {
+    const c = channel(argv)
+    try {
+      // Every byte value, then the start of a marker without its nonce: the gather's raw content.
+      const script = 'i=0; while [ $i -lt 256 ]; do printf "\\\\$(printf %o $i)"; i=$((i + 1)); done; printf "\\nmirrorctl-runner x"'
+      const r = await c.request(script, '', {bytes: true})
+      expect(r.exitCode).toBe(0)
+      expect(r.stdoutBytes).toEqual(Buffer.concat([Buffer.from(Array.from({length: 256}, (_, i) => i)), Buffer.from('\nmirrorctl-runner x')]))
+      expect((await c.request('echo text', '')).stdoutBytes).toBeUndefined()
+    } finally {
+      await c.close()
+    }
+  })
+
   it('runs an embedded script on an embedded input without sending the input, and on any other input as usual', async () => {
     const writes: string[] = []
     const c = channel(argv, {writes})
