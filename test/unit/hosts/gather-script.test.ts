@@ -278,6 +278,47 @@ describe('GATHER_SCRIPT through /bin/sh', () => {
   })
 })
 
+describe('GATHER_SCRIPT under each POSIX shell (dash, bash --posix, busybox ash with its own applets)', () => {
+  /** The program's path, or null where it is not installed. */
+  const which = (program: string) => execa('sh', ['-c', 'command -v "$1"', 'sh', program], {reject: false}).then((r) => (r.exitCode === 0 ? String(r.stdout) : null))
+  let applets: string
+
+  beforeAll(() => {
+    // busybox's own cat, stat, env ... first on PATH: a host without coreutils.
+    applets = mkdtempSync(path.join(tmpdir(), 'mirrorctl-gather-busybox-'))
+    for (const t of ['cat', 'base64', 'stat', 'env', 'tr', 'readlink', 'id']) symlinkSync('/usr/bin/busybox', path.join(applets, t))
+  })
+  afterAll(() => rmSync(applets, {recursive: true, force: true}))
+
+  it('gives the same snapshot: raw bytes, the environment from /proc and without it', async () => {
+    const shells = [
+      {argv: ['dash'], path: '/usr/bin:/bin'},
+      {argv: ['bash', '--posix'], path: '/usr/bin:/bin'},
+      {argv: ['busybox', 'sh'], path: applets},
+    ]
+    const file = path.join(root, 'bytes.bin')
+    const requests: GatherRequest[] = [{path: file, mode: 'read'}, {path: path.join(root, 'd'), mode: 'list'}]
+    const input = encodeGatherRequest(requests, {facts: true})
+    let ran = 0
+    for (const shell of shells) {
+      const program = await which(shell.argv[0]!)
+      if (!program) continue
+      for (const script of [GATHER_SCRIPT, NO_PROC_ENVIRON]) {
+        // HOME without rc files: bash reads ~/.bashrc when its stdin is a socket, as under sshd.
+        const env = {PATH: shell.path, HOME: root, MULTI: 'a\nb=c', LEAD: '=\n'}
+        const r = await execa(program, [...shell.argv.slice(1), '-c', script], {input, env, extendEnv: false, reject: false, encoding: 'buffer'})
+        expect([shell.argv[0], Buffer.from(r.stderr).toString(), r.exitCode]).toEqual([shell.argv[0], '', 0])
+        const snapshot = decodeGatherOutput(bytesOf(r), requests)
+        expect(snapshot.entries.get(file)?.content).toEqual(Buffer.from([0, 1, 2, 0xff, 0x0a, 0x2e, 0x0a]))
+        expect(snapshot.entries.get(path.join(root, 'd/new\nline.conf'))?.content?.toString()).toBe('content of new\nline.conf\n')
+        expect(snapshot.env).toMatchObject({MULTI: 'a\nb=c', LEAD: '=\n', HOME: root})
+        ran++
+      }
+    }
+    expect(ran).toBeGreaterThanOrEqual(2)
+  })
+})
+
 describe('GATHER_SCRIPT: a fixed number of processes, whatever the number of files', () => {
   // Stand-ins for coreutils, first on PATH: each logs its name, may act (a race), then runs the real one.
   let bin: string
