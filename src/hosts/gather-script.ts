@@ -15,7 +15,8 @@
  * are read by the shell, the environment is cat's own (/proc/self/environ, env where there is
  * no /proc); only "facts 2" runs systemctl (a heavy binary), for the runs that plan reloads.
  *
- *   request:  "mirrorctl-gather 1" / "facts 0|1|2" / "<s|r|l> <encoded path>" | "v <command name>"...
+ *   request:  "mirrorctl-gather 1" / "facts 0|1|2" / "<s|r|l> <encoded path>" | "v <command name>" | "*"...
+ *             "*": every line of candidateRequests(), which the script holds (cands)
  *             facts 1: uid, tools, environment; facts 2: those and the units' states
  *   answer:   "mirrorctl-gather 2" [uid N] [cmd NAME r:PATH|b:BASE64|-]... [unit NAME STATE]...
  *             per path: "@ INDEX" then an entry | "nohome"; per "v": "@ INDEX" [ver NAME RC, base64, "."]
@@ -34,6 +35,7 @@
  */
 import {posix} from 'node:path'
 import {MAX_CONFIG_BYTES} from '../core/limits.js'
+import {candidateRequests} from './gather-candidates.js'
 import type {GatherRequest} from './snapshot.js'
 
 /** Files in a listed folder larger than this are stat'ed only; a read of one is gathered on its own. */
@@ -46,9 +48,41 @@ const COMMAND_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
 /** systemd units whose `systemctl is-active` the snapshot records. */
 export const GATHERED_UNITS = ['docker', 'crio', 'containerd', 'k3s', 'k3s-agent', 'rke2-server', 'rke2-agent'] as const
 
+/** Bytes that travel as themselves in a request line; everything else is an octal escape. */
+const PLAIN_BYTE = /^[A-Za-z0-9/._+@,=:%~-]$/
+
+function encodePath(path: string): string {
+  let out = ''
+  for (const byte of Buffer.from(path, 'utf8')) {
+    const c = String.fromCharCode(byte)
+    out += byte < 0x80 && PLAIN_BYTE.test(c) ? c : `\\0${byte.toString(8).padStart(3, '0')}`
+  }
+  return out
+}
+
+const MODE_LETTER = {stat: 's', read: 'r', list: 'l', version: 'v'} as const
+
+/** One request's line. Paths must be absolute or "~/..."; no NUL. */
+function requestLine(r: GatherRequest): string {
+  if (r.mode === 'version') {
+    if (!COMMAND_NAME.test(r.path)) throw new Error(`gather: a version request names a command, not ${JSON.stringify(r.path)}`)
+    return `v ${r.path}`
+  }
+  if (r.path.includes('\0') || !(posix.isAbsolute(r.path) || r.path.startsWith('~/'))) {
+    throw new Error(`gather: paths must be absolute (or ~/...) without NUL: ${JSON.stringify(r.path)}`)
+  }
+  return `${MODE_LETTER[r.mode]} ${encodePath(r.path)}`
+}
+
+/** candidateRequests() as request lines, in the script itself (plain bytes and "\\": no quote). */
+const CANDIDATE_LINES = candidateRequests().map(requestLine).join('\n')
+
 export const GATHER_SCRIPT = `set -u
 max=${MAX_CONFIG_BYTES}
 childmax=${CHILD_CONTENT_BYTES}
+# The candidate paths of every first gather, asked for by a "*" line: split by the shell from
+# this text, not read from stdin (the shell's read takes a byte per call: ~0.4 ms per KB).
+cands='${CANDIDATE_LINES}'
 IFS= read -r magic || magic=
 if [ "$magic" != "mirrorctl-gather 1" ]; then echo "mirrorctl-gather: unexpected request" >&2; exit 3; fi
 IFS= read -r facts || facts=
@@ -138,29 +172,36 @@ if [ "$fa" != 0 ]; then
     done
   fi
 fi
-i=0
-while IFS= read -r line; do
+# One request line: "@ INDEX", then its answer.
+req() {
   i=$((i + 1))
-  mode=\${line%% *}
-  p=\${line#* }
+  mode=\${1%% *}
+  p=\${1#* }
   echo "@ $i"
   if [ "$mode" = v ]; then
     # Only versions asked for are taken: starting a Go binary (containerd, skopeo) costs tens of ms.
-    case $p in *[!A-Za-z0-9._-]*|""|[!A-Za-z0-9]*) continue ;; esac
-    command -v "$p" >/dev/null 2>&1 || continue
+    case $p in *[!A-Za-z0-9._-]*|""|[!A-Za-z0-9]*) return ;; esac
+    command -v "$p" >/dev/null 2>&1 || return
     if command -v timeout >/dev/null 2>&1; then out=$(timeout 10 "$p" --version 2>&1); rc=$?; else out=$("$p" --version 2>&1); rc=$?; fi
     echo "ver $p $rc"; printf "%s" "$out" | base64; echo .
-    continue
+    return
   fi
   case $p in *\\\\*) p=$(printf "%bx" "$p"); p=\${p%x} ;; esac
   case $p in
-    "~/"*) if [ -n "\${HOME:-}" ]; then p="\${HOME%/}/\${p#??}"; else echo nohome; continue; fi ;;
+    "~/"*) if [ -n "\${HOME:-}" ]; then p="\${HOME%/}/\${p#??}"; else echo nohome; return; fi ;;
   esac
   case $mode in
     s) entry "$p" 0 0 ;;
     r) entry "$p" "$max" 0 ;;
     l) entry "$p" 0 1 ;;
   esac
+}
+i=0
+while IFS= read -r line; do
+  if [ "$line" = "*" ]; then
+    set -f; IFS=$nl; set -- $cands; unset IFS; set +f
+    for line; do req "$line"; done
+  else req "$line"; fi
 done
 # One stat for every "T"; if it fails (a path vanished since the first pass), one per path.
 eval "set -- $sl"
@@ -214,20 +255,6 @@ fi
 echo done
 `
 
-/** Bytes that travel as themselves in a request line; everything else is an octal escape. */
-const PLAIN_BYTE = /^[A-Za-z0-9/._+@,=:%~-]$/
-
-function encodePath(path: string): string {
-  let out = ''
-  for (const byte of Buffer.from(path, 'utf8')) {
-    const c = String.fromCharCode(byte)
-    out += byte < 0x80 && PLAIN_BYTE.test(c) ? c : `\\0${byte.toString(8).padStart(3, '0')}`
-  }
-  return out
-}
-
-const MODE_LETTER = {stat: 's', read: 'r', list: 'l', version: 'v'} as const
-
 /**
  * What a gather asks besides the paths: nothing, or the facts (uid, tools, environment), and
  * with `units` the units' states too (systemctl, a heavy binary: only runs that plan reloads).
@@ -242,31 +269,10 @@ function factsLevel(options: GatherFacts): 0 | 1 | 2 {
   return !options.facts ? 0 : options.units ? 2 : 1
 }
 
-/** Encodings of frozen request lists (candidateRequests(): the same on every host), per facts level. */
-const encodedFrozen = new WeakMap<readonly GatherRequest[], (string | undefined)[]>()
-
 /** stdin for GATHER_SCRIPT. Paths must be absolute or "~/..."; no NUL. */
 export function encodeGatherRequest(requests: readonly GatherRequest[], options: GatherFacts): string {
-  const level = factsLevel(options)
-  if (!Object.isFrozen(requests) || !requests.every((r) => Object.isFrozen(r))) return encodeRequestLines(requests, level)
-  const kept = encodedFrozen.get(requests) ?? []
-  kept[level] ??= encodeRequestLines(requests, level)
-  encodedFrozen.set(requests, kept)
-  return kept[level]!
-}
-
-function encodeRequestLines(requests: readonly GatherRequest[], level: 0 | 1 | 2): string {
-  const lines = ['mirrorctl-gather 1', `facts ${level}`]
-  for (const r of requests) {
-    if (r.mode === 'version') {
-      if (!COMMAND_NAME.test(r.path)) throw new Error(`gather: a version request names a command, not ${JSON.stringify(r.path)}`)
-      lines.push(`v ${r.path}`)
-      continue
-    }
-    if (r.path.includes('\0') || !(posix.isAbsolute(r.path) || r.path.startsWith('~/'))) {
-      throw new Error(`gather: paths must be absolute (or ~/...) without NUL: ${JSON.stringify(r.path)}`)
-    }
-    lines.push(`${MODE_LETTER[r.mode]} ${encodePath(r.path)}`)
-  }
-  return lines.join('\n') + '\n'
+  const head = `mirrorctl-gather 1\nfacts ${factsLevel(options)}\n`
+  // The candidate list (the same frozen list for the whole run) is in the script: one line names it.
+  if (requests === candidateRequests()) return `${head}*\n`
+  return head + requests.map((r) => `${requestLine(r)}\n`).join('')
 }

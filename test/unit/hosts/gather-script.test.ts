@@ -20,7 +20,7 @@ const bytesOf = (r: {stdout: Uint8Array}) => Buffer.from(r.stdout)
 /** The script as on a host without /proc (busybox systems, some containers): the environment comes from env. */
 const NO_PROC_ENVIRON = GATHER_SCRIPT.replaceAll('/proc/self/environ', '/nonexistent/environ')
 
-async function gather(requests: GatherRequest[], opts: {facts?: boolean; units?: boolean; env?: Record<string, string>; as?: number; script?: string} = {}) {
+async function gather(requests: readonly GatherRequest[], opts: {facts?: boolean; units?: boolean; env?: Record<string, string>; as?: number; script?: string} = {}) {
   const input = encodeGatherRequest(requests, {facts: opts.facts ?? false, units: opts.units})
   const env = {PATH: '/usr/bin:/bin', ...opts.env}
   const script = opts.script ?? GATHER_SCRIPT
@@ -502,15 +502,29 @@ describe('decodeGatherOutput: the content stream split by the stat sizes', () =>
 })
 
 describe('encodeGatherRequest of the candidate list', () => {
-  it('is the same text as for an unfrozen copy (the frozen list is encoded once and kept)', () => {
+  it('names the list with one "*" line (the script holds it); the script answers it as it answers every line sent', async () => {
     const frozen = candidateRequests()
     expect(candidateRequests()).toBe(frozen)
     expect(Object.isFrozen(frozen) && frozen.every((r) => Object.isFrozen(r))).toBe(true)
-    for (const facts of [true, false]) {
-      const copy = frozen.map((r) => ({...r}))
-      expect(encodeGatherRequest(frozen, {facts})).toBe(encodeGatherRequest(copy, {facts}))
-      expect(encodeGatherRequest(frozen, {facts})).toBe(encodeGatherRequest(frozen, {facts}))
+    for (const level of [0, 1, 2]) {
+      const options = {facts: level > 0, units: level === 2}
+      expect(encodeGatherRequest(frozen, options)).toBe(`mirrorctl-gather 1\nfacts ${level}\n*\n`)
     }
-    expect(encodeGatherRequest(frozen, {facts: true})).not.toBe(encodeGatherRequest(frozen, {facts: false}))
+    const copy = frozen.map((r) => ({...r}))
+    expect(encodeGatherRequest(copy, {facts: true}).split('\n')).toHaveLength(frozen.length + 3)
+    // The same answer either way, on this machine's own files (and a "*" between other lines).
+    const env = {PATH: '/usr/bin:/bin', HOME: root}
+    const viaStar = await gather(frozen, {facts: true, env})
+    const input = encodeGatherRequest(copy, {facts: true})
+    const r = await execa('/bin/sh', ['-c', GATHER_SCRIPT], {input, env, extendEnv: false, encoding: 'buffer'})
+    expect(bytesOf(r)).toEqual(viaStar.stdout)
+    const around: GatherRequest[] = [{path: path.join(root, 'd/plain.conf'), mode: 'read'}, ...frozen, {path: path.join(root, 'bytes.bin'), mode: 'stat'}]
+    const lines = encodeGatherRequest([around[0]!], {facts: false}).split('\n')
+    const mixed = [lines[0], lines[1], lines[2], '*', `s ${path.join(root, 'bytes.bin')}`, ''].join('\n')
+    const m = await execa('/bin/sh', ['-c', GATHER_SCRIPT], {input: mixed, env, extendEnv: false, encoding: 'buffer'})
+    const snapshot = decodeGatherOutput(bytesOf(m), around)
+    expect(snapshot.entries.get(path.join(root, 'd/plain.conf'))?.content?.toString()).toBe('a = 1\n')
+    expect(snapshot.entries.get(path.join(root, 'bytes.bin'))?.info?.size).toBe(7)
+    expect(snapshot.entries.get('/etc/containers/registries.conf')).toEqual(viaStar.snapshot.entries.get('/etc/containers/registries.conf'))
   })
 })
