@@ -17,6 +17,8 @@ export interface FleetFlags {
   'accept-new-host-keys'?: boolean | undefined
   timeout: number
   root?: string | undefined
+  /** apply/rollback --reload: the hosts' first gather asks for the units' states (reload planning reads them). */
+  reload?: boolean | undefined
 }
 
 async function readInput(file: string): Promise<string> {
@@ -55,9 +57,10 @@ export async function openSessions(flags: FleetFlags): Promise<{sessions: HostSe
 async function sshSessions(targets: FleetTarget[], flags: FleetFlags): Promise<{sessions: HostSession[]; close: () => Promise<void>}> {
   const {SshSession, sshTargetOf} = await import('./ssh-session.js')
   const {SshControl} = await import('../hosts/ssh-host.js')
-  const options = {sshConfig: flags['ssh-config'] ?? null, acceptNewHostKeys: flags['accept-new-host-keys'] === true, timeoutSeconds: flags.timeout}
+  const units = flags.reload === true
+  const options = {sshConfig: flags['ssh-config'] ?? null, acceptNewHostKeys: flags['accept-new-host-keys'] === true, timeoutSeconds: flags.timeout, units}
   // Every target is validated before the first connection.
   const sshTargets = targets.map((t) => sshTargetOf(t, options))
-  const control = await SshControl.create()
+  const control = await SshControl.create({units})
   return {sessions: sshTargets.map((t) => new SshSession(t, control, options)), close: () => control.close()}
 }

@@ -14,6 +14,8 @@ export interface SshSessionOptions {
   sshConfig: string | null
   acceptNewHostKeys: boolean
   timeoutSeconds: number
+  /** The run plans reloads (apply/rollback --reload): the first gather asks for the units' states too. */
+  units?: boolean
 }
 
 /** The transport's own validation runs too (a second check before anything reaches ssh). */
@@ -43,16 +45,18 @@ export class SshSession implements HostSession {
   readonly treeRoot = false
   private readonly calls: {timeoutMs: number; signal?: AbortSignal} = {timeoutMs: 0}
   private readonly host: SshHost
+  private readonly units: boolean
 
   constructor(target: SshTarget, control: SshControl, options: SshSessionOptions) {
     this.name = target.name
     this.calls.timeoutMs = options.timeoutSeconds * 1000
     this.host = new SshHost(target, control, this.calls)
+    this.units = options.units === true
   }
 
   async plan<T>(planner: (host: Host) => Promise<T>, signal: AbortSignal): Promise<T> {
     this.calls.signal = signal
-    return (await gatherUntilComplete(this.host, planner, {initial: candidateRequests()})).result
+    return (await gatherUntilComplete(this.host, planner, {initial: candidateRequests(), units: this.units})).result
   }
 
   backupDir(): string {
@@ -64,6 +68,7 @@ export class SshSession implements HostSession {
     return this.host.applyWrites(request)
   }
 
+  /** Without the units gathered (no --reload) their states are unknown: the reload script checks each on the host. */
   reloader(): HostReloader {
     const {commands, units} = this.host.snapshot
     return {facts: {commands, units}, run: (script, input) => this.host.runScript(script, input)}

@@ -20,7 +20,7 @@ const stat = (path: string): GatherRequest => ({path, mode: 'stat'})
 
 /** First-gather requests: registries.conf, containers.conf, daemon.json, docker.service and their folders. */
 export function candidateRequests(): readonly GatherRequest[] {
-  // One frozen list for the whole run: every host asks for it, and its encoding is kept by identity (encodeGatherRequest).
+  // One frozen list for the whole run: GATHER_SCRIPT holds it, and a request names it by identity with one line (encodeGatherRequest).
   candidates ??= Object.freeze(buildCandidates().map((r) => Object.freeze(r)))
   return candidates
 }

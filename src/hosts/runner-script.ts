@@ -93,21 +93,20 @@ export const HOST_RUNNER_SCRIPTS: ReadonlyMap<string, string> = new Map([
   [APPLY_SCRIPT, 'A'],
 ])
 
-let hostInputs: ReadonlyMap<string, string> | undefined
+/** Per `units` (index 1: a run that plans reloads asks for the units' states too). */
+const hostInputs: (ReadonlyMap<string, string> | undefined)[] = []
 
 /** The inputs every fleet run sends (text -> id): the first gather's request, the same on every host. */
-export function hostRunnerInputs(): ReadonlyMap<string, string> {
-  hostInputs ??= new Map([[encodeGatherRequest(candidateRequests(), {facts: true}), 'D']])
-  return hostInputs
+export function hostRunnerInputs(units = false): ReadonlyMap<string, string> {
+  return (hostInputs[Number(units)] ??= new Map([[encodeGatherRequest(candidateRequests(), {facts: true, units}), 'D']]))
 }
 
-let hostRunnerText: string | undefined
+const hostRunnerText: (string | undefined)[] = []
 
-/** The runner of every ssh channel, with HOST_RUNNER_SCRIPTS and hostRunnerInputs() (built once). */
-export function hostRunner(): string {
+/** The runner of every ssh channel, with HOST_RUNNER_SCRIPTS and hostRunnerInputs(units) (built once each). */
+export function hostRunner(units = false): string {
   const flip = (m: ReadonlyMap<string, string>) => new Map([...m].map(([text, id]) => [id, text]))
-  hostRunnerText ??= runnerScript(flip(HOST_RUNNER_SCRIPTS), flip(hostRunnerInputs()))
-  return hostRunnerText
+  return (hostRunnerText[Number(units)] ??= runnerScript(flip(HOST_RUNNER_SCRIPTS), flip(hostRunnerInputs(units))))
 }
 
 /** The line that ends every payload on a channel. */

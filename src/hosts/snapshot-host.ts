@@ -15,6 +15,7 @@ import {MAX_CONFIG_BYTES} from '../core/limits.js'
 import {decodeUtf8} from '../core/text-decode.js'
 import type {ExecResult, FileInfo, Host} from './host.js'
 import {candidateRequests} from './gather-candidates.js'
+import type {GatherFacts} from './gather-script.js'
 import {mergeSnapshots, type GatherMode, type GatherRequest, type Snapshot, type SnapshotEntry} from './snapshot.js'
 
 function errno(code: string, message: string, path: string): NodeJS.ErrnoException {
@@ -166,7 +167,7 @@ export class SnapshotHost implements Host {
 /** Anything that can run GATHER_SCRIPT: an SshHost, or the local machine in tests. */
 export interface Gatherer {
   readonly name: string
-  gather(requests: readonly GatherRequest[], options: {facts: boolean; home?: string | undefined}): Promise<Snapshot>
+  gather(requests: readonly GatherRequest[], options: GatherFacts & {home?: string | undefined}): Promise<Snapshot>
 }
 
 export interface GatheredPlan<T> {
@@ -194,7 +195,8 @@ export class IncompleteGatherError extends Error {
 
 /**
  * Gathers `initial` (default: candidateRequests(), what the engine modules read) with the
- * facts, runs the pure `plan` on a fresh SnapshotHost, and while it read something the
+ * facts (with `units`, the units' states too: only reload planning reads them), runs the pure
+ * `plan` on a fresh SnapshotHost, and while it read something the
  * snapshot lacked, gathers just those paths and plans again, at most maxRounds round trips.
  * With `snapshot` given (e.g. SshHost.snapshot after open()), the first gather is skipped.
  * Reads still unanswered after maxRounds throw IncompleteGatherError (a plan must not rest
@@ -203,13 +205,13 @@ export class IncompleteGatherError extends Error {
 export async function gatherUntilComplete<T>(
   gatherer: Gatherer,
   plan: (host: SnapshotHost) => Promise<T>,
-  options: {initial?: readonly GatherRequest[]; snapshot?: Snapshot; maxRounds?: number; allowIncomplete?: boolean} = {},
+  options: {initial?: readonly GatherRequest[]; snapshot?: Snapshot; maxRounds?: number; allowIncomplete?: boolean; units?: boolean} = {},
 ): Promise<GatheredPlan<T>> {
   const maxRounds = options.maxRounds ?? MAX_GATHER_ROUNDS
   let rounds = 0
   let snapshot = options.snapshot
   if (!snapshot) {
-    snapshot = await gatherer.gather(options.initial ?? candidateRequests(), {facts: true})
+    snapshot = await gatherer.gather(options.initial ?? candidateRequests(), {facts: true, units: options.units})
     rounds++
   }
   for (;;) {

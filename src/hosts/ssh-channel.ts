@@ -20,11 +20,15 @@ export interface ChannelResult {
   exitCode: number
   stdout: string
   stderr: string
+  /** With `bytes`: stdout as it came (the gather's raw file content, not UTF-8 text). */
+  stdoutBytes?: Buffer
 }
 
 export interface ChannelCallOptions {
   timeoutMs?: number | undefined
   signal?: AbortSignal | undefined
+  /** Give stdout's bytes back too (stdoutBytes). */
+  bytes?: boolean | undefined
 }
 
 /** SIGTERM, then SIGKILL when the process is still there after this long. */
@@ -197,7 +201,9 @@ export class SshChannel {
       const out = this.outs.shift()!
       const err = this.errs.shift()!
       w.options.signal?.removeEventListener('abort', w.onAbort)
-      w.resolve({exitCode: out.status, stdout: out.text.toString('utf8'), stderr: err.toString('utf8')})
+      const result: ChannelResult = {exitCode: out.status, stdout: out.text.toString('utf8'), stderr: err.toString('utf8')}
+      if (w.options.bytes) result.stdoutBytes = out.text
+      w.resolve(result)
       this.startTimer()
     }
     if (!this.waiting.length) {

@@ -30,7 +30,8 @@ import {HOST_LOCK_PATH} from '../core/limits.js'
 import {APPLY_SCRIPT} from './apply-script.js'
 import {decodeApplyResult, encodeApplyRequest} from './apply-manifest.js'
 import {candidateRequests} from './gather-candidates.js'
-import {decodeGatherOutput, encodeGatherRequest, GATHER_SCRIPT, GatherFormatError} from './gather-script.js'
+import {decodeGatherOutput, GatherFormatError} from './gather-decode.js'
+import {encodeGatherRequest, GATHER_SCRIPT, type GatherFacts} from './gather-script.js'
 import type {ExecResult, FileInfo, Host} from './host.js'
 import {classifySshFailure, SshError} from './ssh-errors.js'
 import {HOST_RUNNER_SCRIPTS, hostRunner, hostRunnerInputs} from './runner-script.js'
@@ -47,6 +48,8 @@ export interface SshCallResult {
   exitCode: number
   stdout: string
   stderr: string
+  /** With `bytes`: stdout as it came (the gather's raw content). */
+  stdoutBytes?: Buffer
 }
 
 /** Open channels past this many: the least recently used idle one is ended first (3 pipes each). */
@@ -64,22 +67,24 @@ export class SshControl {
   private constructor(
     readonly ssh: string,
     private readonly maxOpen: number,
+    /** The first gathers ask for the units (a reload run): that request is the one on the runner's command line. */
+    private readonly units: boolean,
   ) {}
 
-  static async create(options: {ssh?: string; maxOpenChannels?: number} = {}): Promise<SshControl> {
-    return new SshControl(options.ssh ?? 'ssh', options.maxOpenChannels ?? MAX_OPEN_CHANNELS)
+  static async create(options: {ssh?: string; maxOpenChannels?: number; units?: boolean} = {}): Promise<SshControl> {
+    return new SshControl(options.ssh ?? 'ssh', options.maxOpenChannels ?? MAX_OPEN_CHANNELS, options.units === true)
   }
 
   /** Runs `script` on the target with `input` on stdin. Throws SshError when ssh itself failed. */
-  async run(target: SshTarget, script: string, input: string, options: {timeoutMs?: number; signal?: AbortSignal} = {}): Promise<SshCallResult> {
+  async run(target: SshTarget, script: string, input: string, options: {timeoutMs?: number; signal?: AbortSignal; bytes?: boolean} = {}): Promise<SshCallResult> {
     const key = JSON.stringify(target)
     let channel = this.channels.get(key)
     if (!channel || channel.retired) {
       this.makeRoom()
-      channel = new SshChannel(target.name, this.ssh, sshArgv(target, hostRunner()), HOST_RUNNER_SCRIPTS, {inputs: hostRunnerInputs()})
+      channel = new SshChannel(target.name, this.ssh, sshArgv(target, hostRunner(this.units)), HOST_RUNNER_SCRIPTS, {inputs: hostRunnerInputs(this.units)})
       this.channels.set(key, channel)
     }
-    const result = await channel.request(script, input, {timeoutMs: options.timeoutMs ?? DEFAULT_SSH_CALL_TIMEOUT_MS, signal: options.signal})
+    const result = await channel.request(script, input, {timeoutMs: options.timeoutMs ?? DEFAULT_SSH_CALL_TIMEOUT_MS, signal: options.signal, bytes: options.bytes})
     // The script's own failure reads like a one-shot ssh call's did (sh: ...: not found, sudo ...).
     const failure = result.exitCode === 0 ? null : classifySshFailure(result.exitCode, result.stderr)
     if (failure) throw new SshError(target.name, failure.kind, failure.reason, result.stderr)
@@ -125,9 +130,9 @@ export class SshHost implements Host, Gatherer {
     this.name = target.name
   }
 
-  /** Gathers the usual candidate paths and the facts; the host then answers reads. */
-  async open(requests: readonly GatherRequest[] = candidateRequests()): Promise<this> {
-    await this.gather(requests, {facts: true})
+  /** Gathers the usual candidate paths and the facts (with `units`, the units' states too); the host then answers reads. */
+  async open(requests: readonly GatherRequest[] = candidateRequests(), options: {units?: boolean} = {}): Promise<this> {
+    await this.gather(requests, {facts: true, units: options.units})
     return this
   }
 
@@ -137,18 +142,19 @@ export class SshHost implements Host, Gatherer {
   }
 
   /** One round trip: GATHER_SCRIPT with `requests`; the answer is merged into this host's snapshot. */
-  async gather(requests: readonly GatherRequest[], options: {facts: boolean; home?: string | undefined}): Promise<Snapshot> {
+  async gather(requests: readonly GatherRequest[], options: GatherFacts & {home?: string | undefined}): Promise<Snapshot> {
     const home = options.home ?? this.snapshotData?.env.HOME
     let snapshot: Snapshot
     // A file that changed size mid-gather (GatherRaceError) is gathered once more.
     for (let attempt = 1; ; attempt++) {
-      const r = await this.runScript(GATHER_SCRIPT, encodeGatherRequest(requests, options))
+      // Its content is raw file bytes: the answer is taken as bytes, never as UTF-8 text.
+      const r = await this.runScript(GATHER_SCRIPT, encodeGatherRequest(requests, options), {bytes: true})
       if (r.exitCode !== 0) {
         const why = r.stderr.trim().split('\n').at(-1) || `exit ${r.exitCode} without a message`
         throw new SshError(this.name, 'remote-failed', `gathering failed: ${why}`, r.stderr)
       }
       try {
-        snapshot = decodeGatherOutput(r.stdout, requests, {home})
+        snapshot = decodeGatherOutput(r.stdoutBytes ?? Buffer.from(r.stdout), requests, {home})
         break
       } catch (error) {
         if (error instanceof GatherFormatError && error.retryable && attempt === 1) continue
@@ -165,9 +171,9 @@ export class SshHost implements Host, Gatherer {
    * stdin, as root with become. For later fixed scripts (reload, verify) as well: a script
    * the runner lacks is sent once per host.
    */
-  async runScript(script: string, input: string): Promise<SshCallResult> {
+  async runScript(script: string, input: string, options: {bytes?: boolean} = {}): Promise<SshCallResult> {
     this.roundTrips++
-    return this.control.run(this.target, script, input, this.options)
+    return this.control.run(this.target, script, input, options.bytes ? {...this.options, bytes: true} : this.options)
   }
 
   get env(): Readonly<Record<string, string | undefined>> {

@@ -6,21 +6,30 @@ import {execa} from 'execa'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {MAX_CONFIG_BYTES} from '../../../src/core/limits.js'
 import {candidateRequests} from '../../../src/hosts/gather-candidates.js'
-import {CHILD_CONTENT_BYTES, decodeGatherOutput, encodeGatherRequest, GATHER_SCRIPT, GATHERED_COMMANDS, GatherFormatError, GatherRaceError} from '../../../src/hosts/gather-script.js'
+import {decodeGatherOutput, GatherFormatError, GatherRaceError} from '../../../src/hosts/gather-decode.js'
+import {CHILD_CONTENT_BYTES, encodeGatherRequest, GATHER_SCRIPT, GATHERED_COMMANDS} from '../../../src/hosts/gather-script.js'
 import type {GatherRequest} from '../../../src/hosts/snapshot.js'
 
 // The script runs through the real /bin/sh (dash on Debian) over a temp tree.
 let root: string
 const ODD = ['with space.conf', 'new\nline.conf', `quote'single.conf`, 'dq"uote.conf', '$(id).conf', 'back\\slash.conf', 'ünï.conf', '-dash.conf', '.hidden.conf', '..dots', '100%.conf']
 
-async function gather(requests: GatherRequest[], opts: {facts?: boolean; env?: Record<string, string>; as?: number} = {}) {
-  const input = encodeGatherRequest(requests, {facts: opts.facts ?? false})
+/** The script's stdout as the channel hands it over: bytes (the content is raw). */
+const bytesOf = (r: {stdout: Uint8Array}) => Buffer.from(r.stdout)
+
+/** The script as on a host without /proc (busybox systems, some containers): the environment comes from env. */
+const NO_PROC_ENVIRON = GATHER_SCRIPT.replaceAll('/proc/self/environ', '/nonexistent/environ')
+
+async function gather(requests: readonly GatherRequest[], opts: {facts?: boolean; units?: boolean; env?: Record<string, string>; as?: number; script?: string} = {}) {
+  const input = encodeGatherRequest(requests, {facts: opts.facts ?? false, units: opts.units})
   const env = {PATH: '/usr/bin:/bin', ...opts.env}
-  const argv = opts.as === undefined ? ['/bin/sh', '-c', GATHER_SCRIPT] : ['setpriv', `--reuid=${opts.as}`, `--regid=${opts.as}`, '--clear-groups', '/bin/sh', '-c', GATHER_SCRIPT]
-  const r = await execa(argv[0]!, argv.slice(1), {input, env, extendEnv: false, reject: false, stripFinalNewline: false})
-  expect(r.stderr).toBe('')
+  const script = opts.script ?? GATHER_SCRIPT
+  const argv = opts.as === undefined ? ['/bin/sh', '-c', script] : ['setpriv', `--reuid=${opts.as}`, `--regid=${opts.as}`, '--clear-groups', '/bin/sh', '-c', script]
+  const r = await execa(argv[0]!, argv.slice(1), {input, env, extendEnv: false, reject: false, encoding: 'buffer'})
+  expect(Buffer.from(r.stderr).toString()).toBe('')
   expect(r.exitCode).toBe(0)
-  return {stdout: String(r.stdout), snapshot: decodeGatherOutput(String(r.stdout), requests)}
+  const stdout = Buffer.from(r.stdout)
+  return {stdout, snapshot: decodeGatherOutput(stdout, requests)}
 }
 
 beforeAll(() => {
@@ -77,6 +86,22 @@ describe('GATHER_SCRIPT through /bin/sh', () => {
     ])
     expect(snapshot.entries.get(path.join(root, 'bytes.bin'))?.content).toEqual(Buffer.from([0, 1, 2, 0xff, 0x0a, 0x2e, 0x0a]))
     expect(snapshot.entries.get(path.join(root, 'd/empty.conf'))?.content).toEqual(Buffer.alloc(0))
+  })
+
+  it('raw content: files that hold the lines of the answer itself, or end without a newline, keep their bytes', async () => {
+    const tricky = {
+      'lines.conf': Buffer.from('x\ncontent-end\ndone\nmirrorctl-gather 2\ncontent 1\nreadfail\n.\n!\n=\n'),
+      'end-mark.conf': Buffer.from('\ncontent-end\n'),
+      'no-newline.conf': Buffer.from('content-end'),
+      'last.bin': Buffer.from([0x0a, 0xff, 0]),
+    }
+    for (const [name, bytes] of Object.entries(tricky)) writeFileSync(path.join(root, name), bytes)
+    const requests = Object.keys(tricky).map((name) => ({path: path.join(root, name), mode: 'read' as const}))
+    for (const facts of [false, true]) {
+      const {snapshot} = await gather(requests, {facts, env: {PATH: '/usr/bin:/bin', TRICKY: '\ncontent-end\n'}})
+      for (const [name, bytes] of Object.entries(tricky)) expect(snapshot.entries.get(path.join(root, name))?.content, name).toEqual(bytes)
+      if (facts) expect(snapshot.env.TRICKY).toBe('\ncontent-end\n')
+    }
   })
 
   it('does not ship files above MAX_CONFIG_BYTES', async () => {
@@ -156,11 +181,11 @@ describe('GATHER_SCRIPT through /bin/sh', () => {
     expect((await gather([], {facts: true})).snapshot.uid).toBe(0)
     // No /proc/self/status: the same answer from id.
     const noProc = GATHER_SCRIPT.replaceAll('/proc/self/status', '/nonexistent/status')
-    const r = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '/bin/sh', '-c', noProc], {input: encodeGatherRequest([], {facts: true}), env: {PATH: '/usr/bin:/bin'}, extendEnv: false, reject: false})
-    expect(decodeGatherOutput(String(r.stdout), []).uid).toBe(65534)
+    const r = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '/bin/sh', '-c', noProc], {input: encodeGatherRequest([], {facts: true}), env: {PATH: '/usr/bin:/bin'}, extendEnv: false, reject: false, encoding: 'buffer'})
+    expect(decodeGatherOutput(bytesOf(r), []).uid).toBe(65534)
   })
 
-  it('facts: uid, environment (values with newlines and "="), tools and versions', async () => {
+  it('facts: uid, environment (values with newlines and "="), tools and versions; units only when asked', async () => {
     const bin = path.join(root, 'bin')
     mkdirSync(bin, {recursive: true})
     writeFileSync(path.join(bin, 'dockerd'), '#!/bin/sh\necho "Docker version 27.1.1, build cafe"\n', {mode: 0o755})
@@ -168,7 +193,7 @@ describe('GATHER_SCRIPT through /bin/sh', () => {
     writeFileSync(path.join(bin, 'systemctl'), '#!/bin/sh\nshift\nfor u; do if [ "$u" = docker ]; then echo active; else echo inactive; fi; done\nexit 3\n', {mode: 0o755})
     // Versions are taken only when asked for (a "version" request), with or without the facts.
     const versions = [{path: 'dockerd', mode: 'version' as const}, {path: 'podman', mode: 'version' as const}, {path: 'crio', mode: 'version' as const}]
-    const {snapshot} = await gather(versions, {facts: true, env: {PATH: `${bin}:/usr/bin:/bin`, MULTI: 'a\nb=c', NO_PROXY: 'localhost,.corp'}})
+    const {snapshot} = await gather(versions, {facts: true, units: true, env: {PATH: `${bin}:/usr/bin:/bin`, MULTI: 'a\nb=c', NO_PROXY: 'localhost,.corp'}})
     expect(snapshot.uid).toBe(0)
     expect(snapshot.env.MULTI).toBe('a\nb=c')
     expect(snapshot.env.NO_PROXY).toBe('localhost,.corp')
@@ -182,8 +207,29 @@ describe('GATHER_SCRIPT through /bin/sh', () => {
     expect(snapshot.units).toEqual({docker: 'active', crio: 'inactive', containerd: 'inactive', k3s: 'inactive', 'k3s-agent': 'inactive', 'rke2-server': 'inactive', 'rke2-agent': 'inactive'})
     // systemctl without a running systemd prints nothing: every unit is "unknown".
     writeFileSync(path.join(bin, 'systemctl'), '#!/bin/sh\necho "System has not been booted with systemd" >&2\nexit 1\n', {mode: 0o755})
-    const down = await gather([], {facts: true, env: {PATH: `${bin}:/usr/bin:/bin`}})
+    const down = await gather([], {facts: true, units: true, env: {PATH: `${bin}:/usr/bin:/bin`}})
     expect(down.snapshot.units).toEqual({docker: 'unknown', crio: 'unknown', containerd: 'unknown', k3s: 'unknown', 'k3s-agent': 'unknown', 'rke2-server': 'unknown', 'rke2-agent': 'unknown'})
+    // The facts without the units: no unit lines, the other facts as before.
+    const plain = await gather([], {facts: true, env: {PATH: `${bin}:/usr/bin:/bin`}})
+    expect(plain.stdout.toString()).not.toMatch(/^unit /m)
+    expect(plain.snapshot.units).toEqual({})
+    expect(plain.snapshot.commands.systemctl).toBe(path.join(bin, 'systemctl'))
+  })
+
+  it('the environment as cat sees it (/proc/self/environ), else env -0: newlines, "=", empty values, bytes that are not UTF-8', async () => {
+    const input = encodeGatherRequest([{path: path.join(root, 'd/plain.conf'), mode: 'read'}], {facts: true})
+    // A value no JS string can carry to a child: the shell puts the byte 0xff in it.
+    const wrapper = 'ODD=$(printf "\\377A="); export ODD; exec /bin/sh -c "$1"'
+    const env = {PATH: '/usr/bin:/bin', MULTI: 'a\nb=c', LEAD: '=\n=', EMPTY: '', LC_ALL: 'C.UTF-8'}
+    const seen = []
+    for (const script of [GATHER_SCRIPT, NO_PROC_ENVIRON]) {
+      const r = await execa('/bin/sh', ['-c', wrapper, 'sh', script], {input, env, extendEnv: false, encoding: 'buffer'})
+      const snapshot = decodeGatherOutput(bytesOf(r), [{path: path.join(root, 'd/plain.conf'), mode: 'read'}])
+      expect(snapshot.env).toMatchObject({MULTI: 'a\nb=c', LEAD: '=\n=', EMPTY: '', ODD: '\ufffdA=', LC_ALL: 'C.UTF-8', PATH: '/usr/bin:/bin'})
+      expect(snapshot.entries.get(path.join(root, 'd/plain.conf'))?.content?.toString()).toBe('a = 1\n')
+      seen.push(snapshot.env)
+    }
+    expect(seen[0]).toEqual(seen[1])
   })
 
   it('finds the tools on PATH as command -v does (without a subshell per tool)', async () => {
@@ -211,10 +257,10 @@ describe('GATHER_SCRIPT through /bin/sh', () => {
     expect(r.stdout).toBe('')
     const requests: GatherRequest[] = [{path: path.join(root, 'd'), mode: 'list'}]
     const {stdout} = await gather(requests)
-    expect(() => decodeGatherOutput(stdout.slice(0, stdout.length - 10), requests)).toThrow(GatherFormatError)
+    expect(() => decodeGatherOutput(stdout.subarray(0, stdout.length - 10), requests)).toThrow(GatherFormatError)
     expect(() => decodeGatherOutput(stdout, [])).toThrow(GatherFormatError)
     // Whatever a login shell's rc file printed first is skipped.
-    const noisy = decodeGatherOutput(`Welcome!\nmirrorctl-gather 1 is not the header\n${stdout}`, requests)
+    const noisy = decodeGatherOutput(Buffer.concat([Buffer.from('Welcome!\nmirrorctl-gather 1 is not the header\n'), stdout]), requests)
     expect(noisy.entries.get(path.join(root, 'd'))?.entries).toContain('plain.conf')
   })
 
@@ -229,6 +275,47 @@ describe('GATHER_SCRIPT through /bin/sh', () => {
     const wire = encodeGatherRequest([{path: "/a b/'$(x)'\n;|&", mode: 'read'}], {facts: false})
     expect(wire.split('\n')[2]).toBe('r /a\\0040b/\\0047\\0044\\0050x\\0051\\0047\\0012\\0073\\0174\\0046')
     expect(() => encodeGatherRequest([{path: 'relative', mode: 'read'}], {facts: false})).toThrow(/absolute/)
+  })
+})
+
+describe('GATHER_SCRIPT under each POSIX shell (dash, bash --posix, busybox ash with its own applets)', () => {
+  /** The program's path, or null where it is not installed. */
+  const which = (program: string) => execa('sh', ['-c', 'command -v "$1"', 'sh', program], {reject: false}).then((r) => (r.exitCode === 0 ? String(r.stdout) : null))
+  let applets: string
+
+  beforeAll(() => {
+    // busybox's own cat, stat, env ... first on PATH: a host without coreutils.
+    applets = mkdtempSync(path.join(tmpdir(), 'mirrorctl-gather-busybox-'))
+    for (const t of ['cat', 'base64', 'stat', 'env', 'tr', 'readlink', 'id']) symlinkSync('/usr/bin/busybox', path.join(applets, t))
+  })
+  afterAll(() => rmSync(applets, {recursive: true, force: true}))
+
+  it('gives the same snapshot: raw bytes, the environment from /proc and without it', async () => {
+    const shells = [
+      {argv: ['dash'], path: '/usr/bin:/bin'},
+      {argv: ['bash', '--posix'], path: '/usr/bin:/bin'},
+      {argv: ['busybox', 'sh'], path: applets},
+    ]
+    const file = path.join(root, 'bytes.bin')
+    const requests: GatherRequest[] = [{path: file, mode: 'read'}, {path: path.join(root, 'd'), mode: 'list'}]
+    const input = encodeGatherRequest(requests, {facts: true})
+    let ran = 0
+    for (const shell of shells) {
+      const program = await which(shell.argv[0]!)
+      if (!program) continue
+      for (const script of [GATHER_SCRIPT, NO_PROC_ENVIRON]) {
+        // HOME without rc files: bash reads ~/.bashrc when its stdin is a socket, as under sshd.
+        const env = {PATH: shell.path, HOME: root, MULTI: 'a\nb=c', LEAD: '=\n'}
+        const r = await execa(program, [...shell.argv.slice(1), '-c', script], {input, env, extendEnv: false, reject: false, encoding: 'buffer'})
+        expect([shell.argv[0], Buffer.from(r.stderr).toString(), r.exitCode]).toEqual([shell.argv[0], '', 0])
+        const snapshot = decodeGatherOutput(bytesOf(r), requests)
+        expect(snapshot.entries.get(file)?.content).toEqual(Buffer.from([0, 1, 2, 0xff, 0x0a, 0x2e, 0x0a]))
+        expect(snapshot.entries.get(path.join(root, 'd/new\nline.conf'))?.content?.toString()).toBe('content of new\nline.conf\n')
+        expect(snapshot.env).toMatchObject({MULTI: 'a\nb=c', LEAD: '=\n', HOME: root})
+        ran++
+      }
+    }
+    expect(ran).toBeGreaterThanOrEqual(2)
   })
 })
 
@@ -266,9 +353,9 @@ describe('GATHER_SCRIPT: a fixed number of processes, whatever the number of fil
     {path: path.join(many(), 'absent.conf'), mode: 'read'},
     {path: path.join(many(), 'absent'), mode: 'list'},
   ]
-  const run = (opts: {facts?: boolean} = {}) => {
+  const run = (opts: {facts?: boolean; units?: boolean; script?: string} = {}) => {
     writeFileSync(log, '')
-    return gather(requests(), {facts: opts.facts ?? true, env: {PATH: `${bin}:/usr/bin:/bin`, MULTI: 'a\nb=c'}})
+    return gather(requests(), {facts: opts.facts ?? true, units: opts.units, script: opts.script, env: {PATH: `${bin}:/usr/bin:/bin`, MULTI: 'a\nb=c'}})
   }
   const expectAllBytes = (snapshot: Awaited<ReturnType<typeof gather>>['snapshot']) => {
     for (const [name, bytes] of Object.entries(FILES)) {
@@ -282,17 +369,22 @@ describe('GATHER_SCRIPT: a fixed number of processes, whatever the number of fil
     expect(snapshot.entries.get(path.join(many(), 'absent.conf'))?.kind).toBe('missing')
   }
 
-  it('reads every file with one stat, one cat and one base64: right bytes per file, the environment in the same stream', async () => {
-    for (const tool of ['stat', 'cat', 'base64', 'env', 'id', 'readlink', 'tr']) wrap(tool)
+  it('reads every file with one stat and one cat, raw: right bytes per file, the environment in the same cat', async () => {
+    for (const tool of ['stat', 'cat', 'base64', 'env', 'id', 'readlink', 'tr', 'systemctl']) wrap(tool)
     const {snapshot} = await run()
     expectAllBytes(snapshot)
     expect(snapshot.entries.get(path.join(many(), 'listed'))?.entries).toEqual([...Object.keys(FILES), 'over-childmax.conf'].sort())
     expect(snapshot.env.MULTI).toBe('a\nb=c')
     expect(snapshot.uid).toBe(0)
-    expect(calls().sort()).toEqual(['base64', 'cat', 'env', 'stat'])
+    expect(calls().sort()).toEqual(['cat', 'stat'])
+    // The units (a run that plans reloads): one systemctl more, nothing else.
+    const withUnits = await run({units: true})
+    expectAllBytes(withUnits.snapshot)
+    expect(calls().sort()).toEqual(['cat', 'stat', 'systemctl'])
+    expect(Object.keys(withUnits.snapshot.units)).toContain('docker')
     // Without facts, and with nothing to read, fewer still (never a cat without operands).
     await run({facts: false})
-    expect(calls().sort()).toEqual(['base64', 'cat', 'stat'])
+    expect(calls().sort()).toEqual(['cat', 'stat'])
     writeFileSync(log, '')
     const none = await gather([{path: path.join(many(), 'listed'), mode: 'stat'}], {env: {PATH: `${bin}:/usr/bin:/bin`}})
     expect(none.snapshot.entries.get(path.join(many(), 'listed'))?.kind).toBe('directory')
@@ -314,7 +406,7 @@ describe('GATHER_SCRIPT: a fixed number of processes, whatever the number of fil
     wrap('stat')
     wrap('cat', '', '"$@" /nonexistent/mirrorctl-gather')
     const {snapshot, stdout} = await run()
-    expect(stdout).toContain('\nreadfail\n')
+    expect(stdout.toString()).toContain('\nreadfail\n')
     expectAllBytes(snapshot)
     expect(snapshot.env.MULTI).toBe('a\nb=c')
   })
@@ -324,16 +416,41 @@ describe('GATHER_SCRIPT: a fixed number of processes, whatever the number of fil
     wrap('cat', `printf 'more' >> '${growing}'`)
     writeFileSync(log, '')
     const input = encodeGatherRequest(requests(), {facts: true})
-    const r = await execa('/bin/sh', ['-c', GATHER_SCRIPT], {input, env: {PATH: `${bin}:/usr/bin:/bin`}, extendEnv: false, stripFinalNewline: false})
+    const r = await execa('/bin/sh', ['-c', GATHER_SCRIPT], {input, env: {PATH: `${bin}:/usr/bin:/bin`}, extendEnv: false, encoding: 'buffer'})
     writeFileSync(growing, FILES['a.conf']!)
-    expect(() => decodeGatherOutput(String(r.stdout), requests())).toThrow(GatherRaceError)
+    expect(() => decodeGatherOutput(bytesOf(r), requests())).toThrow(GatherRaceError)
     expect(new GatherRaceError('x')).toBeInstanceOf(GatherFormatError)
   })
 
-  it('env without -0 (older busybox): the plain form, split at newlines as before', async () => {
+  it('a file that grows between the stat and the cat without /proc (env prints the environment): GatherRaceError too', async () => {
+    const growing = path.join(many(), 'a.conf')
+    wrap('cat', `printf 'more' >> '${growing}'`)
+    const input = encodeGatherRequest(requests(), {facts: true})
+    const r = await execa('/bin/sh', ['-c', NO_PROC_ENVIRON], {input, env: {PATH: `${bin}:/usr/bin:/bin`}, extendEnv: false, encoding: 'buffer'})
+    writeFileSync(growing, FILES['a.conf']!)
+    expect(() => decodeGatherOutput(bytesOf(r), requests())).toThrow(GatherRaceError)
+  })
+
+  it('without /proc: env -0 gives the same environment, with one env more', async () => {
+    wrap('cat')
+    wrap('env')
+    const viaProc = await run()
+    const viaEnv = await run({script: NO_PROC_ENVIRON})
+    expectAllBytes(viaEnv.snapshot)
+    expect(calls().sort()).toEqual(['cat', 'env', 'stat'])
+    expect(viaEnv.snapshot.env).toEqual(viaProc.snapshot.env)
+    expect(viaEnv.snapshot.env.MULTI).toBe('a\nb=c')
+    // With nothing to read, the environment alone (no cat).
+    writeFileSync(log, '')
+    const alone = await gather([], {facts: true, script: NO_PROC_ENVIRON, env: {PATH: `${bin}:/usr/bin:/bin`, MULTI: 'a\nb=c'}})
+    expect(alone.snapshot.env.MULTI).toBe('a\nb=c')
+    expect(calls()).toEqual(['env'])
+  })
+
+  it('env without -0 (older busybox, no /proc): the plain form, split at newlines as before', async () => {
     wrap('cat')
     wrap('env', '[ "${1-}" = -0 ] && exit 1')
-    const {snapshot} = await run()
+    const {snapshot} = await run({script: NO_PROC_ENVIRON})
     expectAllBytes(snapshot)
     expect(snapshot.env).toMatchObject({MULTI: 'a', b: 'c', PATH: `${bin}:/usr/bin:/bin`})
   })
@@ -344,8 +461,10 @@ describe('decodeGatherOutput: the content stream split by the stat sizes', () =>
     {path: '/etc/a.conf', mode: 'read'},
     {path: '/etc/b.conf', mode: 'read'},
   ]
-  const answer = (content: string, tail = '') =>
-    ['mirrorctl-gather 2', '@ 1', 'T', '@ 2', 'T', 'stat', '81a4 0 0 3 data', '81a4 0 0 2 data', 'content 0', Buffer.from(content).toString('base64'), '.', ...(tail ? [tail] : []), 'done', ''].join('\n')
+  const head = ['mirrorctl-gather 2', '@ 1', 'T', '@ 2', 'T', 'stat', '81a4 0 0 3 data', '81a4 0 0 2 data']
+  /** An answer as the script writes it: the lines, the raw content framed by "content" and "content-end", the tail. */
+  const frame = (lines: string[], content: string, tail: string[] = []) => Buffer.from([...lines, `${content}\ncontent-end`, ...tail, 'done', ''].join('\n'))
+  const answer = (content: string, tail = '') => frame([...head, 'content 0'], content, tail ? [tail] : [])
 
   it('gives each file its own bytes', () => {
     const snapshot = decodeGatherOutput(answer('abcde'), requests)
@@ -358,6 +477,23 @@ describe('decodeGatherOutput: the content stream split by the stat sizes', () =>
     expect(() => decodeGatherOutput(answer('abcd'), requests)).toThrow(/4 bytes where their stat said 5/)
   })
 
+  it('splits the environment at "=\\n" where an entry would start, and catches an entry that starts so', () => {
+    const withEnv = (env: string, content: string) => frame(['mirrorctl-gather 2', 'uid 0', ...head.slice(1), 'content 1'], env + content)
+    const snapshot = decodeGatherOutput(withEnv('A=x\n=\n\0B==\n\0=\n', 'abcde'), requests)
+    expect(snapshot.env).toEqual({A: 'x\n=\n', B: '=\n'})
+    expect(snapshot.entries.get('/etc/b.conf')?.content?.toString()).toBe('de')
+    expect(decodeGatherOutput(withEnv('=\n', 'abcde'), requests).env).toEqual({})
+    // An entry with an empty name (no shell exports one) would cut the environment short: the sizes disagree.
+    expect(() => decodeGatherOutput(withEnv('A=1\0=\nx\0=\n', 'abcde'), requests)).toThrow(GatherRaceError)
+    expect(() => decodeGatherOutput(withEnv('A=1\0', 'abcde'), requests)).toThrow(GatherFormatError)
+  })
+
+  it('a content not ended by "content-end" is a cut-off answer', () => {
+    const full = answer('abcde')
+    const cut = full.subarray(0, full.indexOf('\ncontent-end'))
+    expect(() => decodeGatherOutput(cut, requests)).toThrow(/cut off in the content/)
+  })
+
   it('after "readfail", takes each file from its own block ("!" is unreadable)', () => {
     const snapshot = decodeGatherOutput(answer('ab', `readfail\n${Buffer.from('xyz').toString('base64')}\n.\n!`), requests)
     expect(snapshot.entries.get('/etc/a.conf')?.content?.toString()).toBe('xyz')
@@ -366,15 +502,29 @@ describe('decodeGatherOutput: the content stream split by the stat sizes', () =>
 })
 
 describe('encodeGatherRequest of the candidate list', () => {
-  it('is the same text as for an unfrozen copy (the frozen list is encoded once and kept)', () => {
+  it('names the list with one "*" line (the script holds it); the script answers it as it answers every line sent', async () => {
     const frozen = candidateRequests()
     expect(candidateRequests()).toBe(frozen)
     expect(Object.isFrozen(frozen) && frozen.every((r) => Object.isFrozen(r))).toBe(true)
-    for (const facts of [true, false]) {
-      const copy = frozen.map((r) => ({...r}))
-      expect(encodeGatherRequest(frozen, {facts})).toBe(encodeGatherRequest(copy, {facts}))
-      expect(encodeGatherRequest(frozen, {facts})).toBe(encodeGatherRequest(frozen, {facts}))
+    for (const level of [0, 1, 2]) {
+      const options = {facts: level > 0, units: level === 2}
+      expect(encodeGatherRequest(frozen, options)).toBe(`mirrorctl-gather 1\nfacts ${level}\n*\n`)
     }
-    expect(encodeGatherRequest(frozen, {facts: true})).not.toBe(encodeGatherRequest(frozen, {facts: false}))
+    const copy = frozen.map((r) => ({...r}))
+    expect(encodeGatherRequest(copy, {facts: true}).split('\n')).toHaveLength(frozen.length + 3)
+    // The same answer either way, on this machine's own files (and a "*" between other lines).
+    const env = {PATH: '/usr/bin:/bin', HOME: root}
+    const viaStar = await gather(frozen, {facts: true, env})
+    const input = encodeGatherRequest(copy, {facts: true})
+    const r = await execa('/bin/sh', ['-c', GATHER_SCRIPT], {input, env, extendEnv: false, encoding: 'buffer'})
+    expect(bytesOf(r)).toEqual(viaStar.stdout)
+    const around: GatherRequest[] = [{path: path.join(root, 'd/plain.conf'), mode: 'read'}, ...frozen, {path: path.join(root, 'bytes.bin'), mode: 'stat'}]
+    const lines = encodeGatherRequest([around[0]!], {facts: false}).split('\n')
+    const mixed = [lines[0], lines[1], lines[2], '*', `s ${path.join(root, 'bytes.bin')}`, ''].join('\n')
+    const m = await execa('/bin/sh', ['-c', GATHER_SCRIPT], {input: mixed, env, extendEnv: false, encoding: 'buffer'})
+    const snapshot = decodeGatherOutput(bytesOf(m), around)
+    expect(snapshot.entries.get(path.join(root, 'd/plain.conf'))?.content?.toString()).toBe('a = 1\n')
+    expect(snapshot.entries.get(path.join(root, 'bytes.bin'))?.info?.size).toBe(7)
+    expect(snapshot.entries.get('/etc/containers/registries.conf')).toEqual(viaStar.snapshot.entries.get('/etc/containers/registries.conf'))
   })
 })

@@ -9,7 +9,8 @@ import {detectDockerVersion, detectEngines, loadDaemonJson, locateDaemonJson} fr
 import {loadEngineProxyConfig} from '../../../src/engines/engine-proxy.js'
 import {locateRegistriesConf, readRegistriesConf} from '../../../src/engines/registries-conf-files.js'
 import {candidateRequests} from '../../../src/hosts/gather-candidates.js'
-import {decodeGatherOutput, encodeGatherRequest, GATHER_SCRIPT} from '../../../src/hosts/gather-script.js'
+import {decodeGatherOutput} from '../../../src/hosts/gather-decode.js'
+import {encodeGatherRequest, GATHER_SCRIPT} from '../../../src/hosts/gather-script.js'
 import type {Host} from '../../../src/hosts/host.js'
 import {LocalHost} from '../../../src/hosts/local-host.js'
 import {gatherUntilComplete, IncompleteGatherError, SnapshotHost, type Gatherer} from '../../../src/hosts/snapshot-host.js'
@@ -23,8 +24,8 @@ function localGatherer(env: Record<string, string>): Gatherer & {calls: GatherRe
     calls,
     async gather(requests, options) {
       calls.push([...requests])
-      const r = await execa('/bin/sh', ['-c', GATHER_SCRIPT], {input: encodeGatherRequest(requests, options), env, extendEnv: false, stripFinalNewline: false})
-      return decodeGatherOutput(String(r.stdout), requests, {home: options.home})
+      const r = await execa('/bin/sh', ['-c', GATHER_SCRIPT], {input: encodeGatherRequest(requests, options), env, extendEnv: false, encoding: 'buffer'})
+      return decodeGatherOutput(Buffer.from(r.stdout), requests, {home: options.home})
     },
   }
 }
@@ -200,6 +201,17 @@ describe('gatherUntilComplete', () => {
     expect(gatherer.calls[1]).toEqual([{path: path.join(root, 'etc/registries.conf'), mode: 'read'}])
   })
 
+  it('asks for the units in the first gather only when told (reload planning), never in later rounds', async () => {
+    const seen: unknown[] = []
+    const base = localGatherer(env)
+    const gatherer: Gatherer = {name: 'opts', gather: (requests, options) => (seen.push({facts: options.facts, units: options.units}), base.gather(requests, options))}
+    await gatherUntilComplete(gatherer, engineView, {initial: candidateRequests(), units: true})
+    expect(seen).toEqual([{facts: true, units: true}, {facts: false, units: undefined}])
+    seen.length = 0
+    await gatherUntilComplete(gatherer, engineView, {initial: candidateRequests()})
+    expect(seen[0]).toEqual({facts: true, units: undefined})
+  })
+
   it('completes in one round trip on a host that uses the default locations', async () => {
     const plain = {PATH: '/usr/bin:/bin', HOME: path.join(root, 'home')}
     const gatherer = localGatherer(plain)
@@ -249,8 +261,9 @@ it('a host without permission to a file reports EACCES through the real script',
     input: encodeGatherRequest([{path: secret, mode: 'read'}], {facts: true}),
     env: {PATH: '/usr/bin:/bin'},
     extendEnv: false,
+    encoding: 'buffer',
   })
-  const host = new SnapshotHost('h', decodeGatherOutput(String(r.stdout), [{path: secret, mode: 'read'}]))
+  const host = new SnapshotHost('h', decodeGatherOutput(Buffer.from(r.stdout), [{path: secret, mode: 'read'}]))
   expect(host.isRoot).toBe(false)
   await expect(host.readFile(secret)).rejects.toMatchObject({code: 'EACCES'})
 })

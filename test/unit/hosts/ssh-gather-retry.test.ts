@@ -9,7 +9,8 @@ const requests: GatherRequest[] = [{path: '/etc/a.conf', mode: 'read'}]
 const answer = (content: string): SshCallResult => ({
   exitCode: 0,
   stderr: '',
-  stdout: ['mirrorctl-gather 2', '@ 1', 'T', 'stat', '81a4 0 0 3 data', 'content 0', Buffer.from(content).toString('base64'), '.', 'done', ''].join('\n'),
+  stdout: '',
+  stdoutBytes: Buffer.from(['mirrorctl-gather 2', '@ 1', 'T', 'stat', '81a4 0 0 3 data', 'content 0', `${content}\ncontent-end`, 'done', ''].join('\n')),
 })
 
 /** An SshHost whose ssh calls return `answers` in turn. */

@@ -4,8 +4,10 @@
 import {execFileSync} from 'node:child_process'
 import {describe, expect, it} from 'vitest'
 import {UserError} from '../../../src/core/errors.js'
-import {encodeRequest, hostRunner, runnerScript, StreamCutter} from '../../../src/hosts/runner-script.js'
-import {remoteCommand} from '../../../src/hosts/ssh-target.js'
+import {candidateRequests} from '../../../src/hosts/gather-candidates.js'
+import {encodeGatherRequest} from '../../../src/hosts/gather-script.js'
+import {encodeRequest, hostRunner, hostRunnerInputs, runnerScript, StreamCutter} from '../../../src/hosts/runner-script.js'
+import {remoteCommand, shellQuote} from '../../../src/hosts/ssh-target.js'
 import {SshChannel} from '../../../src/hosts/ssh-channel.js'
 import {SshError} from '../../../src/hosts/ssh-errors.js'
 import {openDirect, openProcess} from '../../../src/hosts/ssh-process.js'
@@ -57,6 +59,20 @@ describe.each(SHELLS)('runner under $name', ({argv}) => {
       expect(await c.request('cat', '')).toEqual({exitCode: 0, stdout: '', stderr: ''})
       expect(await c.request('cat', '\n')).toEqual({exitCode: 0, stdout: '\n', stderr: ''})
       expect(await c.request('cat', '\n\n')).toEqual({exitCode: 0, stdout: '\n\n', stderr: ''})
+    } finally {
+      await c.close()
+    }
+  })
+
+  it('with bytes, gives back stdout as it came: bytes that are not UTF-8, NUL, no trailing newline', async () => {
+    const c = channel(argv)
+    try {
+      // Every byte value, then the start of a marker without its nonce: the gather's raw content.
+      const script = 'i=0; while [ $i -lt 256 ]; do printf "\\\\$(printf %o $i)"; i=$((i + 1)); done; printf "\\nmirrorctl-runner x"'
+      const r = await c.request(script, '', {bytes: true})
+      expect(r.exitCode).toBe(0)
+      expect(r.stdoutBytes).toEqual(Buffer.concat([Buffer.from(Array.from({length: 256}, (_, i) => i)), Buffer.from('\nmirrorctl-runner x')]))
+      expect((await c.request('echo text', '')).stdoutBytes).toBeUndefined()
     } finally {
       await c.close()
     }
@@ -230,6 +246,17 @@ describe('request framing and output cutting', () => {
 
   it('the fleet runner fits in one argument (Linux refuses a single one past 128 KiB)', () => {
     expect(Buffer.byteLength(remoteCommand(hostRunner(), true))).toBeLessThan(128 * 1024)
+    expect(Buffer.byteLength(remoteCommand(hostRunner(true), true))).toBeLessThan(128 * 1024)
+  })
+
+  it('embeds the first gather of the run: with the units for a run that plans reloads, without for the others', () => {
+    const first = (units: boolean) => encodeGatherRequest(candidateRequests(), {facts: true, units})
+    expect([...hostRunnerInputs().keys()]).toEqual([first(false)])
+    expect([...hostRunnerInputs(true).keys()]).toEqual([first(true)])
+    expect(first(true)).not.toBe(first(false))
+    expect(hostRunner(true)).toContain(shellQuote(first(true).slice(0, -1)))
+    expect(hostRunner(false)).toContain(shellQuote(first(false).slice(0, -1)))
+    expect(hostRunner(true)).toBe(hostRunner(true))
   })
 
   it('a marker line of our nonce that is not ours is a protocol error', () => {
