@@ -21,8 +21,9 @@
  * succeeded keeps them. A backup is a hard link to the old file when its link count is 1
  * (nothing else can change it) and the link works (same file system): then it keeps the
  * old file's owner and mode (it is that file), and it is also what undo renames back over
- * the target. Otherwise it is a private copy (0600), and a link or copy beside the target
- * is kept for undo. A crash (SIGKILL, power loss) between the backups and the renames
+ * the target. Otherwise it is a private copy (0600); when the link did not work (the backup
+ * folder on another file system), undo copies the old text back from it (restore), else (the
+ * old file has other names) a link or copy beside the target is kept for undo. A crash (SIGKILL, power loss) between the backups and the renames
  * leaves a backup equal to the current file; the next apply then makes no new one (the
  * newest already holds the text) and rollback to it changes nothing. Temp files of a
  * crashed run stay (.NAME.mirrorctl-PID-N beside the target); a later run passes over them.
@@ -31,38 +32,57 @@
  * (one sha256sum per check, one stat, one sync per stage, one mkdir, one rm): the usual
  * two-file request (one file changed, one created, no backup slots yet) runs 10 processes
  * besides the shell: 9 when the slots exist, 10 again when the newest backup already holds
- * the old text (then a link kept for undo is removed at the end). The rare failure paths
- * may take more.
+ * the old text (then a link kept for undo is removed at the end), 11 when the backup folder
+ * is on another file system (the failing ln, then cat). The rare failure paths may take more.
  */
 import {APPLY_LOCK, APPLY_SHELL} from './apply-shell.js'
 
-const MANIFEST = `# The manifest (encodeApplyRequest), read by the shell itself: a header, one line per file,
-# then each file's content as one line of printf %b escapes, kept in variables until written.
-IFS= read -r l || die 'cannot read the manifest'
+const MANIFEST = `# The manifest (encodeApplyRequest): a header, one line per file, then each file's content
+# as one line of printf %b escapes, kept in variables until written. l = its next line: the
+# runner's mr_l_K when it runs the script (runner-script.ts: no read(2) per byte, which the
+# read builtin does on a pipe: ~1 ms per KB), else read from stdin. Fields are split by the
+# shell with globbing off: no value is ever parsed as shell.
+mk=0
+nextline() {
+  if [ -n "\${mr_lines:-}" ]; then
+    [ "$mk" -lt "$mr_lines" ] || return 1
+    mk=$((mk + 1))
+    eval "l=\\$mr_l_$mk"
+  else
+    IFS= read -r l
+  fi
+}
+nextline || die 'cannot read the manifest'
 [ "$l" = 'mirrorctl-apply 3' ] || die 'not a mirrorctl apply manifest (version 3)'
-read -r lockf bdir keep count wait x || die 'cannot read the manifest'
+nextline || die 'cannot read the manifest'
+set -f; set -- $l; set +f
+[ $# = 5 ] || die 'bad manifest header'
+lockf=$1 bdir=$2 keep=$3 count=$4 wait=$5
 case "$keep$count$wait" in *[!0-9]*|'') die 'bad numbers in the manifest' ;; esac
-[ -z "$x" ] || die 'bad manifest header'
 unesc "$lockf"; lockf=$v
 unesc "$bdir"; bdir=$v
 # Per file i: P path, SL backup slot, M mode, E expected sha or -, C content sha or - (remove),
 # D content, T target, H current sha or -, ST status, WHY reason, B backup reported, TMP temp
-# file, TW why it could not be made, OLD what undo renames back, NEWB backup made by this run.
+# file, TW why it could not be made, OLD what undo puts back, OC set when OLD is a private
+# copy (undo copies it back), OM the old file's "MODE UID GID", NEWB backup made by this run.
 i=0 all=
 while [ "$i" -lt "$count" ]; do
   i=$((i + 1))
-  read -r pe se m e c x || die "cannot read the manifest (file $i)"
+  nextline || die "cannot read the manifest (file $i)"
+  set -f; set -- $l; set +f
+  [ $# = 5 ] || die "bad manifest line for file $i"
+  pe=$1 se=$2 m=$3 e=$4 c=$5
   case $m in [0-7][0-7][0-7][0-7]) ;; *) die "bad mode in the manifest (file $i)" ;; esac
-  { digest "$e" && digest "$c" && [ -z "$x" ]; } || die "bad manifest line for file $i"
+  { digest "$e" && digest "$c"; } || die "bad manifest line for file $i"
   unesc "$pe"; eval "P_$i=\\$v"
   unesc "$se"; eval "SL_$i=\\$v"
-  eval "M_$i=\\$m E_$i=\\$e C_$i=\\$c WHY_$i=- B_$i=- T_$i= TMP_$i= TW_$i= TK_$i=0 OLD_$i= NEWB_$i= MOVED_$i= NEED_$i= LK_$i="
+  eval "M_$i=\\$m E_$i=\\$e C_$i=\\$c WHY_$i=- B_$i=- T_$i= TMP_$i= TW_$i= TK_$i=0 OLD_$i= OC_$i= OM_$i= NEWB_$i= MOVED_$i= NEED_$i= LK_$i="
   all="$all $i"
 done
 i=0
 while [ "$i" -lt "$count" ]; do
   i=$((i + 1))
-  IFS= read -r l || die "cannot read the manifest (content $i)"
+  nextline || die "cannot read the manifest (content $i)"
   # Printable ASCII, and a backslash only as the start of a \\0NNN escape: no "\\c" (which
   # would end printf's output early) can reach printf.
   case $l in *[![:print:]]*|*\\\\[!0]*|*\\\\) die "bad content in the manifest (file $i)" ;; esac
@@ -74,18 +94,44 @@ const BODY = `# Puts back every file already renamed or removed, and drops the t
 # made by this run and the copies made for undo (clarity first: this path is rare).
 undo() {
   for j in $all; do
-    eval "t=\\$T_$j tmp=\\$TMP_$j old=\\$OLD_$j newb=\\$NEWB_$j moved=\\$MOVED_$j"
+    eval "t=\\$T_$j tmp=\\$TMP_$j old=\\$OLD_$j oc=\\$OC_$j newb=\\$NEWB_$j moved=\\$MOVED_$j"
     if [ -n "$moved" ]; then
-      if [ -n "$old" ]; then mv -f -T -- "$old" "$t" 2>/dev/null; else rm -f -- "$t"; fi
+      if [ -n "$oc" ]; then
+        # The copy stays a backup when it could not be put back.
+        restore "$j" || newb=
+      elif [ -n "$old" ]; then mv -f -T -- "$old" "$t" 2>/dev/null
+      else rm -f -- "$t"
+      fi
       parent "$t"; sync -- "$d" 2>/dev/null
       # A linked backup went back over the target.
-      [ "$old" != "$newb" ] || newb=
+      [ -n "$oc" ] || [ "$old" != "$newb" ] || newb=
     elif [ -n "$old" ] && [ "$old" != "$newb" ]; then rm -f -- "$old"
     fi
     [ -z "$newb" ] || rm -f -- "$newb"
     [ -z "$tmp" ] || rm -f -- "$tmp"
     eval "MOVED_$j= OLD_$j= NEWB_$j= TMP_$j="
   done
+}
+# Puts file $1's old text back from its private copy $old over $t: a new file in the
+# target's folder (its default SELinux label, as a temp file gets), with the old owner and
+# mode (OM), synced, then renamed over the target. Fails when any step does.
+restore() {
+  eval "om=\\$OM_$1"
+  parent "$t"
+  u=$d/.\${t##*/}.mirrorctl-$$-$1.undo
+  while [ -e "$u" ] || [ -L "$u" ]; do u=$u.x; done
+  umask 077; set -C
+  if cat -- "$old" 2>/dev/null > "$u"; then r=; else r=1; fi
+  set +C; umask 022
+  if [ -z "$r" ] && [ -n "$om" ]; then
+    # As another login than root the file stays that login's, as a write leaves it.
+    o=\${om#* }
+    chown -- "\${o% *}:\${o#* }" "$u" 2>/dev/null
+    chmod -- "\${om%% *}" "$u" 2>/dev/null || r=1
+  fi
+  [ -n "$r" ] || ! sync -- "$u" 2>/dev/null || ! mv -f -T -- "$u" "$t" 2>/dev/null || return 0
+  rm -f -- "$u"
+  return 1
 }
 trap 'undo; exit 130' HUP INT TERM
 
@@ -255,7 +301,7 @@ if [ $# -gt 0 ]; then
       k=$((k + 1))
       if [ "$n" = 0 ]; then L_0=$(TZ=UTC0 stat -c '%a %u %g %h %y' -- "$t" 2>&1) || { fail "$i" "cannot keep the mode: $L_0"; break; }; fields 0; else fields "$k"; fi
       want="$fm $fo"
-      eval "LK_$i=\\$fh"
+      eval "LK_$i=\\$fh OM_$i=\\$want"
     fi
     [ "$c" != - ] || continue
     k=$((k + 1))
@@ -308,6 +354,10 @@ fi
     [ -n "$r" ] || r=$(cat -- "$t" 2>&1 > "$b") || r=\${r:-cannot save the backup}
     if [ -n "$r" ]; then fail "$i" "backup folder $bdir/$slot: $r"; break; fi
     eval "B_$i=\\$b"
+    # The link did not work (another file system: EXDEV): undo copies the old text back from
+    # this copy, so nothing more is kept beside the target. At a link count above 1 a link
+    # beside it is kept instead: undo then puts back the very file the other names share.
+    if [ "$lk" = 1 ]; then eval "OLD_$i=\\$b OC_$i=1"; continue; fi
   fi
   parent "$t"
   old=\${tmp:-$d/.\${t##*/}.mirrorctl-$$-$i}.old

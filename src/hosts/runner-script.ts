@@ -17,6 +17,11 @@
  * payload as a here-document on its stdin: the script and its children never read the
  * channel, and the payload reaches the script byte for byte (expansion results in a
  * here-document are not expanded again). A payload is empty or ends with a newline.
+ * `run ID` also hands the script the payload's lines the runner already read, as shell
+ * variables: mr_lines = how many, mr_l_1 ... their text without the newline (empty for an
+ * embedded input). A script that takes them spares the here-document, which the shell's
+ * read builtin takes a byte per read(2); parameter expansions cannot cut lines from one
+ * long variable instead: removing a prefix is quadratic in its length (1 MiB: hours).
  *
  * stdout and stderr, each: "\nmirrorctl-runner NONCE ready\n" once the runner runs (what a
  * login shell's rc files printed before it is skipped), then per run the script's output and
@@ -40,15 +45,20 @@ mr_say() { printf '\\nmirrorctl-runner %s %s\\n' "$mr_n" "$1"; printf '\\nmirror
 mr_say ready
 while IFS= read -r mr_h; do
   mr_p=; mr_c=0; mr_t=0
+  case $mr_h in "run "*) mr_v=1 ;; *) mr_v= ;; esac
   while IFS= read -r mr_l; do
     case $mr_l in "$mr_e") mr_t=1; break ;; esac
-    if [ $mr_c = 0 ]; then mr_p=$mr_l; mr_c=1; else mr_p="$mr_p
+    mr_c=$((mr_c + 1))
+    if [ $mr_c = 1 ]; then mr_p=$mr_l; else mr_p="$mr_p
 $mr_l"; fi
+    [ -z "$mr_v" ] || eval "mr_l_$mr_c=\\$mr_l"
   done
   [ $mr_t = 1 ] || exit 0
+  mr_lines=$mr_c
+  [ -n "$mr_v" ] || mr_lines=
   mr_i=\${mr_h#* }
   case $mr_h in "run "*" "*)
-    mr_k=\${mr_i#* }; mr_i=\${mr_i%% *}
+    mr_k=\${mr_i#* }; mr_i=\${mr_i%% *}; mr_lines=
     case $mr_k in [A-Z]) eval "mr_p=\\\${mr_d_$mr_k-}"; mr_c=1 ;; *) mr_i=- ;; esac ;;
   esac
   case $mr_i in ''|*[!A-Za-z0-9]*) echo "mirrorctl-runner: bad request" >&2; exit 2 ;; esac
@@ -62,7 +72,9 @@ $mr_l"; fi
 $mr_p
 mr_EOF
     fi
-    mr_say "done $?" ;;
+    mr_say "done $?"
+    # The payload's lines are not kept past their run (a 1 MiB content line among them).
+    while [ "\${mr_lines:-0}" -gt 0 ]; do unset "mr_l_$mr_lines"; mr_lines=$((mr_lines - 1)); done ;;
   *) echo "mirrorctl-runner: bad request" >&2; exit 2 ;;
   esac
 done

@@ -5,7 +5,14 @@ import {execa} from 'execa'
 import {afterEach, beforeEach} from 'vitest'
 import {APPLY_SCRIPT} from '../../../src/hosts/apply-script.js'
 import {decodeApplyResult, encodeApplyRequest} from '../../../src/hosts/apply-manifest.js'
+import {encodeRequest, runnerScript} from '../../../src/hosts/runner-script.js'
 import type {ApplyRequest} from '../../../src/hosts/write-plan.js'
+
+const NONCE = 'apply-test'
+/** The runner with APPLY_SCRIPT as its script "A", as every ssh channel runs it. */
+const RUNNER = runnerScript(new Map([['A', APPLY_SCRIPT]]))
+/** The runner's output for one run: ready marker, the script's stdout, done marker. */
+const RUNNER_OUTPUT = new RegExp(`^\\nmirrorctl-runner ${NONCE} ready\\n([\\s\\S]*)\\nmirrorctl-runner ${NONCE} done (\\d+)\\n?$`)
 
 export interface RunOptions {
   wrap?: string[]
@@ -15,6 +22,8 @@ export interface RunOptions {
   shell?: string[]
   /** Changes the manifest before it is sent (hand-made contents). */
   edit?: (manifest: string) => string
+  /** Runs it under the runner (runner-script.ts) as a "run A" request, as over ssh. */
+  runner?: boolean
 }
 
 export const write = (p: string, expect: string | null, content: string, mode = 0o644) => ({path: p, expect, content, mode})
@@ -35,8 +44,15 @@ export function applyFixture() {
   async function run(request: ApplyRequest, options: RunOptions = {}) {
     const manifest = encodeApplyRequest(request, {lockPath: options.lock ?? at('run/lock/mirrorctl.lock'), lockWaitSeconds: options.wait ?? 10})
     const input = options.edit ? options.edit(manifest) : manifest
-    const argv = [...(options.wrap ?? []), ...(options.shell ?? ['/bin/sh']), '-c', APPLY_SCRIPT]
-    const r = await execa(argv[0]!, argv.slice(1), {input, reject: false, env: {PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...options.env}, extendEnv: false})
+    const argv = [...(options.wrap ?? []), ...(options.shell ?? ['/bin/sh']), '-c', options.runner ? RUNNER : APPLY_SCRIPT]
+    const stdin = options.runner ? `${NONCE}\n${encodeRequest('run', 'A', input, NONCE)}` : input
+    const r = await execa(argv[0]!, argv.slice(1), {input: stdin, reject: false, env: {PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...options.env}, extendEnv: false})
+    if (options.runner) {
+      const m = RUNNER_OUTPUT.exec(String(r.stdout))
+      if (!m) throw new Error(`the runner did not answer as expected: ${String(r.stdout).slice(0, 500)} ${String(r.stderr)}`)
+      const stdout = m[1]!
+      return {...r, stdout, exitCode: Number(m[2]), result: () => decodeApplyResult(stdout)}
+    }
     return {...r, result: () => decodeApplyResult(String(r.stdout))}
   }
 

@@ -126,6 +126,25 @@ describe.each(SHELLS)('runner under $name', ({argv}) => {
     }
   })
 
+  it('hands a run its payload lines as mr_lines and mr_l_1 ... (byte for byte), only its own, none for an embedded input', async () => {
+    const c = channel(argv)
+    // Prints the lines from the variables, as the payload came, and what is past the last.
+    const fromVars = 'i=0; while [ "$i" -lt "$mr_lines" ]; do i=$((i + 1)); eval "printf \'%s\\n\' \\"\\$mr_l_$i\\""; done; eval "echo \\"[\\${mr_l_$((i + 1))-none}]\\""'
+    try {
+      expect(await c.request(fromVars, EVERY_BYTE_CLASS)).toEqual({exitCode: 0, stdout: `${EVERY_BYTE_CLASS}[none]\n`, stderr: ''})
+      // A shorter payload after a longer one: the longer one's lines are gone.
+      expect(await c.request(fromVars, 'one\n\n')).toEqual({exitCode: 0, stdout: 'one\n\n[none]\n', stderr: ''})
+      expect(await c.request('echo "$mr_lines ${mr_l_1-none}"', '')).toEqual({exitCode: 0, stdout: '0 none\n', stderr: ''})
+      // The here-document is still there for scripts that read stdin.
+      expect(await c.request('cat', 'two\n')).toEqual({exitCode: 0, stdout: 'two\n', stderr: ''})
+    } finally {
+      await c.close()
+    }
+    // An embedded input is only on stdin: mr_lines is empty.
+    const run = execFileSync(argv[0]!, [...argv.slice(1), runnerScript(new Map([['E', 'echo "[${mr_lines-unset}] $(cat)"']]), new Map([['D', 'in\n']]))], {input: 'n\nrun E D\n.n\n', stdio: 'pipe'})
+    expect(run.toString()).toBe('\nmirrorctl-runner n ready\n[] in\n\nmirrorctl-runner n done 0\n')
+  })
+
   it('skips what the login shell printed before the runner started', async () => {
     const c = channel(argv, {prelude: 'echo "Welcome"; printf "no newline"; echo "rc noise" >&2; echo "mirrorctl-runner x done 0"'})
     try {
