@@ -64,7 +64,8 @@ unesc "$bdir"; bdir=$v
 # Per file i: P path, SL backup slot, M mode, E expected sha or -, C content sha or - (remove),
 # D content, T target, H current sha or -, ST status, WHY reason, B backup reported, TMP temp
 # file, TW why it could not be made, OLD what undo puts back, OC set when OLD is a private
-# copy (undo copies it back), OM the old file's "MODE UID GID", NEWB backup made by this run.
+# copy (undo copies it back), OM the old file's "MODE UID GID", XD set when its backup slot
+# is on another device (no link tried), NEWB backup made by this run.
 i=0 all=
 while [ "$i" -lt "$count" ]; do
   i=$((i + 1))
@@ -76,7 +77,7 @@ while [ "$i" -lt "$count" ]; do
   { digest "$e" && digest "$c"; } || die "bad manifest line for file $i"
   unesc "$pe"; eval "P_$i=\\$v"
   unesc "$se"; eval "SL_$i=\\$v"
-  eval "M_$i=\\$m E_$i=\\$e C_$i=\\$c WHY_$i=- B_$i=- T_$i= TMP_$i= TW_$i= TK_$i=0 OLD_$i= OC_$i= OM_$i= NEWB_$i= MOVED_$i= NEED_$i= LK_$i="
+  eval "M_$i=\\$m E_$i=\\$e C_$i=\\$c WHY_$i=- B_$i=- T_$i= TMP_$i= TW_$i= TK_$i=0 OLD_$i= OC_$i= OM_$i= XD_$i= NEWB_$i= MOVED_$i= NEED_$i= LK_$i="
   all="$all $i"
 done
 i=0
@@ -280,32 +281,40 @@ fi
 
 # Phase 3, owner and mode: one stat of the existing targets and the temp files; chown and
 # chmod only where they differ (chown first: it clears set-user-ID bits). It also gives each
-# target's link count (LK: a backup may be a hard link only at 1) and the time stamp of the
-# backups (a temp file's mtime, in UTC).
+# target's link count (LK: a backup may be a hard link only at 1), whether its backup slot
+# is on another device (XD), and the time stamp of the backups (a temp file's mtime, in UTC).
 set --
 stamp=
 [ -n "$failed" ] || for i in $todo; do
-  eval "h=\\$H_$i c=\\$C_$i t=\\$T_$i tmp=\\$TMP_$i need=\\$NEED_$i"
+  eval "h=\\$H_$i c=\\$C_$i t=\\$T_$i tmp=\\$TMP_$i need=\\$NEED_$i slot=\\$SL_$i"
   [ "$h" = - ] || { [ "$c" = - ] && [ -z "$need" ]; } || set -- "$@" "$t"
+  [ "$h" = - ] || [ -z "$need" ] || set -- "$@" "$bdir/$slot"
   [ "$c" = - ] || set -- "$@" "$tmp"
 done
 if [ $# -gt 0 ]; then
-  if ! out=$(TZ=UTC0 stat -c '%a %u %g %h %y' -- "$@" 2>/dev/null); then out=; fi
+  if ! out=$(TZ=UTC0 stat -c "$statf" -- "$@" 2>/dev/null); then out=; fi
   lines "$out"
   [ "$n" = $# ] || n=0
   k=0
   for i in $todo; do
-    eval "h=\\$H_$i c=\\$C_$i t=\\$T_$i tmp=\\$TMP_$i m=\\$M_$i need=\\$NEED_$i"
+    eval "h=\\$H_$i c=\\$C_$i t=\\$T_$i tmp=\\$TMP_$i m=\\$M_$i need=\\$NEED_$i slot=\\$SL_$i"
     want=
     if [ "$h" != - ] && { [ "$c" != - ] || [ -n "$need" ]; }; then
       k=$((k + 1))
-      if [ "$n" = 0 ]; then L_0=$(TZ=UTC0 stat -c '%a %u %g %h %y' -- "$t" 2>&1) || { fail "$i" "cannot keep the mode: $L_0"; break; }; fields 0; else fields "$k"; fi
-      want="$fm $fo"
+      if [ "$n" = 0 ]; then L_0=$(TZ=UTC0 stat -c "$statf" -- "$t" 2>&1) || { fail "$i" "cannot keep the mode: $L_0"; break; }; fields 0; else fields "$k"; fi
+      want="$fm $fo" td=$fd
       eval "LK_$i=\\$fh OM_$i=\\$want"
+      if [ -n "$need" ]; then
+        k=$((k + 1))
+        if [ "$n" = 0 ]; then L_0=$(TZ=UTC0 stat -c "$statf" -- "$bdir/$slot" 2>/dev/null) || L_0=; fields 0; else fields "$k"; fi
+        # Another device than the target's: link(2) cannot work (EXDEV), no ln is tried. The
+        # same device does not say it will: bind mounts of one file system share it.
+        [ -z "$fd" ] || [ "$fd" = "$td" ] || eval "XD_$i=1"
+      fi
     fi
     [ "$c" != - ] || continue
     k=$((k + 1))
-    if [ "$n" = 0 ]; then L_0=$(TZ=UTC0 stat -c '%a %u %g %h %y' -- "$tmp" 2>&1) || { fail "$i" "cannot keep the mode: $L_0"; break; }; fields 0; else fields "$k"; fi
+    if [ "$n" = 0 ]; then L_0=$(TZ=UTC0 stat -c "$statf" -- "$tmp" 2>&1) || { fail "$i" "cannot keep the mode: $L_0"; break; }; fields 0; else fields "$k"; fi
     [ -n "$stamp" ] || stampof "$fy"
     tmode=$fm town=$fo
     if [ -n "$want" ]; then mode=\${want%% *} owner=\${want#* }; else mode=$m owner=$town; fi
@@ -337,7 +346,7 @@ fi
 # the old file where that is safe (it then also serves undo), else a private copy; and a
 # link (or copy) beside the target for undo where no backup is made this way.
 [ -n "$failed" ] || for i in $todo; do
-  eval "h=\\$H_$i t=\\$T_$i tmp=\\$TMP_$i need=\\$NEED_$i slot=\\$SL_$i lk=\\$LK_$i"
+  eval "h=\\$H_$i t=\\$T_$i tmp=\\$TMP_$i need=\\$NEED_$i slot=\\$SL_$i lk=\\$LK_$i xd=\\$XD_$i"
   [ "$h" != - ] || continue
   if [ -n "$need" ]; then
     [ -n "$stamp" ] || clockstamp
@@ -345,7 +354,7 @@ fi
     freename "$sdir" ''
     b=$sdir/$name
     # Link count 1: no other name can change the old file under its backup.
-    if [ "$lk" = 1 ] && ln -- "$t" "$b" 2>/dev/null; then eval "B_$i=\\$b NEWB_$i=\\$b OLD_$i=\\$b"; continue; fi
+    if [ "$lk" = 1 ] && [ -z "$xd" ] && ln -- "$t" "$b" 2>/dev/null; then eval "B_$i=\\$b NEWB_$i=\\$b OLD_$i=\\$b"; continue; fi
     umask 177
     set -C
     if true 2>/dev/null > "$b"; then eval "NEWB_$i=\\$b"; r=; else r=$(true 2>&1 > "$b"); r=\${r:-cannot create $b}; fi

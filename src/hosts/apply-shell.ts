@@ -112,14 +112,16 @@ maketmp() {
   set +C
   umask 022
 }
-# L_k's fields "MODE UID GID LINKS TIME" (stat -c '%a %u %g %h %y'): fm, fo ("UID GID"),
-# fh and fy.
+# The stat format of fields: "MODE UID GID LINKS DEVICE TIME".
+statf='%a %u %g %h %d %y'
+# L_k's fields (stat -c "$statf"): fm, fo ("UID GID"), fh, fd and fy.
 fields() {
   eval "x=\\$L_$1"
   fm=\${x%% *} x=\${x#* }
   fo=\${x%% *} x=\${x#* }
   fo="$fo \${x%% *}" x=\${x#* }
-  fh=\${x%% *} fy=\${x#* }
+  fh=\${x%% *} x=\${x#* }
+  fd=\${x%% *} fy=\${x#* }
 }
 # stamp = the backup name for time $1, "YYYY-MM-DD HH:MM:SS.NNNNNNNNN +0000" (stat's %y
 # under TZ=UTC0, GNU and busybox alike): YYYY-MM-DDTHH-MM-SS-mmmZ, as date made it. Left

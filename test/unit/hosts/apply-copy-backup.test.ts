@@ -22,40 +22,56 @@ const bin = (name: string) => {
   if (!p) throw new Error(`${name} is needed here`)
   return p
 }
-/** Runs the script in a mount namespace where at('bk') is a bind mount of at('bk-real'), then `more`. */
-function crossDevice(more: string[] = []): string[] {
+/**
+ * Runs the script in a mount namespace where at('bk') is a bind mount of at('bk-real') (the
+ * same device: link(2) gives EXDEV all the same), or a tmpfs (another device), then `more`.
+ */
+function crossDevice(more: string[] = [], how: 'bind' | 'tmpfs' = 'bind'): string[] {
   requireTools(['unshare', 'mount'])
   mkdirSync(at('bk'), {recursive: true})
   mkdirSync(at('bk-real'), {recursive: true})
-  return [bin('unshare'), '-m', '--propagation', 'private', bin('sh'), '-c', '"$0" --bind "$1" "$2" && shift 2 && exec "$@"', bin('mount'), at('bk-real'), at('bk'), ...more]
+  const mount = how === 'bind' ? '"$0" --bind "$1" "$2"' : '"$0" -t tmpfs mirrorctl-test "$2"'
+  return [bin('unshare'), '-m', '--propagation', 'private', bin('sh'), '-c', `${mount} && shift 2 && exec "$@"`, bin('mount'), at('bk-real'), at('bk'), ...more]
 }
 const slotOf = (file: string) => at('bk-real', encodeURIComponent(file))
 const strace = () => bin('strace')
+const JSON_OLD = '{\n  "log-driver": "json-file"\n}\n'
 
 describe('APPLY_SCRIPT with the backup folder on another mount', () => {
-  it('runs the fleet benchmark request in 12 processes (the failing ln, then cat), no link beside the target, no rm', async () => {
+  /** The fleet benchmark's request (a new drop-in, an edited daemon.json) with backups; the processes it ran. */
+  async function benchRun(how: 'bind' | 'tmpfs') {
     mkdirSync(at('etc/containers/registries.conf.d'), {recursive: true})
     mkdirSync(at('etc/docker'))
     mkdirSync(at('run/lock'), {recursive: true})
-    const json = '{\n  "log-driver": "json-file"\n}\n'
-    writeFileSync(at('etc/docker/daemon.json'), json)
+    writeFileSync(at('etc/docker/daemon.json'), JSON_OLD)
     const trace = at('trace')
-    const wrap = crossDevice([strace(), '-f', '-qq', '-e', 'trace=execve', '-o', trace])
-    const writes = [write(at('etc/containers/registries.conf.d/50-mirrorctl.conf'), null, 'drop-in\n'), write(at('etc/docker/daemon.json'), json, '{}\n')]
-    const r = await run({writes, backupDir: at('bk'), keep: 5}, {wrap})
-    const files = r.result().files
-    expect(files.map((f) => f.status)).toEqual(['written', 'written'])
+    const wrap = crossDevice([strace(), '-f', '-qq', '-e', 'trace=execve', '-o', trace], how)
+    const writes = [write(at('etc/containers/registries.conf.d/50-mirrorctl.conf'), null, 'drop-in\n'), write(at('etc/docker/daemon.json'), JSON_OLD, '{}\n')]
+    const files = (await run({writes, backupDir: at('bk'), keep: 5}, {wrap})).result().files
     const names = readFileSync(trace, 'utf8')
       .split('\n')
       .filter((l) => l.includes('execve(') && !l.includes('ENOENT'))
       .map((l) => path.basename(/execve\("([^"]*)"/.exec(l)![1]!))
+    return {files, names}
+  }
+
+  it('runs the fleet benchmark request in 12 processes (the failing ln, then cat), no link beside the target, no rm', async () => {
+    const {files, names} = await benchRun('bind')
+    expect(files.map((f) => f.status)).toEqual(['written', 'written'])
     // The shell, flock, sha256sum (compare), mkdir (slots), stat, sync, ln (EXDEV), cat (the
     // copy), mv x2, sync (folders), sha256sum (re-read).
     expect(names.slice(1).sort()).toEqual(['cat', 'flock', 'ln', 'mkdir', 'mv', 'mv', 'sha256sum', 'sha256sum', 'stat', 'sync', 'sync'])
     // The backup is a private copy on the other mount, nothing else is left.
     const backup = path.join(slotOf(at('etc/docker/daemon.json')), path.basename(files[1]!.backup!))
-    expect(readFileSync(backup, 'utf8')).toBe(json)
+    expect(readFileSync(backup, 'utf8')).toBe(JSON_OLD)
     expect(statSync(backup).mode & 0o7777).toBe(0o600)
+    expect(readdirSync(at('etc/docker'))).toEqual(['daemon.json'])
+  })
+
+  it('tries no ln when the backup folder is on another device (a tmpfs): 11 processes', async () => {
+    const {files, names} = await benchRun('tmpfs')
+    expect(files.map((f) => f.status)).toEqual(['written', 'written'])
+    expect(names.slice(1).sort()).toEqual(['cat', 'flock', 'mkdir', 'mv', 'mv', 'sha256sum', 'sha256sum', 'stat', 'sync', 'sync'])
     expect(readdirSync(at('etc/docker'))).toEqual(['daemon.json'])
   })
 
