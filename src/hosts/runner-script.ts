@@ -44,15 +44,19 @@ mr_e=.$mr_n
 mr_say() { printf '\\nmirrorctl-runner %s %s\\n' "$mr_n" "$1"; printf '\\nmirrorctl-runner %s %s\\n' "$mr_n" "$1" >&2; }
 mr_say ready
 while IFS= read -r mr_h; do
-  mr_p=; mr_c=0; mr_t=0
+  mr_p=; mr_q=; mr_c=0; mr_t=0
   case $mr_h in "run "*) mr_v=1 ;; *) mr_v= ;; esac
+  # Lines gather in mr_q and join mr_p 64 at a time: copying all of mr_p for every line
+  # would be quadratic in the number of lines.
   while IFS= read -r mr_l; do
     case $mr_l in "$mr_e") mr_t=1; break ;; esac
     mr_c=$((mr_c + 1))
-    if [ $mr_c = 1 ]; then mr_p=$mr_l; else mr_p="$mr_p
+    if [ $mr_c = 1 ]; then mr_q=$mr_l; else mr_q="$mr_q
 $mr_l"; fi
+    [ $((mr_c % 64)) != 0 ] || { mr_p=$mr_p$mr_q; mr_q=; }
     [ -z "$mr_v" ] || eval "mr_l_$mr_c=\\$mr_l"
   done
+  mr_p=$mr_p$mr_q; mr_q=
   [ $mr_t = 1 ] || exit 0
   mr_lines=$mr_c
   [ -n "$mr_v" ] || mr_lines=

@@ -137,6 +137,12 @@ describe.each(SHELLS)('runner under $name', ({argv}) => {
       expect(await c.request('echo "$mr_lines ${mr_l_1-none}"', '')).toEqual({exitCode: 0, stdout: '0 none\n', stderr: ''})
       // The here-document is still there for scripts that read stdin.
       expect(await c.request('cat', 'two\n')).toEqual({exitCode: 0, stdout: 'two\n', stderr: ''})
+      // Around the runner's blocks of 64 lines: the same payload on stdin and in the variables.
+      for (const n of [63, 64, 65, 128, 200]) {
+        const payload = Array.from({length: n}, (_, i) => (i % 7 === 3 ? '' : `line ${i} $x \\`)).join('\n') + '\n'
+        expect(await c.request('cat', payload), `${n} lines`).toEqual({exitCode: 0, stdout: payload, stderr: ''})
+        expect(await c.request(fromVars, payload), `${n} lines`).toEqual({exitCode: 0, stdout: `${payload}[none]\n`, stderr: ''})
+      }
     } finally {
       await c.close()
     }
