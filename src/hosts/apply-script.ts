@@ -21,19 +21,22 @@
  * succeeded keeps them. A backup is a hard link to the old file when its link count is 1
  * (nothing else can change it) and the link works (same file system): then it keeps the
  * old file's owner and mode (it is that file), and it is also what undo renames back over
- * the target. Otherwise it is a private copy (0600); when the link did not work (the backup
- * folder on another file system), undo copies the old text back from it (restore), else (the
- * old file has other names) a link or copy beside the target is kept for undo. A crash (SIGKILL, power loss) between the backups and the renames
- * leaves a backup equal to the current file; the next apply then makes no new one (the
- * newest already holds the text) and rollback to it changes nothing. Temp files of a
- * crashed run stay (.NAME.mirrorctl-PID-N beside the target); a later run passes over them.
+ * the target. Otherwise it is a private copy (0600). When the link did not work (the backup
+ * folder on another mount: EXDEV; no ln is tried when stat shows another device), undo
+ * copies the old text back from that copy (restore); when the old file has other names, a
+ * link or copy beside the target is kept for undo, so that undo puts back that very file.
+ * A crash (SIGKILL, power loss) between the backups and the renames leaves a backup equal
+ * to the current file; the next apply then makes no new one (the newest already holds the
+ * text) and rollback to it changes nothing. Temp files of a crashed run stay
+ * (.NAME.mirrorctl-PID-N beside the target); a later run passes over them.
  *
  * A fleet pays each process per host, so commands run once for all files where they can
  * (one sha256sum per check, one stat, one sync per stage, one mkdir, one rm): the usual
  * two-file request (one file changed, one created, no backup slots yet) runs 10 processes
  * besides the shell: 9 when the slots exist, 10 again when the newest backup already holds
- * the old text (then a link kept for undo is removed at the end), 11 when the backup folder
- * is on another file system (the failing ln, then cat). The rare failure paths may take more.
+ * the old text (then a link kept for undo is removed at the end); with the backup folder on
+ * another mount, 11 on the same device (a bind mount: the failing ln, then cat) and 10 on
+ * another one (cat only). The rare failure paths may take more.
  */
 import {APPLY_LOCK, APPLY_SHELL} from './apply-shell.js'
 
@@ -343,8 +346,9 @@ if [ $# -gt 0 ] && ! sync -- "$@" 2>/dev/null; then
 fi
 
 # Phase 5, the previous versions: each file's backup under its final name, a hard link to
-# the old file where that is safe (it then also serves undo), else a private copy; and a
-# link (or copy) beside the target for undo where no backup is made this way.
+# the old file where that is safe (it then also serves undo), else a private copy (undo
+# copies it back); and a link (or copy) beside the target for undo where neither serves
+# (no new backup, or an old file with other names).
 [ -n "$failed" ] || for i in $todo; do
   eval "h=\\$H_$i t=\\$T_$i tmp=\\$TMP_$i need=\\$NEED_$i slot=\\$SL_$i lk=\\$LK_$i xd=\\$XD_$i"
   [ "$h" != - ] || continue
