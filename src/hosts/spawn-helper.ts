@@ -4,14 +4,11 @@
  * Node's spawn forks the whole process (libuv uses fork(), not vfork), and fork's cost grows
  * with the parent's memory: measured here, about 2 ms at 46 MB and 10 ms at 190 MB, all of it
  * on the main thread. A fleet run holds every host's snapshot and plan and starts one ssh
- * process per host (two or three before channels): at 50 hosts those spawns once blocked the
- * main thread for about 2 s of a 7 s run and cost as much CPU again. The helper is a bare node
- * (no bundle loaded, ~45 MB) that spawns on request and sends each result back as one JSON
- * line; it ends with mirrorctl (its stdin closes) and ends the processes it still runs then.
- *
- * Two modes: run() starts a process with its whole input and answers once with its whole
- * output; open() starts a long-lived one (an ssh channel) that mirrorctl writes to and that
- * streams its stdout/stderr chunks back, then its exit.
+ * process per host; once mirrorctl is big (ssh-process.ts: DIRECT_SPAWN_MAX_RSS), those spawns
+ * go here. The helper is a bare node (no bundle loaded, ~45 MB) that starts a long-lived
+ * process on request (open(): an ssh channel), passes mirrorctl's writes to its stdin and
+ * streams its stdout/stderr chunks back as JSON lines, then its exit; it ends with mirrorctl
+ * (its stdin closes) and ends the processes it still runs then.
  */
 import {spawn, type ChildProcess} from 'node:child_process'
 import type {Socket} from 'node:net'
@@ -21,39 +18,7 @@ const HELPER_SOURCE = `
 const {spawn} = require('node:child_process')
 const running = new Map()
 const send = (m) => process.stdout.write(JSON.stringify(m) + '\\n')
-function start(m) {
-  let child
-  const done = (answer) => {
-    if (!running.has(m.id)) return
-    running.delete(m.id)
-    send({id: m.id, ...answer})
-  }
-  try {
-    child = spawn(m.file, argsOf(m), {stdio: [m.input === null ? 'ignore' : 'pipe', 'pipe', 'pipe']})
-  } catch (e) {
-    send({id: m.id, error: e.code || 'ESPAWN', message: String(e.message)})
-    return
-  }
-  running.set(m.id, child)
-  const out = [[], []]
-  const size = [0, 0]
-  let overflow = false
-  const take = (i) => (d) => {
-    size[i] += d.length
-    if (size[i] > m.maxBuffer) { if (!overflow) { overflow = true; child.kill('SIGTERM') } } else out[i].push(d)
-  }
-  child.stdout.on('data', take(0))
-  child.stderr.on('data', take(1))
-  child.on('error', (e) => done({error: e.code || 'ESPAWN', message: String(e.message)}))
-  // A killed process's own children may hold its output open: stop reading once it is gone.
-  child.on('exit', () => { if (child.killed_ || overflow) { child.stdout.destroy(); child.stderr.destroy() } })
-  child.on('close', (code, signal) => done({code, signal, overflow, stdout: Buffer.concat(out[0]).toString('base64'), stderr: Buffer.concat(out[1]).toString('base64')}))
-  if (child.stdin) {
-    child.stdin.on('error', () => {})
-    child.stdin.end(Buffer.from(m.input, 'base64'))
-  }
-}
-// Streaming mode: chunks as they come ({id, out} / {id, err}), then {id, code, signal}.
+// Each process streams: chunks as they come ({id, out} / {id, err}), then {id, code, signal}.
 // Long arguments (the runner's text) come once as {def, text}; later ones name them {ref}.
 const texts = new Map()
 const argsOf = (m) => m.args.map((a) => (typeof a === 'string' ? a : texts.get(a.ref)))
@@ -90,8 +55,7 @@ process.stdin.on('data', (chunk) => {
     else if (m.def !== undefined) texts.set(m.def, m.text)
     else if (m.write !== undefined) running.get(m.write)?.stdin?.write(m.text)
     else if (m.end !== undefined) running.get(m.end)?.stdin?.end()
-    else if (m.stream) open(m)
-    else start(m)
+    else open(m)
   }
 })
 process.stdin.on('end', () => { for (const c of running.values()) c.kill('SIGTERM'); process.exit(0) })
@@ -100,9 +64,6 @@ process.stdin.on('end', () => { for (const c of running.values()) c.kill('SIGTER
 export interface HelperAnswer {
   code?: number | null
   signal?: string | null
-  overflow?: boolean
-  stdout?: string
-  stderr?: string
   /** Set when the process could not be started (an errno code such as ENOENT). */
   error?: string
   message?: string
@@ -115,18 +76,9 @@ export interface StreamHandlers {
   onExit(answer: HelperAnswer): void
 }
 
-export interface HelperRequest {
-  file: string
-  args: readonly string[]
-  /** null: stdin is closed (ignored). */
-  input: string | null
-  maxBuffer: number
-}
-
 /** One helper per mirrorctl process, started on first use; null once it could not start. */
 class SpawnHelper {
   private nextId = 1
-  private readonly waiting = new Map<number, (answer: HelperAnswer) => void>()
   private readonly streams = new Map<number, StreamHandlers>()
   /** Streams that must keep mirrorctl running (a request is waiting on them). */
   private readonly held = new Set<number>()
@@ -149,20 +101,11 @@ class SpawnHelper {
     return !this.broken
   }
 
-  run(request: HelperRequest): {id: number; answer: Promise<HelperAnswer>} {
-    const id = this.nextId++
-    const answer = new Promise<HelperAnswer>((resolve) => this.waiting.set(id, resolve))
-    this.refresh()
-    const input = request.input === null ? null : Buffer.from(request.input, 'utf8').toString('base64')
-    this.send({id, file: request.file, args: this.argsOf(request.args), input, maxBuffer: request.maxBuffer})
-    return {id, answer}
-  }
-
   /** Starts a long-lived process; write(), end() and kill() address it by the id returned. */
   open(file: string, args: readonly string[], handlers: StreamHandlers): number {
     const id = this.nextId++
     this.streams.set(id, handlers)
-    this.send({id, file, args: this.argsOf(args), stream: true})
+    this.send({id, file, args: this.argsOf(args)})
     return id
   }
 
@@ -196,7 +139,7 @@ class SpawnHelper {
   }
 
   kill(id: number, signal: NodeJS.Signals): void {
-    if ((this.waiting.has(id) || this.streams.has(id)) && !this.broken) this.send({kill: id, signal})
+    if (this.streams.has(id) && !this.broken) this.send({kill: id, signal})
   }
 
   private send(message: object): void {
@@ -211,16 +154,10 @@ class SpawnHelper {
       this.buffered = this.buffered.slice(nl + 1)
       const answer = JSON.parse(line) as HelperAnswer & {id: number; out?: string; err?: string}
       const stream = this.streams.get(answer.id)
-      if (stream) {
-        if (answer.out !== undefined) stream.onStdout(Buffer.from(answer.out, 'base64'))
-        else if (answer.err !== undefined) stream.onStderr(Buffer.from(answer.err, 'base64'))
-        else this.closeStream(answer.id, answer)
-        continue
-      }
-      const resolve = this.waiting.get(answer.id)
-      this.waiting.delete(answer.id)
-      resolve?.(answer)
-      this.refresh()
+      if (!stream) continue
+      if (answer.out !== undefined) stream.onStdout(Buffer.from(answer.out, 'base64'))
+      else if (answer.err !== undefined) stream.onStderr(Buffer.from(answer.err, 'base64'))
+      else this.closeStream(answer.id, answer)
     }
   }
 
@@ -237,14 +174,12 @@ class SpawnHelper {
     if (this.broken) return
     this.broken = true
     const ended = {error: 'EHELPER', message: 'the spawn helper ended'}
-    for (const resolve of this.waiting.values()) resolve(ended)
-    this.waiting.clear()
     for (const id of [...this.streams.keys()]) this.closeStream(id, ended)
   }
 
   // An idle helper must not keep mirrorctl running; a busy one must.
   private refresh(): void {
-    if (this.waiting.size > 0 || this.held.size > 0) this.busy()
+    if (this.held.size > 0) this.busy()
     else this.idle()
   }
 
@@ -265,7 +200,6 @@ class SpawnHelper {
 const LONG_ARG = 1024
 
 let helper: SpawnHelper | null | undefined
-
 
 /** The process-wide helper, started on first use; null when it cannot run (then spawn directly). */
 export function spawnHelper(env: NodeJS.ProcessEnv): SpawnHelper | null {
