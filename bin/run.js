@@ -7,6 +7,7 @@
 import {readFileSync} from 'node:fs'
 import {arch, release} from 'node:os'
 import {fileURLToPath} from 'node:url'
+import {nodeTooOld} from './node-version.js'
 
 const argv = process.argv.slice(2)
 const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
@@ -38,9 +39,20 @@ if (argv[0] === '--version' && !maybeWsl()) {
   const cpu = arch() === 'ia32' ? 'x86' : arch()
   process.stdout.write(`${pjson.name}/${pjson.version} ${process.platform}-${cpu} node-${process.version}\n`)
 } else {
+  // oclif checks the Node version against package.json's engines when it loads, with all of
+  // semver (~15 ms of every start-up); a ">=X.Y" range is checked here instead, with the same
+  // warning.
+  const skipOclifCheck = !process.env.OCLIF_DISABLE_ENGINE_WARNING && nodeTooOld(pjson.engines?.node) !== null
+  if (skipOclifCheck) {
+    if (nodeTooOld(pjson.engines.node)) process.emitWarning(`Node version must be ${pjson.engines.node} to use this CLI. Current node version: ${process.versions.node}`)
+    process.env.OCLIF_DISABLE_ENGINE_WARNING = '1'
+  }
   const {loadBundle} = await import('./load-bundle.js')
   const cli = loadBundle().exports
+  // Reading `execute` loads oclif (its check runs then), before the variable goes again.
+  const {execute} = cli
+  if (skipOclifCheck) delete process.env.OCLIF_DISABLE_ENGINE_WARNING
   if (namesOwnCommand(cli.COMMANDS, argv)) pjson.oclif = {...pjson.oclif, plugins: []}
   // mirrorctl has no `plugins` command, so there are no user-installed plugins to look for.
-  await cli.execute({loadOptions: {root: fileURLToPath(new URL('..', import.meta.url)), pjson, userPlugins: false}})
+  await execute({loadOptions: {root: fileURLToPath(new URL('..', import.meta.url)), pjson, userPlugins: false}})
 }
