@@ -18,6 +18,7 @@ import {openProcess, type OpenProcess, type ProcessExit} from './ssh-process.js'
 
 export interface ChannelResult {
   exitCode: number
+  /** Empty with `bytes`: the output is then in stdoutBytes only. */
   stdout: string
   stderr: string
   /** With `bytes`: stdout as it came (the gather's raw file content, not UTF-8 text). */
@@ -27,7 +28,7 @@ export interface ChannelResult {
 export interface ChannelCallOptions {
   timeoutMs?: number | undefined
   signal?: AbortSignal | undefined
-  /** Give stdout's bytes back too (stdoutBytes). */
+  /** Give stdout back as bytes (stdoutBytes), not as text. */
   bytes?: boolean | undefined
 }
 
@@ -201,9 +202,8 @@ export class SshChannel {
       const out = this.outs.shift()!
       const err = this.errs.shift()!
       w.options.signal?.removeEventListener('abort', w.onAbort)
-      const result: ChannelResult = {exitCode: out.status, stdout: out.text.toString('utf8'), stderr: err.toString('utf8')}
-      if (w.options.bytes) result.stdoutBytes = out.text
-      w.resolve(result)
+      const stderr = err.toString('utf8')
+      w.resolve(w.options.bytes ? {exitCode: out.status, stdout: '', stderr, stdoutBytes: out.text} : {exitCode: out.status, stdout: out.text.toString('utf8'), stderr})
       this.startTimer()
     }
     if (!this.waiting.length) {

@@ -46,6 +46,7 @@ export const DEFAULT_SSH_CALL_TIMEOUT_MS = 120_000
 
 export interface SshCallResult {
   exitCode: number
+  /** Empty with `bytes`: the output is then in stdoutBytes only. */
   stdout: string
   stderr: string
   /** With `bytes`: stdout as it came (the gather's raw content). */
