@@ -109,7 +109,7 @@ describe('APPLY_SCRIPT backups', () => {
     expect(readdirSync(at('etc'))).toEqual(['daemon.json'])
   })
 
-  it('copies when the backup folder is on another file system (no link there), and drops the link kept for undo', async () => {
+  it('copies when the backup folder is on another file system (no link there), and leaves nothing beside the target', async () => {
     requireTools(['unshare', 'mount'])
     mkdirSync(at('etc'))
     mkdirSync(at('bk'))
